@@ -1,0 +1,31 @@
+// swift-tools-version:5.9
+// twofa: no SwiftPM package dependencies. System libraries come in through the
+// three system-library targets below; everything else is Foundation, Dispatch, Glibc.
+import PackageDescription
+
+let package = Package(
+    name: "twofa",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "twofa", targets: ["twofa"]),
+    ],
+    targets: [
+        // System libraries (apt: libsqlite3-dev, libcrypt-dev, libssl-dev).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Layers, lowest first. Arrows point down only.
+        .target(name: "Support"),
+        .target(name: "HTTP", dependencies: ["Support"]),
+        .target(name: "Database", dependencies: ["CSQLite", "Support"]),
+        .target(name: "Security", dependencies: ["CCrypt", "COpenSSL", "Support"]),
+        .target(name: "Templates", dependencies: ["Support"]),
+        .target(name: "Messaging", dependencies: ["Support"]),
+        .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "Support"]),
+        .executableTarget(name: "twofa", dependencies: ["App", "Support"]),
+
+        .testTarget(name: "UnitTests", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "App", "Support"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["App", "Support"]),
+    ]
+)

@@ -1,0 +1,39 @@
+import Foundation
+
+/// One line per event on standard error, timestamped, safe from any thread.
+/// Callers are responsible for never passing secrets (passwords, PINs, tokens,
+/// full phone numbers): see `Redact` for the helpers that mask them.
+public enum Log {
+    public enum Level: Int, Comparable, Sendable {
+        case debug = 0, info, warning, error
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        var label: String { ["DEBUG", "INFO", "WARN", "ERROR"][rawValue] }
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var minimum: Level = .info
+    nonisolated(unsafe) private static var sink: (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Sets the lowest level written. Call once at start-up.
+    public static func configure(level: Level) {
+        lock.lock(); minimum = level; lock.unlock()
+    }
+
+    /// Replaces where lines go (tests capture them to check nothing secret is logged).
+    public static func redirect(_ newSink: @escaping (String) -> Void) {
+        lock.lock(); sink = newSink; lock.unlock()
+    }
+
+    public static func debug(_ message: @autoclosure () -> String) { write(.debug, message()) }
+    public static func info(_ message: @autoclosure () -> String) { write(.info, message()) }
+    public static func warning(_ message: @autoclosure () -> String) { write(.warning, message()) }
+    public static func error(_ message: @autoclosure () -> String) { write(.error, message()) }
+
+    private static func write(_ level: Level, _ message: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard level >= minimum else { return }
+        sink("\(Timestamp.iso8601(Date())) \(level.label) \(message)")
+    }
+}

@@ -1,0 +1,31 @@
+/// Masks for values that may appear in logs or pages only in part.
+public enum Redact {
+    /// `+447700900000` → `+44 ••••••• 000`: the country calling code and the last
+    /// three digits only, so a person recognises their number and a log reader learns
+    /// nothing useful.
+    public static func phone(_ e164: String, bullet: String = "•") -> String {
+        let digits = Array(e164.filter(\.isASCII).filter(\.isNumber))
+        let codeLength = countryCodeLength(digits)
+        guard digits.count >= codeLength + 5 else {
+            return "+" + String(repeating: bullet, count: digits.count)
+        }
+        let code = String(digits.prefix(codeLength))
+        let tail = String(digits.suffix(3))
+        return "+\(code) " + String(repeating: bullet, count: digits.count - codeLength - 3) + " \(tail)"
+    }
+
+    /// Length of the ITU-T E.164 country calling code at the start of `digits`.
+    /// Zones 1 and 7 use one digit; the two-digit codes are listed; the rest use three.
+    static func countryCodeLength(_ digits: [Character]) -> Int {
+        guard let first = digits.first else { return 0 }
+        if first == "1" || first == "7" { return 1 }
+        guard digits.count >= 2, let code = Int(String(digits.prefix(2))) else { return 3 }
+        return twoDigitCodes.contains(code) ? 2 : 3
+    }
+
+    private static let twoDigitCodes: Set<Int> = [
+        20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49,
+        51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86,
+        90, 91, 92, 93, 94, 95, 98,
+    ]
+}
