@@ -25,7 +25,12 @@ let package = Package(
         .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "Support"]),
         .executableTarget(name: "twofa", dependencies: ["App", "Support"]),
 
-        .testTarget(name: "UnitTests", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "App", "Support"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["App", "Support"]),
+        // One test target per layer; IntegrationTests drive the real server over sockets.
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Support"]),
+        .testTarget(name: "DatabaseTests", dependencies: ["Database", "Support"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "Support"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates", "Support"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["App", "HTTP", "Support"]),
     ]
 )
