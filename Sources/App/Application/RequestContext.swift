@@ -1,0 +1,172 @@
+import Foundation
+import HTTP
+import Security
+import Support
+import Templates
+
+/// Everything one request carries through filters and actions: the request, its
+/// parameters, the logged-in session and user, and the cookies to send back.
+/// One per request, never shared between threads.
+public final class RequestContext {
+    public let request: HTTPRequest
+    /// The verb after the `_method` override.
+    public let method: String
+    public let params: Parameters
+    public let now: Int64
+    let app: Application
+
+    public private(set) var session: Session?
+    public private(set) var user: User?
+
+    private var incomingFlash: Flash?
+    private var outgoingFlash: Flash?
+    private var anonymousCSRFSecret: [UInt8]?
+    private var cookies: [Cookie] = []
+
+    static let sessionCookie = "twofa_session"
+    static let anonymousCSRFCookie = "twofa_csrf"
+
+    init(request: HTTPRequest, method: String, params: Parameters, app: Application) {
+        self.request = request
+        self.method = method
+        self.params = params
+        self.app = app
+        self.now = app.clock()
+        let cookies = request.cookies
+        incomingFlash = cookies[Flash.cookieName].flatMap { Flash(cookieValue: $0, key: app.flashKey) }
+        anonymousCSRFSecret = cookies[Self.anonymousCSRFCookie].flatMap(Base64URL.decode).flatMap { $0.count == 32 ? $0 : nil }
+    }
+
+    // MARK: Session
+
+    /// Finds the session named by the cookie; an expired one is deleted and its cookie cleared.
+    func loadSession() throws {
+        guard let token = request.cookies[Self.sessionCookie], !token.isEmpty else { return }
+        let config = app.config
+        let found: (Session, User)? = try app.database.read { db in
+            guard let s = try Session.find(token: token, in: db), let u = try User.find(id: s.userID, in: db) else { return nil }
+            return (s, u)
+        }
+        guard let (session, user) = found else {
+            clearCookie(Self.sessionCookie)
+            return
+        }
+        if session.isExpired(now: now, idleTimeout: config.sessionIdleTimeout, lifetime: config.sessionLifetime) {
+            try app.database.write { try Session.destroy(id: session.id, in: $0) }
+            clearCookie(Self.sessionCookie)
+            return
+        }
+        // Last-seen is written at most once a minute: page views stay read-only.
+        if now - session.lastSeenAt >= 60 {
+            try app.database.write { try session.touch(now: now, in: $0) }
+        }
+        self.session = session
+        self.user = user
+    }
+
+    /// Logs `user` in with a brand-new session (the password step). Any session the
+    /// browser had is ended first, so no token survives across a login.
+    func startSession(for user: User) throws -> Session {
+        let ip = request.remoteAddress, agent = request.headers["User-Agent"] ?? ""
+        let (session, token) = try app.database.write { db -> (Session, String) in
+            if let old = self.session { try Session.destroy(id: old.id, in: db) }
+            return try Session.create(userID: user.id, ip: ip, userAgent: agent, now: now, in: db)
+        }
+        adoptSession(session, token: token, user: user)
+        return session
+    }
+
+    /// Switches to a session whose token was just minted (login, PIN verified).
+    func adoptSession(_ session: Session, token: String, user: User? = nil) {
+        self.session = session
+        if let user { self.user = user }
+        setCookie(Cookie(name: Self.sessionCookie, value: token))
+    }
+
+    func endSession() throws {
+        if let session { try app.database.write { try Session.destroy(id: session.id, in: $0) } }
+        session = nil
+        user = nil
+        clearCookie(Self.sessionCookie)
+    }
+
+    // MARK: CSRF
+
+    /// The token for forms on this page: tied to the session, or before login to a
+    /// random secret in its own cookie (Rails keeps it in the cookie session the same way).
+    public func csrfToken() -> String {
+        CSRFToken.generate(sessionSecret: csrfSecret(creating: true) ?? [])
+    }
+
+    func hasValidCSRFToken() -> Bool {
+        let token = params.has("authenticity_token") ? params["authenticity_token"] : (request.headers["X-CSRF-Token"] ?? "")
+        guard !token.isEmpty, let secret = csrfSecret(creating: false) else { return false }
+        return CSRFToken.isValid(token, sessionSecret: secret)
+    }
+
+    private func csrfSecret(creating: Bool) -> [UInt8]? {
+        if let session { return session.csrfSecret }
+        if let anonymousCSRFSecret { return anonymousCSRFSecret }
+        guard creating else { return nil }
+        let secret = SecureRandom.bytes(32)
+        anonymousCSRFSecret = secret
+        setCookie(Cookie(name: Self.anonymousCSRFCookie, value: Base64URL.encode(secret)))
+        return secret
+    }
+
+    // MARK: Flash and cookies
+
+    public func flash(_ kind: Flash.Kind, _ message: String) {
+        outgoingFlash = Flash(kind: kind, message: message)
+    }
+
+    private func setCookie(_ cookie: Cookie) {
+        var cookie = cookie
+        cookie.secure = request.isSecure
+        cookie.httpOnly = true
+        cookie.sameSite = .lax
+        cookie.path = "/"
+        cookies.removeAll { $0.name == cookie.name }
+        cookies.append(cookie)
+    }
+
+    private func clearCookie(_ name: String) {
+        var cookie = Cookie(name: name, value: "")
+        cookie.maxAge = 0
+        setCookie(cookie)
+    }
+
+    // MARK: Responses
+
+    public func redirect(to location: String) -> HTTPResponse { .redirect(to: location, status: 303) }
+
+    /// Renders `template` inside the application layout with the values every page needs.
+    public func render(_ template: String, title: String, status: Int = 200,
+                       _ locals: [String: TemplateValue] = [:]) throws -> HTTPResponse {
+        var context = locals
+        context["title"] = .string(title)
+        context["brand"] = .string(app.config.brandName)
+        context["stylesheet"] = .string(app.assets.stylesheetPath)
+        context["csrf_token"] = .string(csrfToken())
+        context["logged_in"] = .bool(session?.isVerified ?? false)
+        if let user, session?.isVerified == true { context["current_username"] = .string(user.username) }
+        if let shown = outgoingFlash ?? incomingFlash {
+            context["flash"] = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
+            outgoingFlash = nil
+            if incomingFlash != nil { clearCookie(Flash.cookieName) }
+        }
+        let html = try app.templates.render(template, context: context, layout: "layouts/application")
+        return .html(html, status: status)
+    }
+
+    /// Adds cookies and the headers every dynamic response carries.
+    func finish(_ response: inout HTTPResponse) {
+        if let outgoingFlash {
+            setCookie(Cookie(name: Flash.cookieName, value: outgoingFlash.cookieValue(key: app.flashKey)))
+        }
+        for cookie in cookies { response.setCookie(cookie) }
+        SecurityHeaders.apply(to: &response, secure: request.isSecure)
+        // Pages carry CSRF tokens and personal data: never cache them anywhere.
+        response.headers.set("Cache-Control", "no-store")
+    }
+}

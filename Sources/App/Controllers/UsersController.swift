@@ -1,0 +1,119 @@
+import HTTP
+import Security
+import Support
+import Templates
+
+/// Signing up, and changing the account. Editing is only for fully verified sessions:
+/// an account must never change from a half-logged-in one.
+public struct UsersController: Controller {
+    public static let name = "users"
+    public static let beforeActions = [
+        BeforeAction(.redirectIfVerified, only: ["new", "create"]),
+        BeforeAction(.requireLogin, only: ["edit", "update"]),
+        BeforeAction(.requireVerifiedPin, only: ["edit", "update"]),
+    ]
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    /// GET /user/new
+    func new() throws -> HTTPResponse {
+        try signUpForm(username: "", number: "", errors: ValidationErrors())
+    }
+
+    /// POST /user: validates, creates the account, logs it in half-way and texts a PIN.
+    func create() throws -> HTTPResponse {
+        let params = context.params
+        let username = params["username"].trimmingWhitespace()
+        let password = params["password"]
+        let typedNumber = params["number"]
+        var errors = ValidationErrors()
+        User.validateUsername(username, into: &errors)
+        User.validatePassword(password, confirmation: params["password_confirmation"], into: &errors)
+        var number = ""
+        switch PhoneNumber.normalize(typedNumber) {
+        case .success(let normalized): number = normalized
+        case .failure(let problem): errors.add("number", problem.description)
+        }
+        let app = context.app
+        if errors["username"] == nil || errors["number"] == nil {
+            // Friendly early answers; the unique indexes still decide races below.
+            try app.database.read { db in
+                if errors["username"] == nil, try User.find(username: username, in: db) != nil {
+                    errors.add("username", "That username is taken")
+                }
+                if errors["number"] == nil, try User.exists(number: number, in: db) {
+                    errors.add("number", "That number already belongs to an account")
+                }
+            }
+        }
+        guard errors.isEmpty else { return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422) }
+
+        let digest = try BCrypt.hash(password, cost: app.config.bcryptCost)
+        let user: User
+        do {
+            user = try app.database.write { db in
+                try User.create(username: username, number: number, passwordDigest: digest, now: context.now, in: db)
+            }
+        } catch User.CreateFailure.usernameTaken {
+            errors.add("username", "That username is taken")
+            return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422)
+        } catch User.CreateFailure.numberTaken {
+            errors.add("number", "That number already belongs to an account")
+            return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422)
+        }
+        Log.info("registered user \(user.id)")
+        let session = try context.startSession(for: user)
+        return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
+    }
+
+    /// GET /user/edit
+    func edit() throws -> HTTPResponse {
+        try editForm(errors: ValidationErrors())
+    }
+
+    /// PATCH /user: change the password. Needs the current one; ends every other session.
+    func update() throws -> HTTPResponse {
+        guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
+        let params = context.params
+        var errors = ValidationErrors()
+        if !BCrypt.verify(params["current_password"], against: user.passwordDigest) {
+            errors.add("current_password", "That isn't your current password")
+        }
+        User.validatePassword(params["password"], confirmation: params["password_confirmation"], into: &errors)
+        guard errors.isEmpty else { return try editForm(errors: errors, status: 422) }
+
+        let digest = try BCrypt.hash(params["password"], cost: context.app.config.bcryptCost)
+        try context.app.database.write { db in
+            try User.updatePassword(userID: user.id, digest: digest, now: context.now, in: db)
+            try Session.destroyAll(userID: user.id, except: session.id, in: db)
+        }
+        Log.info("password changed for user \(user.id)")
+        context.flash(.notice, "Your password has been changed. Any other sessions have been logged out.")
+        return context.redirect(to: "/")
+    }
+
+    private func signUpForm(username: String, number: String, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
+        try context.render("users/new", title: "Create your account", status: status, [
+            "username": .string(username),
+            "number": .string(number),
+            "errors": errors.templateValue,
+        ])
+    }
+
+    private func editForm(errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        return try context.render("users/edit", title: "Edit account", status: status, [
+            "username": .string(user.username),
+            "masked_number": .string(Redact.phone(user.number)),
+            "errors": errors.templateValue,
+        ])
+    }
+}
+
+extension ValidationErrors {
+    /// `errors.username` etc. for the templates, next to each field.
+    var templateValue: TemplateValue {
+        .dict(Dictionary(messages.map { ($0.field, TemplateValue.string($0.message)) }, uniquingKeysWith: { a, _ in a }))
+    }
+}

@@ -1,0 +1,52 @@
+/// Turns what people type into E.164 (`+447700900000`), or says why it can't.
+/// Accepts `+44 7700 900000`, `447700900000`, `(+1) 202-555-0123`: digits with spaces,
+/// dots, dashes and parentheses, and at most one `+` before the first digit.
+public enum PhoneNumber {
+    public static let minimumDigits = 8
+    public static let maximumDigits = 15   // E.164's ceiling
+
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case empty, invalidCharacters, misplacedPlus, tooShort, tooLong, leadingZero
+
+        public var description: String {
+            switch self {
+            case .empty: return "Enter your phone number, starting with the country code"
+            case .invalidCharacters: return "Use only digits, spaces and + - ( ) in a phone number"
+            case .misplacedPlus: return "A + can only come before the country code"
+            case .tooShort: return "That number is too short: include the country code (at least \(minimumDigits) digits)"
+            case .tooLong: return "That number is too long: at most \(maximumDigits) digits including the country code"
+            case .leadingZero: return "Start with the country code (like +44), not 0"
+            }
+        }
+    }
+
+    public static func normalize(_ input: String) -> Result<String, Problem> {
+        let text = input.trimmingWhitespace()
+        if text.isEmpty { return .failure(.empty) }
+        var digits = ""
+        var sawPlus = false
+        for ch in text.unicodeScalars {
+            switch ch {
+            case "0"..."9": digits.unicodeScalars.append(ch)
+            case "+":
+                if sawPlus || !digits.isEmpty { return .failure(.misplacedPlus) }
+                sawPlus = true
+            case " ", "-", ".", "(", ")", "\u{00A0}": continue
+            default: return .failure(.invalidCharacters)
+            }
+        }
+        if digits.first == "0" { return .failure(.leadingZero) }
+        if digits.count < minimumDigits { return .failure(.tooShort) }
+        if digits.count > maximumDigits { return .failure(.tooLong) }
+        return .success("+" + digits)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self).unicodeScalars
+        while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

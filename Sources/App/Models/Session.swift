@@ -1,0 +1,86 @@
+import Database
+import Security
+
+/// A server-side login. The browser holds a random 256-bit token; the row holds only
+/// its SHA-256, so a stolen database cannot be replayed as cookies.
+/// `verifiedAt` stays nil until the PIN is entered: a half-logged-in session.
+public struct Session: Sendable, Equatable {
+    public let id: Int64
+    public let userID: Int64
+    public let csrfSecret: [UInt8]
+    public let verifiedAt: Int64?
+    public let createdAt: Int64
+    public let lastSeenAt: Int64
+
+    public var isVerified: Bool { verifiedAt != nil }
+
+    static let columns = "id, user_id, csrf_secret, verified_at, created_at, last_seen_at"
+
+    init(row: Row) {
+        id = row.int64("id") ?? 0
+        userID = row.int64("user_id") ?? 0
+        csrfSecret = row.blob("csrf_secret") ?? []
+        verifiedAt = row.int64("verified_at")
+        createdAt = row.int64("created_at") ?? 0
+        lastSeenAt = row.int64("last_seen_at") ?? 0
+    }
+
+    /// The cookie value: 32 bytes from the CSPRNG, base64url.
+    static func newToken() -> String { SecureRandom.token(byteCount: 32) }
+
+    static func digest(of token: String) -> String { Hex.encode(Digest.sha256(token)) }
+
+    /// Starts a half-logged-in session and returns it with the token for the cookie.
+    public static func create(userID: Int64, ip: String, userAgent: String, now: Int64,
+                              in db: DatabaseConnection) throws -> (Session, token: String) {
+        let token = newToken()
+        let secret = SecureRandom.bytes(32)
+        try db.execute("""
+            INSERT INTO sessions (token_digest, user_id, csrf_secret, created_at, last_seen_at, ip, user_agent)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [.text(digest(of: token)), .integer(userID), .blob(secret), .integer(now), .integer(now),
+                  .text(ip), .text(String(userAgent.prefix(256)))])
+        let session = Session(id: db.lastInsertRowID, userID: userID, csrfSecret: secret, verifiedAt: nil,
+                              createdAt: now, lastSeenAt: now)
+        return (session, token)
+    }
+
+    public static func find(token: String, in db: DatabaseConnection) throws -> Session? {
+        try db.queryOne("SELECT \(columns) FROM sessions WHERE token_digest = ?", [.text(digest(of: token))])
+            .map(Session.init)
+    }
+
+    /// Whether the session has outlived the idle timeout or its absolute lifetime.
+    public func isExpired(now: Int64, idleTimeout: Int, lifetime: Int) -> Bool {
+        now - lastSeenAt > Int64(idleTimeout) || now - createdAt > Int64(lifetime)
+    }
+
+    /// Marks the PIN as entered and swaps in a new token and CSRF secret (no fixation:
+    /// whatever token existed before the second factor is worthless after it).
+    public func verified(now: Int64, in db: DatabaseConnection) throws -> (Session, token: String) {
+        let token = Session.newToken()
+        let secret = SecureRandom.bytes(32)
+        try db.execute("UPDATE sessions SET token_digest = ?, csrf_secret = ?, verified_at = ?, last_seen_at = ? WHERE id = ?",
+                       [.text(Session.digest(of: token)), .blob(secret), .integer(now), .integer(now), .integer(id)])
+        let session = Session(id: id, userID: userID, csrfSecret: secret, verifiedAt: now, createdAt: createdAt, lastSeenAt: now)
+        return (session, token)
+    }
+
+    public func touch(now: Int64, in db: DatabaseConnection) throws {
+        try db.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", [.integer(now), .integer(id)])
+    }
+
+    public static func destroy(id: Int64, in db: DatabaseConnection) throws {
+        try db.execute("DELETE FROM sessions WHERE id = ?", [.integer(id)])
+    }
+
+    /// Ends every session of the user but one (after a password change).
+    public static func destroyAll(userID: Int64, except keep: Int64, in db: DatabaseConnection) throws {
+        try db.execute("DELETE FROM sessions WHERE user_id = ? AND id != ?", [.integer(userID), .integer(keep)])
+    }
+
+    init(id: Int64, userID: Int64, csrfSecret: [UInt8], verifiedAt: Int64?, createdAt: Int64, lastSeenAt: Int64) {
+        self.id = id; self.userID = userID; self.csrfSecret = csrfSecret
+        self.verifiedAt = verifiedAt; self.createdAt = createdAt; self.lastSeenAt = lastSeenAt
+    }
+}

@@ -1,0 +1,13 @@
+/// A database shared by every worker thread. Engines hand out connections only
+/// inside these closures, so a connection is never used by two threads at once.
+/// Do not keep a connection (or nest `write` calls) beyond the closure it was given to.
+public protocol Database: AnyObject, Sendable {
+    /// Runs `body` on a reader connection; many reads run at once. It sees committed data only.
+    func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
+    /// Runs `body` on the single writer inside BEGIN IMMEDIATE … COMMIT;
+    /// if `body` throws, the transaction is rolled back and the error rethrown.
+    func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
+    /// The writer, serialised with `write`, but with no implicit transaction
+    /// (for the migrator, which opens and closes its own).
+    func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
+}

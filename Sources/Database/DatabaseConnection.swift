@@ -1,0 +1,20 @@
+/// One engine connection, lent out by a `Database` for the length of a closure.
+public protocol DatabaseConnection: AnyObject {
+    /// Runs one parameterised statement (`?` placeholders); the prepared statement is cached.
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws
+    func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
+    /// The first row, or nil when there is none.
+    func queryOne(_ sql: String, _ parameters: [SQLValue]) throws -> Row?
+    /// Runs many `;`-separated statements without parameters (migrations, schema set-up).
+    func executeScript(_ sql: String) throws
+    var lastInsertRowID: Int64 { get }
+    /// Rows inserted, updated or deleted by the last statement.
+    var changes: Int { get }
+}
+
+// Protocol requirements cannot have default arguments; these cover the no-parameter case.
+extension DatabaseConnection {
+    public func execute(_ sql: String) throws { try execute(sql, []) }
+    public func query(_ sql: String) throws -> [Row] { try query(sql, []) }
+    public func queryOne(_ sql: String) throws -> Row? { try queryOne(sql, []) }
+}

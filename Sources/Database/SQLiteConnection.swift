@@ -1,0 +1,124 @@
+import CSQLite
+
+/// One SQLite connection. Opened with SQLITE_OPEN_NOMUTEX, so it is not thread-safe
+/// by itself: `SQLiteDatabase` guarantees one thread at a time uses it.
+final class SQLiteConnection: DatabaseConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws {
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_close_v2(db)
+            throw DatabaseError.open(path: path, message: message)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        do {
+            // Per-connection setting: SQLite leaves foreign keys off unless asked.
+            try executeScript("PRAGMA foreign_keys = ON;")
+        } catch {
+            close()
+            throw DatabaseError.open(path: path, message: "\(error)")
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        for statement in statements.values { statement.finalize() }
+        statements.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    // MARK: DatabaseConnection
+
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws {
+        _ = try statement(for: sql).run(parameters, collectRows: false)
+    }
+
+    func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
+        try statement(for: sql).run(parameters, collectRows: true)
+    }
+
+    func queryOne(_ sql: String, _ parameters: [SQLValue]) throws -> Row? {
+        try query(sql, parameters).first
+    }
+
+    func executeScript(_ sql: String) throws {
+        let db = try open()
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(db, sql, nil, nil, &message)
+        guard rc == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db))
+            sqlite3_free(message)
+            throw Self.error(code: rc, extendedCode: sqlite3_extended_errcode(db), message: text, sql: sql)
+        }
+    }
+
+    var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
+    var changes: Int { handle.map { Int(sqlite3_changes64($0)) } ?? 0 }
+
+    /// True while a transaction is open (SQLite may end one by itself after some errors).
+    var isInTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
+
+    // MARK: Internals
+
+    private func open() throws -> OpaquePointer {
+        guard let handle else {
+            throw DatabaseError.sqlite(code: SQLITE_MISUSE, message: "connection is closed", sql: "")
+        }
+        return handle
+    }
+
+    /// Prepares once per connection and SQL text; PERSISTENT tells SQLite the statement is long-lived.
+    private func statement(for sql: String) throws -> SQLiteStatement {
+        if let cached = statements[sql] { return cached }
+        let db = try open()
+        var stmt: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+        guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
+        guard let stmt else {   // blank SQL or only a comment
+            throw DatabaseError.sqlite(code: SQLITE_MISUSE, message: "no statement in SQL", sql: sql)
+        }
+        // prepare compiles only the first statement; silently dropping the rest would hide bugs.
+        if let tail, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            sqlite3_finalize(stmt)
+            throw DatabaseError.sqlite(code: SQLITE_MISUSE,
+                                       message: "more than one statement; use executeScript", sql: sql)
+        }
+        let statement = SQLiteStatement(handle: stmt, sql: sql, connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// The error for a failed call on this connection, with constraint failures told apart.
+    func error(_ rc: Int32, sql: String) -> DatabaseError {
+        guard let handle else { return .sqlite(code: rc, message: String(cString: sqlite3_errstr(rc)), sql: sql) }
+        return Self.error(code: rc, extendedCode: sqlite3_extended_errcode(handle),
+                          message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    private static func error(code: Int32, extendedCode: Int32, message: String, sql: String) -> DatabaseError {
+        // With extended result codes on, `code` may already be extended; the low byte is the primary code.
+        let extended = (code & 0xFF) == code ? extendedCode : code
+        guard code & 0xFF == SQLITE_CONSTRAINT else { return .sqlite(code: extended, message: message, sql: sql) }
+        switch extended {
+        case SQLITE_CONSTRAINT_UNIQUE_CODE, SQLITE_CONSTRAINT_PRIMARYKEY_CODE:
+            return .uniqueViolation(message: message)
+        default:
+            return .constraint(message: message)
+        }
+    }
+}
+
+// The extended codes are function-like macros in sqlite3.h, which Swift does not import.
+private let SQLITE_CONSTRAINT_UNIQUE_CODE: Int32 = 2067       // SQLITE_CONSTRAINT | (8 << 8)
+private let SQLITE_CONSTRAINT_PRIMARYKEY_CODE: Int32 = 1555   // SQLITE_CONSTRAINT | (6 << 8)

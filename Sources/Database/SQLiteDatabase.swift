@@ -1,0 +1,179 @@
+import CSQLite
+import Foundation
+import Support
+
+/// SQLite in WAL mode: one writer connection behind a lock (SQLite allows one writer
+/// at a time anyway, and queuing in-process beats spinning on SQLITE_BUSY) and a pool
+/// of read-only connections that run concurrently with it and with each other.
+///
+/// Connections are opened with SQLITE_OPEN_NOMUTEX; the locks here are what keep each
+/// connection on one thread at a time. Do not nest `write` inside `write` (it would
+/// deadlock; a precondition catches it), and do not keep a connection after its closure returns.
+/// A `read` inside a `write` uses a reader, so it does not see the write's uncommitted rows
+/// (and with `readers: 0` it is a nested write, caught by the same precondition).
+public final class SQLiteDatabase: Database, @unchecked Sendable {
+    public let path: String
+
+    private let writerLock = NSLock()
+    private var writer: SQLiteConnection?          // guarded by writerLock
+
+    private let readerPool = NSCondition()
+    private var idleReaders: [SQLiteConnection] = [] // guarded by readerPool
+    private var readersCheckedOut = 0               // guarded by readerPool
+    private var isClosed = false                    // guarded by readerPool
+    private let readerCount: Int
+
+    /// Thread-dictionary key marking "this thread holds this database's writer".
+    private let writerOwnerKey = "twofa.SQLiteDatabase.writer.\(UUID().uuidString)"
+
+    /// Opens (creating if needed) the database at `path`, creating its parent directory.
+    /// With `readers: 0` reads share the writer connection (and its lock); that is also
+    /// the only way to use ":memory:", since each in-memory connection is its own database.
+    public init(path: String, readers: Int = 4, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        precondition(readers >= 0, "readers must not be negative")
+        if readers > 0 && (path == ":memory:" || path.isEmpty || path.hasPrefix("file:")) {
+            throw DatabaseError.open(path: path, message:
+                "in-memory, temporary and URI databases cannot be shared by a reader pool; use a file path or readers: 0")
+        }
+        self.path = path
+        self.readerCount = readers
+
+        if path != ":memory:" && !path.isEmpty {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw DatabaseError.open(path: path, message: "cannot create directory \(directory): \(error.localizedDescription)")
+                }
+            }
+        }
+
+        // The writer first: it creates the file and switches it to WAL, which is
+        // persistent, so read-only connections opened afterwards find it ready.
+        let writer = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        do {
+            let mode = try writer.queryOne("PRAGMA journal_mode = WAL")?.string("journal_mode")
+            if mode != "wal" && path != ":memory:" {
+                Log.warning("SQLite at \(path) is in journal mode \(mode ?? "unknown"), not WAL; reads will block writes")
+            }
+            // NORMAL is safe in WAL mode (no corruption on power loss; the last commits may roll back).
+            try writer.executeScript("PRAGMA synchronous = NORMAL;")
+            // Read-only: a stray INSERT in a `read` closure fails instead of racing the writer.
+            for _ in 0..<readers {
+                idleReaders.append(try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
+            }
+        } catch {
+            writer.close()
+            throw error
+        }
+        self.writer = writer
+    }
+
+    deinit { close() }
+
+    /// Closes every connection, waiting for reads in progress to finish. Later calls throw.
+    public func close() {
+        readerPool.lock()
+        isClosed = true
+        readerPool.broadcast()
+        while readersCheckedOut > 0 { readerPool.wait() }
+        for reader in idleReaders { reader.close() }
+        idleReaders.removeAll()
+        readerPool.unlock()
+
+        writerLock.lock()
+        writer?.close()
+        writer = nil
+        writerLock.unlock()
+    }
+
+    // MARK: Database
+
+    public func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        if readerCount == 0 { return try withWriter { try inSnapshot($0, body) } }
+        let reader = try checkOutReader()
+        defer { checkIn(reader) }
+        return try inSnapshot(reader, body)
+    }
+
+    /// A deferred transaction gives every query in one `read` the same snapshot
+    /// (without it each statement could see a different committed state).
+    private func inSnapshot<T>(_ connection: SQLiteConnection, _ body: (DatabaseConnection) throws -> T) throws -> T {
+        try connection.executeScript("BEGIN DEFERRED;")
+        do {
+            let result = try body(connection)
+            try connection.executeScript("COMMIT;")
+            return result
+        } catch {
+            if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
+            throw error
+        }
+    }
+
+    public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try withWriter { connection in
+            // IMMEDIATE takes the write lock now, so a transaction never fails halfway
+            // with SQLITE_BUSY when it first writes (another process may hold the file).
+            try connection.executeScript("BEGIN IMMEDIATE;")
+            do {
+                let result = try body(connection)
+                try connection.executeScript("COMMIT;")
+                return result
+            } catch {
+                // SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).
+                if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
+                throw error
+            }
+        }
+    }
+
+    public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try withWriter { connection in
+            defer {
+                // A body that left a transaction open would poison every later write.
+                if connection.isInTransaction {
+                    Log.error("SQLite writer was left inside a transaction; rolling back")
+                    try? connection.executeScript("ROLLBACK;")
+                }
+            }
+            return try body(connection)
+        }
+    }
+
+    // MARK: Connections
+
+    private func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let thread = Thread.current
+        precondition(thread.threadDictionary[writerOwnerKey] == nil,
+                     "nested write on the same SQLiteDatabase would deadlock")
+        writerLock.lock()
+        thread.threadDictionary[writerOwnerKey] = true
+        defer {
+            thread.threadDictionary[writerOwnerKey] = nil
+            writerLock.unlock()
+        }
+        guard let writer else { throw Self.closedError }
+        return try body(writer)
+    }
+
+    /// Blocks until a reader is free: bounded concurrency rather than unbounded connections.
+    private func checkOutReader() throws -> SQLiteConnection {
+        readerPool.lock()
+        defer { readerPool.unlock() }
+        while idleReaders.isEmpty && !isClosed { readerPool.wait() }
+        if isClosed { throw Self.closedError }
+        readersCheckedOut += 1
+        return idleReaders.removeLast()
+    }
+
+    private func checkIn(_ reader: SQLiteConnection) {
+        readerPool.lock()
+        idleReaders.append(reader)
+        readersCheckedOut -= 1
+        readerPool.broadcast()   // wakes both waiting readers and a waiting close()
+        readerPool.unlock()
+    }
+
+    private static let closedError = DatabaseError.sqlite(code: SQLITE_MISUSE, message: "database is closed", sql: "")
+}

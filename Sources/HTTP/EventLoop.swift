@@ -1,0 +1,250 @@
+import Foundation
+import Glibc
+import Support
+
+/// One epoll loop thread: accepts connections (sharing the listening socket with the
+/// other loops via EPOLLEXCLUSIVE), reads and writes them without blocking, hands
+/// complete requests to the worker pool and, woken through an eventfd, writes the
+/// responses the workers deliver. Every `Connection` belongs to exactly one loop and is
+/// touched only on its thread.
+final class EventLoop: @unchecked Sendable {
+    let context: ServerContext
+    /// Scratch space for recv, shared by this loop's connections (reads never overlap).
+    let readBuffer: UnsafeMutableRawBufferPointer
+    /// Monotonic time of the current iteration: cheaper than asking the clock per event.
+    private(set) var now: Double
+    private(set) var isDraining = false
+
+    /// Signalled once this loop no longer accepts (shutdown may then close the socket).
+    let stoppedListening = DispatchSemaphore(value: 0)
+    /// Signalled when the loop thread has exited.
+    let finished = DispatchSemaphore(value: 0)
+
+    private let index: Int
+    private let epoll: Epoll
+    private let wakeFD: Int32
+    private let listenFD: Int32
+    private var connections: [Int32: Connection] = [:]
+    private var listening = false
+    private var acceptResumeAt: Double?
+    private var lastSweep: Double
+    private var lastAcceptWarning = -Double.infinity
+
+    // Handed over from other threads, guarded by `lock`.
+    private let lock = NSLock()
+    private var completions: [(UncheckedConnection, RequestHandler.Output)] = []
+    private var wakePending = false
+    private var drainRequested = false
+    private var stopRequested = false
+
+    init(index: Int, listenFD: Int32, context: ServerContext) throws {
+        self.index = index
+        self.listenFD = listenFD
+        self.context = context
+        epoll = try Epoll()
+        wakeFD = LinuxCalls.eventfd(0, LinuxCalls.EFD_NONBLOCK | LinuxCalls.EFD_CLOEXEC)
+        guard wakeFD >= 0 else { throw HTTPServerError("eventfd failed: \(errnoText())") }
+        readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        now = MonotonicClock.now()
+        lastSweep = now
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "http-loop-\(index)"
+        thread.start()
+    }
+
+    // MARK: - Called from other threads
+
+    /// A worker finished `connection`'s request.
+    func deliver(_ connection: UncheckedConnection, _ output: RequestHandler.Output) {
+        lock.lock()
+        completions.append((connection, output))
+        let needWake = !wakePending
+        wakePending = true
+        lock.unlock()
+        if needWake { wake() }
+    }
+
+    /// Stop accepting, close idle connections, finish in-flight ones, then exit.
+    func requestDrain() {
+        lock.lock(); drainRequested = true; lock.unlock()
+        wake()
+    }
+
+    /// Close everything now and exit (after the shutdown deadline).
+    func requestStop() {
+        lock.lock(); stopRequested = true; lock.unlock()
+        wake()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: - Loop thread
+
+    private func run() {
+        listening = epoll.add(listenFD, events: LinuxCalls.EPOLLIN | LinuxCalls.EPOLLEXCLUSIVE)
+        epoll.add(wakeFD, events: LinuxCalls.EPOLLIN)
+        var stop = false
+        while !stop {
+            let timeout: Int32 = isDraining || acceptResumeAt != nil ? 100 : 1000
+            let count = epoll.wait(timeoutMs: timeout)
+            now = MonotonicClock.now()
+            var acceptReady = false
+            for i in 0..<count {
+                let (fd, mask) = epoll.event(at: i)
+                if fd == wakeFD {
+                    stop = handleWake() || stop
+                } else if fd == listenFD {
+                    acceptReady = true
+                } else {
+                    connections[fd]?.handle(events: mask)
+                }
+            }
+            // Accept last: a connection closed above may free an fd number that accept
+            // reuses, and the new connection must not receive the old one's events.
+            if acceptReady && listening { acceptConnections() }
+            if let resume = acceptResumeAt, now >= resume {
+                acceptResumeAt = nil
+                if !isDraining { listening = epoll.add(listenFD, events: LinuxCalls.EPOLLIN | LinuxCalls.EPOLLEXCLUSIVE) }
+            }
+            if now - lastSweep >= 1 {
+                lastSweep = now
+                for connection in Array(connections.values) { connection.checkTimeout() }
+            }
+            if isDraining && connections.isEmpty { break }
+        }
+        for connection in Array(connections.values) { connection.close() }
+        if listening { epoll.remove(listenFD) }
+        if !isDraining { stoppedListening.signal() }
+        Glibc.close(wakeFD)
+        readBuffer.deallocate()
+        finished.signal()
+    }
+
+    /// Returns true when the loop must stop at once.
+    private func handleWake() -> Bool {
+        var value: UInt64 = 0
+        _ = read(wakeFD, &value, 8)
+        lock.lock()
+        let ready = completions
+        completions.removeAll(keepingCapacity: true)
+        wakePending = false
+        let drain = drainRequested
+        let stop = stopRequested
+        lock.unlock()
+        for (connection, output) in ready { connection.value.complete(output) }
+        if drain && !isDraining { beginDrain() }
+        return stop
+    }
+
+    private func beginDrain() {
+        isDraining = true
+        if listening {
+            epoll.remove(listenFD)
+            listening = false
+        }
+        acceptResumeAt = nil
+        stoppedListening.signal()
+        for connection in Array(connections.values) { connection.drain() }
+    }
+
+    private func acceptConnections() {
+        // Bounded so one loop can't starve its connections during an accept storm.
+        for _ in 0..<128 {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    LinuxCalls.accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                let code = errno
+                switch code {
+                case EAGAIN, EWOULDBLOCK:
+                    return
+                case EINTR, ECONNABORTED, EPROTO:
+                    continue
+                default:
+                    // EMFILE/ENFILE/ENOBUFS/ENOMEM: the pending connection stays queued and the
+                    // socket stays readable, so stop polling it for a moment instead of spinning.
+                    warnAboutAccept("accept failed: \(errnoText(code)); pausing accepts for 100 ms")
+                    epoll.remove(listenFD)
+                    listening = false
+                    acceptResumeAt = now + 0.1
+                    return
+                }
+            }
+            guard context.connections.acquire() else {
+                refuseOverCapacity(fd)
+                continue
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let connection = Connection(fd: fd, remoteAddress: ListeningSocket.addressText(storage), loop: self)
+            connections[fd] = connection
+            epoll.add(fd, events: connection.interest)
+        }
+    }
+
+    private static let overCapacityResponse = Array((
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: 20\r\nConnection: close\r\n\r\nServer is too busy.\n").utf8)
+
+    /// Best effort: one non-blocking send of a canned 503, then close.
+    private func refuseOverCapacity(_ fd: Int32) {
+        warnAboutAccept("connection limit (\(context.connections.limit)) reached; refusing connections")
+        Self.overCapacityResponse.withUnsafeBytes {
+            _ = send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+        }
+        Glibc.close(fd)
+    }
+
+    /// At most one such warning per loop every 10 s, so a flood doesn't flood the log too.
+    private func warnAboutAccept(_ message: String) {
+        guard now - lastAcceptWarning >= 10 else { return }
+        lastAcceptWarning = now
+        Log.warning(message)
+    }
+
+    // MARK: - Services for connections (loop thread only)
+
+    func setInterest(_ connection: Connection, _ mask: UInt32) {
+        guard connection.interest != mask else { return }
+        connection.interest = mask
+        epoll.modify(connection.fd, events: mask)
+    }
+
+    /// Stops watching a socket whose request is still with a worker (it hung up): its fd
+    /// stays open, so the number can't be reused, until the response comes back.
+    func unregister(_ connection: Connection) {
+        epoll.remove(connection.fd)
+    }
+
+    func connectionClosed(_ connection: Connection) {
+        connections[connection.fd] = nil
+        context.connections.release()
+    }
+
+    func dispatch(_ connection: Connection, _ request: HTTPRequest, keepAlive: Bool) {
+        let receivedAt = now
+        let context = self.context
+        let target = UncheckedConnection(connection)
+        context.workers.submit { [self] in
+            let output = RequestHandler.handle(request, keepAlive: keepAlive, receivedAt: receivedAt, context: context)
+            deliver(target, output)
+        }
+    }
+}
+
+/// Carries a `Connection` through a worker job and back. Workers never touch it;
+/// only its own loop thread does, in `handleWake`.
+struct UncheckedConnection: @unchecked Sendable {
+    let value: Connection
+    init(_ value: Connection) { self.value = value }
+}

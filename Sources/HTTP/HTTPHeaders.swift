@@ -1,0 +1,79 @@
+/// Header fields in the order they were sent or added. Names keep their spelling but are
+/// compared case-insensitively (ASCII), as HTTP requires.
+public struct HTTPHeaders: Sendable, Sequence {
+    public typealias Element = (name: String, value: String)
+
+    private var fields: [Element] = []
+
+    public init() {}
+
+    public init(_ pairs: [(String, String)]) {
+        fields = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    public var count: Int { fields.count }
+    public var isEmpty: Bool { fields.isEmpty }
+
+    /// The first value for `name`, or nil.
+    public subscript(name: String) -> String? {
+        for field in fields where Self.sameName(field.name, name) { return field.value }
+        return nil
+    }
+
+    /// Every value for `name`, in order.
+    public func values(_ name: String) -> [String] {
+        fields.compactMap { Self.sameName($0.name, name) ? $0.value : nil }
+    }
+
+    public func contains(_ name: String) -> Bool {
+        fields.contains { Self.sameName($0.name, name) }
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append((name: name, value: value))
+    }
+
+    /// Replaces every field called `name` with a single one.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        fields.append((name: name, value: value))
+    }
+
+    public mutating func remove(_ name: String) {
+        fields.removeAll { Self.sameName($0.name, name) }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Element]> {
+        fields.makeIterator()
+    }
+
+    /// ASCII case-insensitive comparison without allocating lowercased copies.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return a.utf8.elementsEqual(b.utf8) { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A)
+        }
+    }
+
+    /// Whether a comma-separated header (e.g. Connection) lists `token`, case-insensitively.
+    func hasToken(_ token: String, in name: String) -> Bool {
+        for value in values(name) {
+            for part in value.split(separator: ",") {
+                let trimmed = part.trimmingCharacters(ofASCII: " \t")
+                if Self.sameName(trimmed, token) { return true }
+            }
+        }
+        return false
+    }
+}
+
+extension Substring {
+    /// Strips leading and trailing characters from the ASCII `set` (no Foundation needed).
+    func trimmingCharacters(ofASCII set: String) -> String {
+        let drop = Set(set.utf8)
+        var view = self.utf8[...]
+        while let first = view.first, drop.contains(first) { view = view.dropFirst() }
+        while let last = view.last, drop.contains(last) { view = view.dropLast() }
+        return String(decoding: view, as: UTF8.self)
+    }
+}

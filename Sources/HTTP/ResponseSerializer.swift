@@ -1,0 +1,73 @@
+import Support
+
+/// Turns an `HTTPResponse` into the bytes of its head; the body is sent as is, after it.
+enum ResponseSerializer {
+    /// Headers the server owns: whatever the responder put there is replaced.
+    private static let managed = ["Content-Length", "Transfer-Encoding", "Connection", "Date", "Keep-Alive"]
+
+    /// - Parameters:
+    ///   - keepAlive: whether the connection stays open after this response.
+    ///   - requestVersion: HTTP/1.0 clients need an explicit `Connection: keep-alive`.
+    ///   - isHead: HEAD gets the GET headers (including Content-Length) but no body.
+    static func serialize(
+        _ response: HTTPResponse, keepAlive: Bool, requestVersion: HTTPVersion = .http1_1, isHead: Bool = false
+    ) -> (head: [UInt8], body: [UInt8]) {
+        let status = response.status
+        let bodyless = status < 200 || status == 204 || status == 304
+        var head: [UInt8] = []
+        head.reserveCapacity(256 + response.headers.count * 48)
+        head.append(contentsOf: statusLine(status))
+        for (name, value) in response.headers {
+            if managed.contains(where: { HTTPHeaders.sameName($0, name) }) { continue }
+            guard isValidName(name), isValidValue(value) else {
+                // A CR or LF here would let a value inject headers (response splitting).
+                Log.warning("dropped invalid response header \(name.utf8.count <= 64 ? name : "(long name)")")
+                continue
+            }
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: crlf)
+        }
+        if !bodyless {
+            head.append(contentsOf: contentLengthPrefix)
+            head.append(contentsOf: String(response.body.count).utf8)
+            head.append(contentsOf: crlf)
+        }
+        head.append(contentsOf: datePrefix)
+        head.append(contentsOf: HTTPDate.nowBytes())
+        head.append(contentsOf: crlf)
+        if !keepAlive {
+            head.append(contentsOf: connectionClose)
+        } else if requestVersion == .http1_0 {
+            head.append(contentsOf: connectionKeepAlive)
+        }
+        head.append(contentsOf: crlf)
+        return (head, bodyless || isHead ? [] : response.body)
+    }
+
+    /// `HTTP/1.1 100 Continue`, sent before reading a body the client is holding back.
+    static let continueHead = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private static let crlf: [UInt8] = [13, 10]
+    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
+    private static let datePrefix = Array("Date: ".utf8)
+    private static let connectionClose = Array("Connection: close\r\n".utf8)
+    private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+    private static let commonStatusLines: [Int: [UInt8]] = Dictionary(uniqueKeysWithValues:
+        [200, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, 408, 411, 413, 414, 431, 500, 503, 505].map {
+            ($0, Array("HTTP/1.1 \($0) \(HTTPStatus.reason($0))\r\n".utf8))
+        })
+
+    private static func statusLine(_ status: Int) -> [UInt8] {
+        commonStatusLines[status] ?? Array("HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n".utf8)
+    }
+
+    private static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(RequestParser.isTokenByte)
+    }
+
+    private static func isValidValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }
+    }
+}

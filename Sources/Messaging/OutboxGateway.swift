@@ -1,0 +1,39 @@
+import Foundation
+import Support
+
+/// The development gateway: appends one JSON object per message to a file, so a
+/// developer (or a test) reads the PIN there instead of paying for an SMS.
+/// Line format (a contract; see README): {"to","channel","body","sent_at"}.
+public final class OutboxGateway: SMSGateway, @unchecked Sendable {
+    public let path: String
+    private let lock = NSLock()
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    public func send(_ message: SMSMessage) throws {
+        let line = JSON.object([
+            ("to", message.to), ("channel", "sms"), ("body", message.body),
+            ("sent_at", Timestamp.iso8601(Date())),
+        ]) + "\n"
+        try append(line)
+        Log.info("SMS to \(Redact.phone(message.to)) written to the outbox \(path)")
+    }
+
+    /// One write(2) per line on an O_APPEND descriptor, so lines from concurrent
+    /// senders (or processes) never interleave.
+    private func append(_ line: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SMSDeliveryError("cannot open outbox \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array(line.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw SMSDeliveryError("cannot write outbox \(path)") }
+    }
+}

@@ -1,0 +1,55 @@
+@testable import App
+import Foundation
+import XCTest
+
+final class AppConfigTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    var base: [String: String] {
+        ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
+         "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
+    }
+
+    func testEnvironmentOverridesTheFile() throws {
+        var env = base
+        env["PORT"] = "4567"; env["BCRYPT_COST"] = "10"; env["BRAND_NAME"] = "Acme"
+        env["DATABASE_URL"] = "sqlite:///tmp/x.sqlite3"
+        let config = try AppConfig.load(environment: env)
+        XCTAssertEqual(config.port, 4567)
+        XCTAssertEqual(config.bcryptCost, 10)
+        XCTAssertEqual(config.brandName, "Acme")
+        XCTAssertEqual(config.databasePath, "/tmp/x.sqlite3")
+        XCTAssertEqual(config.sessionIdleTimeout, 1800)
+        XCTAssertEqual(config.sessionLifetime, 43200)
+    }
+
+    func testInvalidValuesSayWhatIsWrong() {
+        for (name, value, expected) in [("PORT", "70000", "between 0 and 65535"), ("BCRYPT_COST", "3", "between 4 and 31"),
+                                        ("BRAND_NAME", "A name far too long for SMS", "1 to 18"),
+                                        ("SMS_GATEWAY", "pigeon", "unknown"), ("LOG_LEVEL", "loud", "debug, info"),
+                                        ("SECRET_KEY_BASE", "short", "at least 32")] {
+            var env = base
+            env[name] = value
+            XCTAssertThrowsError(try AppConfig.load(environment: env), name) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(name): \(error)")
+            }
+        }
+    }
+
+    func testProductionRequiresSecretAndGateway() {
+        var env = base
+        env["APP_ENV"] = "production"
+        env["SMS_GATEWAY"] = "outbox"
+        env["SECRET_KEY_BASE"] = nil
+        XCTAssertThrowsError(try AppConfig.load(environment: env)) { XCTAssertTrue("\($0)".contains("SECRET_KEY_BASE is required")) }
+        env["SECRET_KEY_BASE"] = String(repeating: "p", count: 64)
+        env["SMS_GATEWAY"] = nil
+        XCTAssertThrowsError(try AppConfig.load(environment: env)) { XCTAssertTrue("\($0)".contains("no SMS gateway")) }
+    }
+
+    func testKeysDifferPerPurpose() {
+        let keys = KeyGenerator(secretKeyBase: String(repeating: "k", count: 64))
+        XCTAssertNotEqual(keys.key(for: "pin"), keys.key(for: "flash"))
+        XCTAssertEqual(keys.key(for: "pin"), KeyGenerator(secretKeyBase: String(repeating: "k", count: 64)).key(for: "pin"))
+    }
+}

@@ -1,0 +1,37 @@
+@testable import App
+import XCTest
+
+final class PhoneNumberTests: XCTestCase {
+    func testAcceptedFormsNormaliseToE164() {
+        XCTAssertEqual(try PhoneNumber.normalize("+44 7700 900000").get(), "+447700900000")
+        XCTAssertEqual(try PhoneNumber.normalize("447700900000").get(), "+447700900000")
+        XCTAssertEqual(try PhoneNumber.normalize("(+1) 202-555-0123").get(), "+12025550123")
+        XCTAssertEqual(try PhoneNumber.normalize("  +1.202.555.0123 ").get(), "+12025550123")
+        XCTAssertEqual(try PhoneNumber.normalize("12345678").get(), "+12345678", "8 digits is the minimum")
+        XCTAssertEqual(try PhoneNumber.normalize("123456789012345").get(), "+123456789012345", "15 is the maximum")
+    }
+
+    func testRefusals() {
+        XCTAssertEqual(problem(""), .empty)
+        XCTAssertEqual(problem("+44 7700 9OOOOO"), .invalidCharacters)
+        XCTAssertEqual(problem("call me"), .invalidCharacters)
+        XCTAssertEqual(problem("+44 +7700 900000"), .misplacedPlus)
+        XCTAssertEqual(problem("44 7700+900000"), .misplacedPlus)
+        XCTAssertEqual(problem("1234567"), .tooShort)
+        XCTAssertEqual(problem("1234567890123456"), .tooLong)
+        XCTAssertEqual(problem("07700 900000"), .leadingZero)
+        XCTAssertEqual(problem("+0 44 7700 900000"), .leadingZero)
+        XCTAssertEqual(problem("+४४ 7700 900000"), .invalidCharacters, "only ASCII digits")
+    }
+
+    func testEveryProblemHasAMessage() {
+        for p in [PhoneNumber.Problem.empty, .invalidCharacters, .misplacedPlus, .tooShort, .tooLong, .leadingZero] {
+            XCTAssertFalse(p.description.isEmpty)
+        }
+    }
+
+    private func problem(_ s: String) -> PhoneNumber.Problem? {
+        if case .failure(let p) = PhoneNumber.normalize(s) { return p }
+        return nil
+    }
+}

@@ -1,0 +1,341 @@
+import Foundation
+import XCTest
+@testable import HTTP
+import Support
+
+/// Echoes `METHOD PATH BODY`; `/throw` throws; `/slow` takes 300 ms.
+final class TestResponder: HTTPResponder {
+    struct Boom: Error {}
+
+    func respond(to request: HTTPRequest) throws -> HTTPResponse {
+        switch request.path {
+        case "/throw":
+            throw Boom()
+        case "/slow":
+            usleep(300_000)
+            return .text("slow done")
+        case "/close":
+            var response = HTTPResponse.text("bye")
+            response.headers.set("Connection", "close")
+            return response
+        default:
+            return .text("\(request.method) \(request.path) \(String(decoding: request.body, as: UTF8.self))")
+        }
+    }
+}
+
+/// Collects log lines so tests can check the access log and what must never be logged.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+}
+
+final class HTTPServerTests: XCTestCase {
+    private var server: HTTPServer!
+    private var logs = LogCapture()
+
+    private func startServer(_ adjust: (inout HTTPServer.Configuration) -> Void = { _ in }) throws {
+        var config = HTTPServer.Configuration()
+        config.port = 0
+        config.loopThreads = 2
+        config.workerThreads = 4
+        adjust(&config)
+        server = HTTPServer(configuration: config, responder: TestResponder())
+        try server.start()
+    }
+
+    override func setUp() {
+        super.setUp()
+        logs = LogCapture()
+        let capture = logs
+        Log.redirect { capture.append($0) }
+    }
+
+    override func tearDown() {
+        server?.shutdown()
+        server = nil
+        Log.redirect { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        super.tearDown()
+    }
+
+    private func client() throws -> RawClient { try RawClient(port: server.port) }
+
+    private func get(_ path: String, extra: String = "") -> String {
+        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n"
+    }
+
+    func testPortIsAssigned() throws {
+        try startServer()
+        XCTAssertGreaterThan(server.port, 0)
+    }
+
+    func testBindFailureHasAClearMessage() throws {
+        try startServer()
+        var config = HTTPServer.Configuration()
+        config.port = server.port
+        let second = HTTPServer(configuration: config, responder: TestResponder())
+        XCTAssertThrowsError(try second.start()) { error in
+            XCTAssertEqual("\(error)", "cannot bind 127.0.0.1:\(server.port): Address already in use")
+        }
+    }
+
+    func testKeepAliveServesTwoRequestsOnOneConnection() throws {
+        try startServer()
+        let c = try client()
+        try c.send(get("/one"))
+        let first = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(first.status, 200)
+        XCTAssertEqual(first.text, "GET /one ")
+        XCTAssertNil(first.header("Connection"))
+        XCTAssertNotNil(first.header("Date"))
+        try c.send("POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        let second = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(second.text, "POST /two hello")
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        try startServer()
+        let c = try client()
+        // The slow one first: a server answering as handlers finish would reorder.
+        try c.send(get("/slow") + "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi" + get("/c"))
+        XCTAssertEqual(try c.readResponse()?.text, "slow done")
+        XCTAssertEqual(try c.readResponse()?.text, "POST /b hi")
+        XCTAssertEqual(try c.readResponse()?.text, "GET /c ")
+    }
+
+    func testHeadHasContentLengthButNoBody() throws {
+        try startServer()
+        let c = try client()
+        try c.send("HEAD /thing HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try XCTUnwrap(c.readResponse(bodyless: true))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Length"), String("HEAD /thing ".utf8.count))
+        // If a body had been sent, it would show up in front of the next response.
+        try c.send(get("/next"))
+        XCTAssertEqual(try c.readResponse()?.text, "GET /next ")
+    }
+
+    func testBodyTooLargeIs413AndCloses() throws {
+        try startServer { $0.maxBodyBytes = 1000 }
+        let c = try client()
+        try c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + String(repeating: "z", count: 50000))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 413)
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(c.isClosedByServer())
+        XCTAssertTrue(logs.lines.contains { $0.hasSuffix("INFO POST /upload 413 0.0ms") }, "\(logs.lines)")
+    }
+
+    func testHugeHeadersAre431() throws {
+        try startServer()
+        let c = try client()
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 20000))\r\n\r\n")
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 431)
+        XCTAssertTrue(response.text.contains("Request header fields too large"))
+        XCTAssertTrue(c.isClosedByServer())
+        XCTAssertTrue(logs.lines.contains { $0.hasSuffix("INFO - - 431 0.0ms") }, "\(logs.lines)")
+    }
+
+    func testContentLengthWithTransferEncodingIs400AndCloses() throws {
+        try startServer()
+        let c = try client()
+        try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + get("/smuggled"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 400)
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(c.isClosedByServer(), "the smuggled request must not be answered")
+    }
+
+    func testChunkedBodyIs411() throws {
+        try startServer()
+        let c = try client()
+        try c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 411)
+        XCTAssertTrue(c.isClosedByServer())
+    }
+
+    func testBareLFIs400() throws {
+        try startServer()
+        let c = try client()
+        try c.send("GET / HTTP/1.1\nHost: x\n\n")
+        XCTAssertEqual(try c.readResponse()?.status, 400)
+        XCTAssertTrue(c.isClosedByServer())
+    }
+
+    func testExpectContinue() throws {
+        try startServer()
+        let c = try client()
+        try c.send("POST /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+        let interim = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(interim.status, 100)
+        try c.send("data")
+        let final = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(final.status, 200)
+        XCTAssertEqual(final.text, "POST /up data")
+    }
+
+    func testExpectContinueWithTooLargeBodyGets413AtOnce() throws {
+        try startServer { $0.maxBodyBytes = 10 }
+        let c = try client()
+        try c.send("POST /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n")
+        XCTAssertEqual(try c.readResponse()?.status, 413)
+    }
+
+    func testThrowingResponderGives500AndServerKeepsWorking() throws {
+        try startServer()
+        let c = try client()
+        try c.send("POST /throw?token=SECRETQUERY HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\nSECRET-BODY!")
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 500)
+        XCTAssertTrue(response.text.contains("Something went wrong"))
+        XCTAssertEqual(response.header("Content-Type"), "text/html; charset=utf-8")
+        try c.send(get("/after"))
+        XCTAssertEqual(try c.readResponse()?.text, "GET /after ")
+        let other = try client()
+        try other.send(get("/again"))
+        XCTAssertEqual(try other.readResponse()?.status, 200)
+
+        let lines = logs.lines
+        XCTAssertTrue(lines.contains { $0.contains("ERROR") && $0.contains("/throw") && $0.contains("Boom") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasSuffix(" POST /throw 500 " + $0.split(separator: " ").last!) })
+        XCTAssertFalse(lines.contains { $0.contains("SECRET") }, "query strings and bodies must never be logged")
+    }
+
+    func testAccessLogHasOneLinePerRequestWithoutQuery() throws {
+        try startServer()
+        let c = try client()
+        try c.send(get("/a?password=hunter2"))
+        _ = try c.readResponse()
+        try c.send(get("/b%20c"))
+        _ = try c.readResponse()
+        let access = logs.lines.filter { $0.contains(" INFO GET ") }
+        XCTAssertEqual(access.count, 2, "\(logs.lines)")
+        XCTAssertTrue(access[0].range(of: #" INFO GET /a 200 \d+\.\dms$"#, options: .regularExpression) != nil, access[0])
+        XCTAssertTrue(access[1].contains(" INFO GET /b c 200 "))
+        XCTAssertFalse(logs.lines.contains { $0.contains("hunter2") })
+    }
+
+    func testConnectionCloseIsHonoured() throws {
+        try startServer()
+        let c = try client()
+        try c.send(get("/x", extra: "Connection: close\r\n"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(c.isClosedByServer())
+    }
+
+    func testResponderAskingToCloseIsHonoured() throws {
+        try startServer()
+        let c = try client()
+        try c.send(get("/close"))
+        XCTAssertEqual(try c.readResponse()?.header("Connection"), "close")
+        XCTAssertTrue(c.isClosedByServer())
+    }
+
+    func testHTTP10ClosesUnlessKeepAliveAsked() throws {
+        try startServer()
+        let c = try client()
+        try c.send("GET /old HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try c.readResponse()?.header("Connection"), "close")
+        XCTAssertTrue(c.isClosedByServer())
+
+        let k = try client()
+        try k.send("GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        XCTAssertEqual(try k.readResponse()?.header("Connection"), "keep-alive")
+        try k.send("GET /again HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try k.readResponse()?.text, "GET /again ")
+    }
+
+    func testRequestSentByteByByteOverTheSocket() throws {
+        try startServer()
+        let c = try client()
+        for byte in "POST /slowly HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".utf8 {
+            try c.send([byte])
+        }
+        XCTAssertEqual(try c.readResponse()?.text, "POST /slowly abc")
+    }
+
+    func testSlowHeadersAreCutOff() throws {
+        try startServer { $0.headerTimeout = 0.5 }
+        let c = try RawClient(port: server.port, timeout: 4)
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        let start = Date()
+        let rest = String(decoding: c.readAll(), as: UTF8.self)
+        XCTAssertTrue(rest.hasPrefix("HTTP/1.1 408 "), rest)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3.5)
+    }
+
+    func testIdleKeepAliveConnectionsAreClosed() throws {
+        try startServer { $0.keepAliveTimeout = 0.5 }
+        let c = try RawClient(port: server.port, timeout: 4)
+        try c.send(get("/x"))
+        XCTAssertEqual(try c.readResponse()?.status, 200)
+        let start = Date()
+        XCTAssertTrue(c.isClosedByServer())
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3.5)
+    }
+
+    func testConnectionLimit() throws {
+        try startServer { $0.maxConnections = 2 }
+        let a = try client(), b = try client()
+        try a.send(get("/a"))
+        try b.send(get("/b"))
+        XCTAssertEqual(try a.readResponse()?.status, 200)
+        XCTAssertEqual(try b.readResponse()?.status, 200)
+        let c = try client()
+        try? c.send(get("/c"))
+        let response = (try? c.readResponse()) ?? nil
+        XCTAssertTrue(response == nil || response?.status == 503, "\(String(describing: response))")
+        // Once a slot frees up, service resumes.
+        try a.send(get("/bye", extra: "Connection: close\r\n"))
+        _ = try a.readResponse()
+        XCTAssertTrue(a.isClosedByServer())
+        a.close()   // the server lingers until the client closes too
+        usleep(100_000)
+        let d = try client()
+        try d.send(get("/d"))
+        XCTAssertEqual(try d.readResponse()?.status, 200)
+    }
+
+    func testClientResettingDuringARequestFreesItsSlot() throws {
+        try startServer { $0.maxConnections = 1 }
+        let c = try client()
+        try c.send(get("/slow"))
+        usleep(50_000)
+        c.reset()
+        usleep(450_000)   // the worker finishes; the server must then release the connection
+        let d = try client()
+        try d.send(get("/next"))
+        XCTAssertEqual(try d.readResponse()?.status, 200)
+    }
+
+    func testShutdownLetsAnInFlightRequestFinish() throws {
+        try startServer()
+        let busy = try client()
+        let idle = try client()
+        try idle.send(get("/warm"))
+        _ = try idle.readResponse()
+        try busy.send(get("/slow"))
+        usleep(100_000)   // the request is now with a worker
+        let done = expectation(description: "shutdown returned")
+        let server = self.server!
+        let started = Date()
+        DispatchQueue.global().async {
+            server.shutdown()
+            done.fulfill()
+        }
+        let response = try XCTUnwrap(busy.readResponse())
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "slow done")
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(busy.isClosedByServer())
+        XCTAssertTrue(idle.isClosedByServer(), "idle keep-alive connections are closed on shutdown")
+        wait(for: [done], timeout: 5)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+        XCTAssertThrowsError(try RawClient(port: server.port), "no longer listening")
+    }
+}

@@ -1,0 +1,100 @@
+import XCTest
+@testable import HTTP
+
+final class HTTPTypesTests: XCTestCase {
+    func testHeadersSetAddRemove() {
+        var h = HTTPHeaders([("A", "1"), ("b", "2")])
+        h.add("a", "3")
+        XCTAssertEqual(h.values("A"), ["1", "3"])
+        h.set("A", "4")
+        XCTAssertEqual(h.values("a"), ["4"])
+        h.remove("B")
+        XCTAssertNil(h["b"])
+        XCTAssertEqual(h.map { $0.name }, ["A"])
+        XCTAssertFalse(HTTPHeaders.sameName("a-b", "a_b"))
+        XCTAssertFalse(HTTPHeaders.sameName("[", "{"))   // differ only in bit 0x20, but not letters
+        XCTAssertTrue(HTTPHeaders.sameName("Content-Length", "content-LENGTH"))
+    }
+
+    func testCookiesFirstWins() {
+        let r = HTTPRequest(method: "GET", target: "/", headers: HTTPHeaders([
+            ("Cookie", "session=abc; theme=\"dark\""), ("cookie", "session=other;empty=; novalue"),
+        ]))
+        XCTAssertEqual(r.cookies, ["session": "abc", "theme": "dark", "empty": ""])
+    }
+
+    func testConvenienceInitDerivesPathAndQuery() {
+        let r = HTTPRequest(method: "GET", target: "/a%2Fb?x=%20")
+        XCTAssertEqual(r.path, "/a/b")
+        XCTAssertEqual(r.query, "x=%20")
+        XCTAssertEqual(r.remoteAddress, "127.0.0.1")
+        XCTAssertFalse(r.isSecure)
+    }
+
+    func testCookieHeaderValue() {
+        var c = Cookie(name: "sid", value: "abc")
+        XCTAssertEqual(c.headerValue, "sid=abc; Path=/; HttpOnly; SameSite=Lax")
+        c.maxAge = 0
+        c.secure = true
+        c.sameSite = .strict
+        c.expires = Date(timeIntervalSince1970: 784_111_777)
+        XCTAssertEqual(c.headerValue, "sid=abc; Path=/; Max-Age=0; Expires=Sun, 06 Nov 1994 08:49:37 GMT; HttpOnly; Secure; SameSite=Strict")
+        let evil = Cookie(name: "a", value: "x; Domain=evil\r\nSet-Cookie: b=c", httpOnly: false, sameSite: nil)
+        XCTAssertEqual(evil.headerValue, "a=xDomain=evilSet-Cookie:b=c; Path=/")
+    }
+
+    func testResponseHelpers() {
+        var r = HTTPResponse.redirect(to: "/home")
+        XCTAssertEqual(r.status, 303)
+        XCTAssertEqual(r.headers["location"], "/home")
+        r.setCookie(Cookie(name: "a", value: "1"))
+        r.setCookie(Cookie(name: "b", value: "2"))
+        XCTAssertEqual(r.headers.values("Set-Cookie").count, 2)
+        XCTAssertEqual(HTTPResponse.html("<p>", status: 404).headers["Content-Type"], "text/html; charset=utf-8")
+        XCTAssertEqual(HTTPResponse.text("x").headers["Content-Type"], "text/plain; charset=utf-8")
+    }
+
+    func testFormURLEncodedParse() throws {
+        let pairs = try XCTUnwrap(FormURLEncoded.parse("a=1&b=hello+world&c=%E2%9C%93&&d&e=x%3Dy%26z&a=2"))
+        XCTAssertEqual(pairs.map { $0.0 }, ["a", "b", "c", "d", "e", "a"])
+        XCTAssertEqual(pairs.map { $0.1 }, ["1", "hello world", "✓", "", "x=y&z", "2"])
+        XCTAssertNil(FormURLEncoded.parse("a=%zz"))
+        XCTAssertNil(FormURLEncoded.parse("a=%4"))
+        XCTAssertNil(FormURLEncoded.parse("a=%ff%fe"))
+        XCTAssertEqual(FormURLEncoded.parse("")?.count, 0)
+    }
+
+    func testFormURLEncodedRoundTrip() throws {
+        let pairs = [("name", "Zoë O'Neil"), ("sym", "a+b=c&d/e?f%"), ("empty", "")]
+        let encoded = FormURLEncoded.encode(pairs)
+        XCTAssertEqual(encoded, "name=Zo%C3%AB+O%27Neil&sym=a%2Bb%3Dc%26d%2Fe%3Ff%25&empty=")
+        let decoded = try XCTUnwrap(FormURLEncoded.parse(encoded))
+        XCTAssertEqual(decoded.map { $0.0 + "|" + $0.1 }, pairs.map { $0.0 + "|" + $0.1 })
+    }
+
+    func testSerializerHeadAndManagedHeaders() {
+        var response = HTTPResponse.text("hello")
+        response.headers.add("Content-Length", "999")
+        response.headers.add("X-Bad", "a\r\nInjected: yes")
+        let (head, body) = ResponseSerializer.serialize(response, keepAlive: false, isHead: true)
+        let text = String(decoding: head, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        XCTAssertTrue(text.contains("Content-Length: 5\r\n"))
+        XCTAssertFalse(text.contains("999"))
+        XCTAssertFalse(text.contains("Injected"))
+        XCTAssertTrue(text.contains("Connection: close\r\n"))
+        XCTAssertTrue(text.contains("\r\nDate: "))
+        XCTAssertTrue(text.hasSuffix("\r\n\r\n"))
+        XCTAssertEqual(body, [])
+        let (_, getBody) = ResponseSerializer.serialize(response, keepAlive: true)
+        XCTAssertEqual(getBody, Array("hello".utf8))
+    }
+
+    func testDateFormatAndMilliseconds() {
+        XCTAssertEqual(HTTPDate.format(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT")
+        XCTAssertEqual(HTTPDate.format(0), "Thu, 01 Jan 1970 00:00:00 GMT")
+        XCTAssertEqual(AccessLog.format(0), "0.0")
+        XCTAssertEqual(AccessLog.format(1.26), "1.3")
+        XCTAssertEqual(AccessLog.format(12.04), "12.0")
+    }
+}

@@ -1,0 +1,57 @@
+import XCTest
+
+/// Starts a fresh server per test and offers the steps of the journey.
+class IntegrationTestCase: XCTestCase {
+    var server: TestServer!
+    let password = "correct horse battery"
+
+    /// Settings a subclass wants different from config/test.json.
+    var environment: [String: String] { [:] }
+
+    override func setUpWithError() throws {
+        server = try TestServer(environment: environment)
+    }
+
+    override func tearDown() {
+        server?.stop()
+        server = nil
+    }
+
+    @discardableResult
+    func signUp(_ browser: Browser, username: String = "alice", number: String = "+44 7700 900123",
+                password: String? = nil, confirmation: String? = nil) throws -> TestResponse {
+        try browser.get("/user/new")
+        let pw = password ?? self.password
+        return try browser.post("/user", [("username", username), ("password", pw),
+                                          ("password_confirmation", confirmation ?? pw), ("number", number)])
+    }
+
+    @discardableResult
+    func logIn(_ browser: Browser, username: String = "alice", password: String? = nil) throws -> TestResponse {
+        try browser.get("/session/new")
+        return try browser.post("/session", [("username", username), ("password", password ?? self.password)])
+    }
+
+    @discardableResult
+    func enterPIN(_ browser: Browser, _ pin: String) throws -> TestResponse {
+        try browser.get("/verification/new")
+        return try browser.post("/verification", [("code", pin)])
+    }
+
+    /// Signs up and enters the texted PIN: a fully verified browser.
+    func verifiedUser(username: String = "alice", number: String = "+44 7700 900123") throws -> Browser {
+        let browser = server.browser()
+        let created = try signUp(browser, username: username, number: number)
+        XCTAssertEqual(created.status, 303, created.body)
+        let e164 = "+" + number.filter(\.isNumber)
+        let pin = try XCTUnwrap(server.lastPIN(to: e164))
+        let verified = try enterPIN(browser, pin)
+        XCTAssertEqual(verified.location, "/")
+        return browser
+    }
+
+    func logOut(_ browser: Browser) throws -> TestResponse {
+        try browser.get("/")
+        return try browser.post("/session", [], method: "delete")
+    }
+}
