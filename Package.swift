@@ -14,10 +14,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // epoll, eventfd and accept4: kernel interfaces from libc that Glibc's module omits.
+        .systemLibrary(name: "CLinux"),
 
         // Layers, lowest first. Arrows point down only.
         .target(name: "Support"),
-        .target(name: "HTTP", dependencies: ["Support"]),
+        .target(name: "HTTP", dependencies: ["CLinux", "Support"]),
         .target(name: "Database", dependencies: ["CSQLite", "Support"]),
         .target(name: "Security", dependencies: ["CCrypt", "COpenSSL", "Support"]),
         .target(name: "Templates", dependencies: ["Support"]),
