@@ -148,6 +148,7 @@ public final class RequestContext {
         context["brand"] = .string(app.config.brandName)
         context["stylesheet"] = .string(app.assets.stylesheetPath)
         context["csrf_token"] = .string(csrfToken())
+        context["has_session"] = .bool(session != nil)
         context["logged_in"] = .bool(session?.isVerified ?? false)
         if let user, session?.isVerified == true { context["current_username"] = .string(user.username) }
         if let shown = outgoingFlash ?? incomingFlash {
