@@ -82,14 +82,20 @@ final class SQLiteConnection: DatabaseConnection {
         if let cached = statements[sql] { return cached }
         let db = try open()
         var stmt: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+        // `tail` points into the C string SQLite was given, so the prepare and the look at
+        // the tail happen inside one withCString: outside it, that buffer no longer exists.
+        let (rc, extra) = sql.withCString { text -> (Int32, Bool) in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            let rest = tail.map { String(cString: $0) } ?? ""
+            return (rc, !rest.allSatisfy { $0.isWhitespace || $0 == ";" })
+        }
         guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
         guard let stmt else {   // blank SQL or only a comment
             throw DatabaseError.sqlite(code: SQLITE_MISUSE, message: "no statement in SQL", sql: sql)
         }
         // prepare compiles only the first statement; silently dropping the rest would hide bugs.
-        if let tail, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+        if extra {
             sqlite3_finalize(stmt)
             throw DatabaseError.sqlite(code: SQLITE_MISUSE,
                                        message: "more than one statement; use executeScript", sql: sql)
