@@ -3,8 +3,9 @@ import Support
 
 /// The development gateway: appends one JSON object per message to a file, so a
 /// developer (or a test) reads the PIN there instead of paying for an SMS.
-/// Line format (a contract; see README): {"to","channel","body","sent_at"}.
-public final class OutboxGateway: SMSGateway, @unchecked Sendable {
+/// Line format (a contract; see README): {"to","channel","body","sent_at"}, where
+/// `channel` is "sms" for a text and "voice" for a call (`body` is then the spoken text).
+public final class OutboxGateway: SMSGateway, VoiceGateway, @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
 
@@ -17,12 +18,23 @@ public final class OutboxGateway: SMSGateway, @unchecked Sendable {
     }
 
     public func send(_ message: SMSMessage) throws {
-        let line = JSON.object([
-            ("to", message.to), ("channel", "sms"), ("body", message.body),
-            ("sent_at", Timestamp.iso8601(Date())),
-        ]) + "\n"
-        try append(line)
+        try append(Self.line(to: message.to, channel: "sms", body: message.body))
         Log.info("SMS to \(Redact.phone(message.to)) written to the outbox \(path)")
+    }
+
+    public func deliver(_ message: SMSMessage) throws -> DeliveryReceipt {
+        try send(message)
+        return DeliveryReceipt(provider: "outbox", messageID: nil)
+    }
+
+    public func call(_ call: VoiceCall) throws -> DeliveryReceipt {
+        try append(Self.line(to: call.to, channel: "voice", body: call.text))
+        Log.info("voice call to \(Redact.phone(call.to)) written to the outbox \(path)")
+        return DeliveryReceipt(provider: "outbox", messageID: nil)
+    }
+
+    static func line(to: String, channel: String, body: String) -> String {
+        JSON.object([("to", to), ("channel", channel), ("body", body), ("sent_at", Timestamp.iso8601(Date()))]) + "\n"
     }
 
     /// One write(2) per line on an O_APPEND descriptor, so lines from concurrent

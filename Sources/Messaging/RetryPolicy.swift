@@ -1,0 +1,32 @@
+import Foundation
+
+/// How hard outbound delivery tries. Every bound is a number here, so the longest a
+/// send can block is known: at most `maxAttempts` attempts, no attempt started unless it
+/// can finish (timeout included) within `totalBudget` seconds of the first.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Seconds one attempt may take, connect to last byte.
+    public var timeout: TimeInterval
+    public var maxAttempts: Int
+    /// Pause before the second attempt; each later pause is `multiplier` times longer,
+    /// capped at `maxBackoff`, with ±20 % jitter so many senders don't retry in step.
+    public var initialBackoff: TimeInterval
+    public var multiplier: Double
+    public var maxBackoff: TimeInterval
+    public var totalBudget: TimeInterval
+
+    /// Defaults for a person waiting on a page: 3 attempts of ≤ 5 s, ≤ 16 s in all.
+    public init(timeout: TimeInterval = 5, maxAttempts: Int = 3, initialBackoff: TimeInterval = 0.25,
+                multiplier: Double = 2, maxBackoff: TimeInterval = 2, totalBudget: TimeInterval = 16) {
+        self.timeout = timeout
+        self.maxAttempts = max(1, maxAttempts)
+        self.initialBackoff = initialBackoff
+        self.multiplier = multiplier
+        self.maxBackoff = maxBackoff
+        self.totalBudget = totalBudget
+    }
+
+    /// The pause after failed attempt number `attempt` (1-based), before jitter.
+    func backoff(after attempt: Int) -> TimeInterval {
+        min(maxBackoff, initialBackoff * pow(multiplier, Double(attempt - 1)))
+    }
+}
