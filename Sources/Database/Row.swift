@@ -3,21 +3,18 @@
 public struct Row: Sendable {
     public let columns: [String]
     public let values: [SQLValue]
-    private let index: [String: Int]
 
     /// Engines build rows; tests and fakes may too. `columns` and `values` must have the same length.
     public init(columns: [String], values: [SQLValue]) {
         precondition(columns.count == values.count, "Row: \(columns.count) columns but \(values.count) values")
         self.columns = columns
         self.values = values
-        var index: [String: Int] = [:]
-        // The first of two same-named columns wins, as in most drivers.
-        for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
-        self.index = index
     }
 
+    /// A linear scan: rows have a handful of columns, and building a dictionary per row
+    /// cost more than it saved. The first of two same-named columns wins, as in most drivers.
     public subscript(_ column: String) -> SQLValue {
-        guard let i = index[column] else { return .null }
+        guard let i = columns.firstIndex(of: column) else { return .null }
         return values[i]
     }
 

@@ -100,10 +100,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     /// A deferred transaction gives every query in one `read` the same snapshot
     /// (without it each statement could see a different committed state).
     private func inSnapshot<T>(_ connection: SQLiteConnection, _ body: (DatabaseConnection) throws -> T) throws -> T {
-        try connection.executeScript("BEGIN DEFERRED;")
+        // Through the statement cache: sqlite3_exec would parse these again on every request.
+        try connection.execute("BEGIN DEFERRED", [])
         do {
             let result = try body(connection)
-            try connection.executeScript("COMMIT;")
+            try connection.execute("COMMIT", [])
             return result
         } catch {
             if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
@@ -115,10 +116,10 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try withWriter { connection in
             // IMMEDIATE takes the write lock now, so a transaction never fails halfway
             // with SQLITE_BUSY when it first writes (another process may hold the file).
-            try connection.executeScript("BEGIN IMMEDIATE;")
+            try connection.execute("BEGIN IMMEDIATE", [])
             do {
                 let result = try body(connection)
-                try connection.executeScript("COMMIT;")
+                try connection.execute("COMMIT", [])
                 return result
             } catch {
                 // SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).

@@ -70,7 +70,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 extension Substring {
     /// Strips leading and trailing characters from the ASCII `set` (no Foundation needed).
     func trimmingCharacters(ofASCII set: String) -> String {
-        let drop = Set(set.utf8)
+        let drop = set.utf8   // a handful of bytes: a linear scan beats hashing into a Set
         var view = self.utf8[...]
         while let first = view.first, drop.contains(first) { view = view.dropFirst() }
         while let last = view.last, drop.contains(last) { view = view.dropLast() }

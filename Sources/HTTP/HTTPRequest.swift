@@ -50,19 +50,35 @@ public struct HTTPRequest: Sendable {
 
     /// Cookies from every Cookie header (`a=1; b=2`). When a name repeats, the first wins:
     /// browsers send the most specific (longest path) cookie first.
+    /// Parsed on every call (over the UTF-8 bytes: it runs on every request); keep the result.
     public var cookies: [String: String] {
         var result: [String: String] = [:]
         for header in headers.values("Cookie") {
-            for pair in header.split(separator: ";") {
-                guard let eq = pair.firstIndex(of: "=") else { continue }
-                let name = pair[..<eq].trimmingCharacters(ofASCII: " \t")
-                var value = pair[pair.index(after: eq)...].trimmingCharacters(ofASCII: " \t")
-                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
-                    value = String(value.dropFirst().dropLast())
+            let bytes = Array(header.utf8)
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+                if let eq = bytes[start..<end].firstIndex(of: UInt8(ascii: "=")) {
+                    let name = Self.trimmed(bytes[start..<eq])
+                    var value = Self.trimmed(bytes[(eq + 1)..<end])
+                    if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
+                        value = value.dropFirst().dropLast()
+                    }
+                    if !name.isEmpty {
+                        let key = String(decoding: name, as: UTF8.self)
+                        if result[key] == nil { result[key] = String(decoding: value, as: UTF8.self) }
+                    }
                 }
-                if !name.isEmpty, result[name] == nil { result[name] = value }
+                start = end + 1
             }
         }
         return result
+    }
+
+    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var view = bytes
+        while let first = view.first, first == 0x20 || first == 0x09 { view = view.dropFirst() }
+        while let last = view.last, last == 0x20 || last == 0x09 { view = view.dropLast() }
+        return view
     }
 }

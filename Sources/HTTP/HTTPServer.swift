@@ -48,6 +48,14 @@ public final class HTTPServer: @unchecked Sendable {
         Log.info("listening on \(configuration.host):\(boundPort)")
     }
 
+    /// Connections open right now, across all loops (0 before `start()`), for metrics.
+    public var openConnections: Int {
+        lock.lock()
+        let context = self.context
+        lock.unlock()
+        return context?.connections.current ?? 0
+    }
+
     /// The bound port (the actual one when configured with port 0); 0 before `start()`.
     public var port: Int {
         lock.lock(); defer { lock.unlock() }

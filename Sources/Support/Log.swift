@@ -26,10 +26,14 @@ public enum Log {
         lock.lock(); sink = newSink; lock.unlock()
     }
 
-    public static func debug(_ message: @autoclosure () -> String) { write(.debug, message()) }
-    public static func info(_ message: @autoclosure () -> String) { write(.info, message()) }
-    public static func warning(_ message: @autoclosure () -> String) { write(.warning, message()) }
-    public static func error(_ message: @autoclosure () -> String) { write(.error, message()) }
+    public static func debug(_ message: @autoclosure () -> String) { if isEnabled(.debug) { write(.debug, message()) } }
+    public static func info(_ message: @autoclosure () -> String) { if isEnabled(.info) { write(.info, message()) } }
+    public static func warning(_ message: @autoclosure () -> String) { if isEnabled(.warning) { write(.warning, message()) } }
+    public static func error(_ message: @autoclosure () -> String) { if isEnabled(.error) { write(.error, message()) } }
+
+    /// Whether lines of `level` are written. Read without the lock (the level is set once at
+    /// start-up), so a filtered line costs neither the lock nor building its message.
+    public static func isEnabled(_ level: Level) -> Bool { level >= minimum }
 
     private static func write(_ level: Level, _ message: String) {
         lock.lock(); defer { lock.unlock() }

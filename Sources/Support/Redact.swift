@@ -4,22 +4,25 @@ public enum Redact {
     /// three digits only, so a person recognises their number and a log reader learns
     /// nothing useful.
     public static func phone(_ e164: String, bullet: String = "•") -> String {
-        let digits = Array(e164.filter(\.isASCII).filter(\.isNumber))
+        // Over the bytes, not Characters: this runs on every page that shows the number.
+        let digits = e164.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }
         let codeLength = countryCodeLength(digits)
         guard digits.count >= codeLength + 5 else {
             return "+" + String(repeating: bullet, count: digits.count)
         }
-        let code = String(digits.prefix(codeLength))
-        let tail = String(digits.suffix(3))
-        return "+\(code) " + String(repeating: bullet, count: digits.count - codeLength - 3) + " \(tail)"
+        var masked = "+" + String(decoding: digits[..<codeLength], as: UTF8.self) + " "
+        masked += String(repeating: bullet, count: digits.count - codeLength - 3)
+        masked += " " + String(decoding: digits[(digits.count - 3)...], as: UTF8.self)
+        return masked
     }
 
-    /// Length of the ITU-T E.164 country calling code at the start of `digits`.
+    /// Length of the ITU-T E.164 country calling code at the start of `digits` (ASCII).
     /// Zones 1 and 7 use one digit; the two-digit codes are listed; the rest use three.
-    static func countryCodeLength(_ digits: [Character]) -> Int {
+    static func countryCodeLength(_ digits: [UInt8]) -> Int {
         guard let first = digits.first else { return 0 }
-        if first == "1" || first == "7" { return 1 }
-        guard digits.count >= 2, let code = Int(String(digits.prefix(2))) else { return 3 }
+        if first == UInt8(ascii: "1") || first == UInt8(ascii: "7") { return 1 }
+        guard digits.count >= 2 else { return 3 }
+        let code = Int(first - 0x30) * 10 + Int(digits[1] - 0x30)
         return twoDigitCodes.contains(code) ? 2 : 3
     }
 

@@ -28,9 +28,11 @@ case "serve":
     let app = starting { try Application(config: config) }
     let server = app.makeServer()
     starting { try server.start() }
+    app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
     Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
     ShutdownSignals.onTerminate {
         Log.info("shutting down: finishing in-flight requests")
+        app.scheduler.stop()
         server.shutdown()
         Log.info("stopped")
         exit(0)
@@ -42,6 +44,46 @@ case "migrate":
     let applied = starting { try Maintenance.migrate(config) }
     print(applied.isEmpty ? "Nothing to migrate." : applied.map { "Applied \($0)" }.joined(separator: "\n"))
 
+case "api-keys":
+    // twofa api-keys create NAME | list | revoke KEY
+    let config = starting { try AppConfig.load() }
+    let rest = Array(arguments.dropFirst())
+    switch (rest.first, rest.count) {
+    case ("create", 2):
+        let name = rest[1].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { fail("api-keys create: NAME must be 1 to 100 characters") }
+        let (key, secret) = starting { try APIKeyCommands.create(config, name: name) }
+        print("api_key: \(key)\napi_secret: \(secret)")
+        FileHandle.standardError.write(Data("Store the secret now: it is shown only once.\n".utf8))
+    case ("list", 1):
+        let lines = starting { try APIKeyCommands.list(config) }
+        print(lines.isEmpty ? "No API keys." : lines.joined(separator: "\n"))
+    case ("revoke", 2):
+        guard starting({ try APIKeyCommands.revoke(config, apiKey: rest[1]) }) else {
+            fail("api-keys revoke: no active key \(rest[1])")
+        }
+        print("Revoked \(rest[1]).")
+    default:
+        fail("usage: twofa api-keys create NAME | list | revoke KEY")
+    }
+
+case "users", "audit":
+    // twofa users list | show USER | delete USER | unlock USER;  twofa audit USER
+    let config = starting { try AppConfig.load() }
+    let rest = Array(arguments.dropFirst())
+    func admin(_ body: () throws -> String) {
+        do { print(try body()) } catch let error as UserAdmin.Failure { fail(error.description) } catch { fail("\(error)") }
+    }
+    switch (command, rest.first, rest.count) {
+    case ("users", "list", 1): admin { try UserAdmin.list(config) }
+    case ("users", "show", 2): admin { try UserAdmin.show(config, username: rest[1]) }
+    case ("users", "delete", 2): admin { try UserAdmin.delete(config, username: rest[1]) }
+    case ("users", "unlock", 2): admin { try UserAdmin.unlock(config, username: rest[1]) }
+    case ("audit", _, 1): admin { try UserAdmin.audit(config, username: rest[0]) }
+    case ("audit", _, _): fail("usage: twofa audit USER")
+    default: fail("usage: twofa users list | show USER | delete USER | unlock USER")
+    }
+
 case "routes":
     print(Routes.table())
 
@@ -51,6 +93,9 @@ case "help", "-h", "--help":
           serve     apply pending migrations, then serve HTTP (the default)
           migrate   apply pending migrations and exit
           routes    print the route table with its before-action filters
+          api-keys  create NAME | list | revoke KEY: clients of the Verify JSON API
+          users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
+          audit     USER: the account's last 20 security events
         Configuration: config/<APP_ENV>.json, overridden by environment variables (see README).
         """)
 

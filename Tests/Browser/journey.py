@@ -4,14 +4,19 @@
     python3 Tests/Browser/journey.py BASE_URL OUTBOX SCREENSHOT_DIR
 
 Registers, enters the texted PIN, sees the protected page, logs out, logs in again and
-verifies again, saving a screenshot of every page. Fails on any browser console error
+verifies again, then the Sessions page (logging out a second session) and the Activity
+page, saving a screenshot of every page. Fails on any browser console error
 (a CSP violation is one) or on any page that doesn't show what a person expects.
 """
+import http.cookiejar
 import json
 import os
 import re
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -88,6 +93,34 @@ def enter_pin(driver, number):
     submit(driver)
 
 
+def second_login(username, password):
+    """Logs in over plain HTTP (no browser): returns the opener holding that session's cookie."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+    page = opener.open(BASE + "/session/new").read().decode()
+    token = re.search(r'name="authenticity_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"username": username, "password": password, "authenticity_token": token}).encode()
+    try:
+        opener.open(BASE + "/session", form)
+    except urllib.error.HTTPError as redirect:
+        expect(redirect.code == 303 and redirect.headers["Location"] == "/verification/new",
+               f"second login reaches the PIN step, got {redirect.code}")
+    return opener
+
+
+def other_session_is_gone(opener):
+    try:
+        opener.open(BASE + "/verification/new")
+    except urllib.error.HTTPError as redirect:
+        return redirect.code == 303 and redirect.headers["Location"] == "/session/new"
+    return False
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def main():
     driver = browser()
     number, username, password = "+447700900321", "browser_user", "a long browser password"
@@ -125,6 +158,31 @@ def main():
         enter_pin(driver, number)
         expect(f"Welcome, {username}" in driver.page_source, "logged in again")
         shot(driver, "protected-page-again")
+
+        # A second session of the same account (another "device": a script that got as far
+        # as the password), so the Sessions page has someone else to log out.
+        other = second_login(username, password)
+        driver.find_element(By.LINK_TEXT, "Your sessions").click()
+        expect("/user/sessions" in driver.current_url, "sessions page")
+        rows = driver.find_elements(By.CSS_SELECTOR, "li.list-row")
+        expect(len(rows) == 2, f"two sessions listed, got {len(rows)}")
+        expect("This device" in rows[0].text or "This device" in rows[1].text, "the current session is marked")
+        expect("Waiting for the code" in driver.page_source, "the half-logged-in session is flagged")
+        expect("Headless Chrome on Linux" in driver.page_source, "browser summarised from the User-Agent")
+        shot(driver, "sessions")
+        theirs = [r for r in rows if "This device" not in r.text][0]
+        theirs.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        expect("That session has been logged out." in driver.page_source, "log out this one is confirmed")
+        expect(len(driver.find_elements(By.CSS_SELECTOR, "li.list-row")) == 1, "one session left")
+        expect(other_session_is_gone(other), "the other session's cookie no longer works")
+        shot(driver, "sessions-after-logout-other")
+
+        driver.find_element(By.LINK_TEXT, "Account activity").click()
+        expect("/user/activity" in driver.current_url, "activity page")
+        for label in ("Account created", "Wrong password", "Password accepted", "Logged out", "Session logged out"):
+            expect(label in driver.page_source, f"activity shows {label}")
+        expect(password not in driver.page_source, "no password in the activity")
+        shot(driver, "activity")
         print(f"browser journey: {step} pages, screenshots in {SHOTS}")
         print("1 passed, 0 failed")
     finally:

@@ -13,7 +13,19 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     public let database: Database
     let templates: TemplateLibrary
     let assets: StaticAssets
-    let pins: PinService
+    /// The Verify engine behind the PIN step and the JSON API, and its event scheduler
+    /// (started by `twofa serve`; tests call `scheduler.tick()` after moving their clock).
+    public let verify: VerifyEngine
+    public let scheduler: EventScheduler
+    let apiRateLimiter: APIRateLimiter
+    /// bcrypt on its own bounded pool, so logins can't starve page views.
+    public let passwords: PasswordHasher
+    /// Brute-force bans per account and IP (LOGIN_* settings), kept in the database.
+    public let regulation: LoginRegulation
+    /// Common-password list and username/number rules, loaded once at start.
+    public let passwordPolicy: PasswordPolicy
+    /// Counters for GET /metrics; other parts call e.g. `metrics.pinSent(channel:)`.
+    public let metrics = Metrics()
     let flashKey: [UInt8]
     public let router: Router
     /// Seconds since the epoch; tests substitute their own to expire PINs and sessions.
@@ -24,7 +36,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// Opens the database, applies pending migrations, parses every template and reads
     /// the assets. Any failure here stops start-up with a message naming the cause.
     public init(config: AppConfig, clock: @escaping @Sendable () -> Int64 = Application.systemClock,
-                gateway: SMSGateway? = nil) throws {
+                gateway: SMSGateway? = nil, voiceGateway: VoiceGateway? = nil, passwords: PasswordHasher? = nil) throws {
         self.config = config
         self.clock = clock
         let database = try SQLiteDatabase(path: config.databasePath, readers: max(2, config.workerThreads))
@@ -35,19 +47,54 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         assets = try StaticAssets(directory: config.publicDirectory)
         let keys = KeyGenerator(secretKeyBase: config.secretKeyBase)
         flashKey = keys.key(for: "flash")
-        pins = PinService(database: database, gateway: try gateway ?? Self.makeGateway(config), key: keys.key(for: "pin"),
-                          brandName: config.brandName, lifetime: config.pinExpiry, maxAttempts: config.pinMaxAttempts,
-                          resendInterval: config.pinResendInterval)
+        let engine = BuiltinVerifyEngine(
+            database: database, sms: try gateway ?? Self.makeGateway(config),
+            voice: try voiceGateway ?? Self.makeVoiceGateway(config), pinKey: keys.key(for: "pin"),
+            maxWrongChecks: config.pinMaxAttempts,
+            throttle: SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
+                                   window: config.verifySendWindow))
+        verify = engine
+        scheduler = EventScheduler(engine: engine, clock: clock)
+        apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
+        self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
+                                                     cost: config.bcryptCost)
+        regulation = LoginRegulation(maxFailures: config.loginMaxFailures, window: config.loginFailureWindow,
+                                     banDuration: config.loginBanDuration)
+        passwordPolicy = try PasswordPolicy(file: config.root + "/config/common-passwords.txt")
         router = Routes.draw()
     }
 
-    static func makeGateway(_ config: AppConfig) throws -> SMSGateway {
-        // AppConfig.validate has already refused unknown gateway names.
-        try OutboxGateway(path: config.smsOutbox)
+    // makeGateway / makeVoiceGateway: Gateways.swift.
+
+    /// Dispatches, then adds what every response carries — the security headers, whether
+    /// page, asset, API answer, redirect or error — and counts it for /metrics by route
+    /// (`controller#action`, never the raw path, so the label set stays small).
+    public func respond(to request: HTTPRequest) throws -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var label = "unrouted"
+        var response: HTTPResponse
+        do {
+            response = try dispatch(request, label: &label)
+        } catch {
+            Log.error("\(request.method) \(request.path) failed: \(error)")
+            response = .text("Something went wrong. Nothing was lost; please try again.\n", status: 500)
+        }
+        SecurityHeaders.apply(to: &response, secure: request.isSecure)
+        metrics.observeRequest(route: label, status: response.status,
+                               seconds: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9)
+        return response
     }
 
-    public func respond(to request: HTTPRequest) throws -> HTTPResponse {
-        if request.path.hasPrefix("/assets/"), let asset = assets.respond(to: request) { return asset }
+    private func dispatch(_ request: HTTPRequest, label: inout String) throws -> HTTPResponse {
+        if request.path.hasPrefix("/assets/"), let asset = assets.respond(to: request) {
+            label = "assets"
+            return asset
+        }
+        // API controllers authenticate by key: no cookies, no CSRF, JSON bodies allowed.
+        if case .found(let route) = router.match(method: request.method, path: request.path), !route.usesBrowserSession {
+            label = "\(route.controller)#\(route.action)"
+            return try respondWithoutBrowserSession(route, to: request)
+        }
 
         guard let query = FormURLEncoded.parse(request.query) else {
             return .text("Bad request: the query string is not valid URL encoding\n", status: 400)
@@ -74,13 +121,16 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         var response: HTTPResponse
         switch router.match(method: method, path: request.path) {
         case .notFound:
+            label = "not_found"
             response = try context.render("errors/show", title: "Not found", status: 404,
                                           ["heading": "Page not found", "detail": "There is nothing at this address."])
         case .methodNotAllowed(let allowed):
+            label = "method_not_allowed"
             response = try context.render("errors/show", title: "Method not allowed", status: 405,
                                           ["heading": "Method not allowed", "detail": "This page does not accept \(method) requests."])
             response.headers.set("Allow", allowed.joined(separator: ", "))
         case .found(let route):
+            label = "\(route.controller)#\(route.action)"
             try context.loadSession()
             if method != "GET" && method != "HEAD" && !context.hasValidCSRFToken() {
                 Log.warning("CSRF token missing or invalid for \(method) \(request.path)")
@@ -91,6 +141,13 @@ public final class Application: HTTPResponder, @unchecked Sendable {
             } else {
                 do {
                     response = try route.call(context)
+                } catch is PasswordHasher.Busy {
+                    // Refused at once rather than queued without bound: the client retries shortly.
+                    response = try context.render("errors/show", title: "Busy", status: 503, [
+                        "heading": "We are very busy right now",
+                        "detail": "Too many people are logging in at once. Please wait a second and try again.",
+                    ])
+                    response.headers.set("Retry-After", "1")
                 } catch {
                     Log.error("\(route.controller)#\(route.action) failed: \(error)")
                     response = try context.render("errors/show", title: "Something went wrong", status: 500, [
@@ -110,6 +167,10 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         configuration.host = config.host
         configuration.port = config.port
         configuration.workerThreads = config.workerThreads
-        return HTTPServer(configuration: configuration, responder: self)
+        configuration.maxConnections = config.maxConnections
+        configuration.headerTimeout = Double(config.headerTimeout)
+        let server = HTTPServer(configuration: configuration, responder: self)
+        metrics.openConnections = { [weak server] in server?.openConnections ?? 0 }
+        return server
     }
 }

@@ -9,4 +9,7 @@ public struct Parameters: Sendable {
     }
 
     public func has(_ name: String) -> Bool { pairs.contains { $0.0 == name } }
+
+    /// Every value of a repeated parameter (`request_ids=a&request_ids=b`), in order.
+    public func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
 }

@@ -22,6 +22,8 @@ public final class RequestContext {
     private var outgoingFlash: Flash?
     private var anonymousCSRFSecret: [UInt8]?
     private var cookies: [Cookie] = []
+    /// The request's cookies, parsed once.
+    private let incomingCookies: [String: String]
 
     static let sessionCookie = "twofa_session"
     static let anonymousCSRFCookie = "twofa_csrf"
@@ -33,6 +35,7 @@ public final class RequestContext {
         self.app = app
         self.now = app.clock()
         let cookies = request.cookies
+        incomingCookies = cookies
         incomingFlash = cookies[Flash.cookieName].flatMap { Flash(cookieValue: $0, key: app.flashKey) }
         anonymousCSRFSecret = cookies[Self.anonymousCSRFCookie].flatMap(Base64URL.decode).flatMap { $0.count == 32 ? $0 : nil }
     }
@@ -41,12 +44,9 @@ public final class RequestContext {
 
     /// Finds the session named by the cookie; an expired one is deleted and its cookie cleared.
     func loadSession() throws {
-        guard let token = request.cookies[Self.sessionCookie], !token.isEmpty else { return }
+        guard let token = incomingCookies[Self.sessionCookie], !token.isEmpty else { return }
         let config = app.config
-        let found: (Session, User)? = try app.database.read { db in
-            guard let s = try Session.find(token: token, in: db), let u = try User.find(id: s.userID, in: db) else { return nil }
-            return (s, u)
-        }
+        let found = try app.database.read { try Session.findWithUser(token: token, in: $0) }
         guard let (session, user) = found else {
             clearCookie(Self.sessionCookie)
             return

@@ -15,6 +15,10 @@ public struct AppConfig: Sendable {
     public var secretKeyBase: String
     public var smsGateway: String
     public var smsOutbox: String
+    /// How voice calls go out (VOICE_GATEWAY: outbox, twilio or vonage; default: as SMS).
+    public var voiceGateway: String
+    /// Twilio and Vonage credentials and endpoints, from the environment only.
+    public var gateways: GatewayCredentials
     public var bcryptCost: Int
     public var brandName: String
     public var sessionIdleTimeout: Int
@@ -22,8 +26,35 @@ public struct AppConfig: Sendable {
     public var pinExpiry: Int
     public var pinMaxAttempts: Int
     public var pinResendInterval: Int
+    /// The Verify engine: `builtin` (here) or `vonage` (delegating; not available yet).
+    public var verifyEngine: String
+    /// The workflow of the web app's PIN step (Vonage ids 1–7; 5 = SMS then a voice call).
+    public var webWorkflowID: Int
+    /// Send throttles against SMS pumping: per number and per client IP, in a sliding window.
+    public var verifyMaxSendsPerNumber: Int
+    public var verifySendWindow: Int
+    public var verifyMaxSendsPerIP: Int
+    /// Verify JSON API calls per minute per API key.
+    public var verifyAPIRateLimit: Int
     public var workerThreads: Int
+    /// Threads hashing passwords at once (BCRYPT_THREADS; 0 in the file = one per core).
+    public var bcryptThreads: Int
+    /// Logins that may wait for a bcrypt thread; beyond this they get 503 (BCRYPT_QUEUE).
+    public var bcryptQueue: Int
+    /// Open connections beyond this get a 503 and are closed (MAX_CONNECTIONS).
+    public var maxConnections: Int
     public var logLevel: Log.Level
+    /// Password-attempt regulation: this many failures within the window (seconds) ban the
+    /// account or IP for the ban duration (LOGIN_MAX_FAILURES / _FAILURE_WINDOW / _BAN_DURATION).
+    /// Whatever these say, 100 failures in a row lock an account (LoginRegulation).
+    public var loginMaxFailures = 5
+    public var loginFailureWindow = 600
+    public var loginBanDuration = 900
+    /// When set, GET /metrics also answers non-loopback clients sending `Authorization: Bearer <token>`.
+    public var metricsToken = ""
+    /// Seconds from a request's first byte until its header block must be complete; slower
+    /// clients (slowloris) get 408 and are closed (HEADER_TIMEOUT).
+    public var headerTimeout = 10
 
     public var viewsDirectory: String { root + "/Views" }
     public var migrationsDirectory: String { root + "/Migrations" }
@@ -51,6 +82,8 @@ public struct AppConfig: Sendable {
             secretKeyBase: env["SECRET_KEY_BASE"] ?? "",
             smsGateway: try values.string("sms_gateway", env: "SMS_GATEWAY", default: ""),
             smsOutbox: path(try values.string("sms_outbox", env: "SMS_OUTBOX", default: "tmp/outbox.jsonl")),
+            voiceGateway: try values.string("voice_gateway", env: "VOICE_GATEWAY", default: ""),
+            gateways: GatewayCredentials(environment: env, root: root),
             bcryptCost: try values.int("bcrypt_cost", env: "BCRYPT_COST", in: 4...31),
             brandName: try values.string("brand_name", env: "BRAND_NAME"),
             sessionIdleTimeout: try values.int("session_idle_timeout", env: "SESSION_IDLE_TIMEOUT", in: 60...86_400 * 30),
@@ -58,8 +91,22 @@ public struct AppConfig: Sendable {
             pinExpiry: try values.int("pin_expiry", env: "PIN_EXPIRY", in: 60...3600),
             pinMaxAttempts: try values.int("pin_max_attempts", env: "PIN_MAX_ATTEMPTS", in: 1...10),
             pinResendInterval: try values.int("pin_resend_interval", env: "PIN_RESEND_INTERVAL", in: 0...3600),
+            verifyEngine: try values.string("verify_engine", env: "VERIFY_ENGINE", default: "builtin"),
+            webWorkflowID: try values.int("web_workflow_id", env: "WEB_WORKFLOW_ID", in: 1...7),
+            verifyMaxSendsPerNumber: try values.int("verify_max_sends_per_number", env: "VERIFY_MAX_SENDS_PER_NUMBER", in: 1...1000),
+            verifySendWindow: try values.int("verify_send_window", env: "VERIFY_SEND_WINDOW", in: 1...86_400),
+            verifyMaxSendsPerIP: try values.int("verify_max_sends_per_ip", env: "VERIFY_MAX_SENDS_PER_IP", in: 1...100_000),
+            verifyAPIRateLimit: try values.int("verify_api_rate_limit", env: "VERIFY_API_RATE_LIMIT", in: 1...1_000_000),
             workerThreads: try values.int("worker_threads", env: "WORKER_THREADS", in: 1...512),
+            bcryptThreads: try values.int("bcrypt_threads", env: "BCRYPT_THREADS", in: 0...256),
+            bcryptQueue: try values.int("bcrypt_queue", env: "BCRYPT_QUEUE", in: 0...4096),
+            maxConnections: try values.int("max_connections", env: "MAX_CONNECTIONS", in: 1...1_000_000),
             logLevel: try values.logLevel("log_level", env: "LOG_LEVEL"))
+        config.loginMaxFailures = try values.int("login_max_failures", env: "LOGIN_MAX_FAILURES", in: 1...100, default: 5)
+        config.loginFailureWindow = try values.int("login_failure_window", env: "LOGIN_FAILURE_WINDOW", in: 1...86_400, default: 600)
+        config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
+        config.metricsToken = env["METRICS_TOKEN"] ?? ""
+        config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)
         try config.validate()
         return config
     }
@@ -69,15 +116,34 @@ public struct AppConfig: Sendable {
             throw ConfigError("BRAND_NAME must be 1 to 18 characters (it goes into every SMS)")
         }
         if host.isEmpty { throw ConfigError("HOST must not be empty") }
+        switch verifyEngine {
+        case "builtin": break
+        case "vonage": throw ConfigError("VERIFY_ENGINE=vonage is not available yet (use builtin)")
+        default: throw ConfigError("VERIFY_ENGINE must be builtin or vonage (got \"\(verifyEngine)\")")
+        }
+        if bcryptThreads == 0 {
+            // One per core, but always leaving HTTP workers free for page views.
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            bcryptThreads = max(1, min(cores, workerThreads - bcryptQueue - 1))
+        }
+        // Each login waiting for bcrypt holds an HTTP worker: keep at least one for everything else.
+        guard bcryptThreads + bcryptQueue < workerThreads else {
+            throw ConfigError("BCRYPT_THREADS + BCRYPT_QUEUE (\(bcryptThreads) + \(bcryptQueue)) must be less than WORKER_THREADS (\(workerThreads)), so logins waiting for bcrypt can never hold every worker")
+        }
         if smsGateway.isEmpty {
             // Outside production the outbox is the safe default; production must choose.
             guard environment != .production else {
-                throw ConfigError("no SMS gateway configured for production: set SMS_GATEWAY (only \"outbox\" exists so far)")
+                throw ConfigError("no SMS gateway configured for production: set SMS_GATEWAY (outbox, twilio or vonage)")
             }
             smsGateway = "outbox"
         }
-        guard smsGateway == "outbox" else {
-            throw ConfigError("SMS_GATEWAY \"\(smsGateway)\" is unknown (known: outbox)")
+        let voiceDefaulted = voiceGateway.isEmpty
+        if voiceDefaulted { voiceGateway = smsGateway }
+        try gateways.check(gateway: smsGateway, channel: "SMS", production: environment == .production)
+        do {
+            try gateways.check(gateway: voiceGateway, channel: "voice", production: environment == .production)
+        } catch let error as ConfigError where voiceDefaulted {
+            throw ConfigError(error.description + " (VOICE_GATEWAY defaults to SMS_GATEWAY; set it to choose another)")
         }
         if environment == .production {
             guard secretKeyBase.utf8.count >= 32 else {

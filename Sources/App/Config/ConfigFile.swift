@@ -30,7 +30,7 @@ struct ConfigFile {
         throw ConfigError("\(path): \"\(key)\" is missing (or set \(env))")
     }
 
-    func int(_ key: String, env: String, in range: ClosedRange<Int>) throws -> Int {
+    func int(_ key: String, env: String, in range: ClosedRange<Int>, default fallback: Int? = nil) throws -> Int {
         let number: Int
         if let text = environment[env] {
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else {
@@ -43,6 +43,8 @@ struct ConfigFile {
                 throw ConfigError("\(path): \"\(key)\" must be a whole number")
             }
             number = n
+        } else if let fallback {
+            number = fallback
         } else {
             throw ConfigError("\(path): \"\(key)\" is missing (or set \(env))")
         }

@@ -5,11 +5,15 @@ import HTTP
 public protocol Controller {
     static var name: String { get }
     static var beforeActions: [BeforeAction] { get }
+    /// True (the default) for pages: cookie session, CSRF on every non-GET, form bodies only.
+    /// API controllers answer false and authenticate each request themselves.
+    static var usesBrowserSession: Bool { get }
     init(_ context: RequestContext)
 }
 
 extension Controller {
     public static var beforeActions: [BeforeAction] { [] }
+    public static var usesBrowserSession: Bool { true }
 
     /// The filters that guard `action`, in declaration order.
     static func filters(for action: String) -> [Filter] {

@@ -8,10 +8,6 @@ public struct SessionsController: Controller {
     public static let name = "sessions"
     public static let beforeActions = [BeforeAction(.redirectIfVerified, only: ["new", "create"])]
 
-    /// Compared against when the username is unknown, so both failures cost one bcrypt
-    /// and look alike from outside. Its password is random and thrown away.
-    static let dummyDigest: String = (try? BCrypt.hash(SecureRandom.token(), cost: 4)) ?? ""
-
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
@@ -26,11 +22,38 @@ public struct SessionsController: Controller {
         let password = context.params["password"]
         let app = context.app
         let user = try app.database.read { try User.find(username: username, in: $0) }
-        let digest = user?.passwordDigest ?? Self.dummyDigest
-        guard BCrypt.verify(password, against: digest), let user else {
-            Log.info("login failed")
-            return try form(username: username, error: "That username and password don't match an account.", status: 422)
+        let refused = "That username and password don't match an account."
+        let ip = context.clientIP, now = context.now
+        // The regulation writes the attempt down before bcrypt runs (see LoginRegulation).
+        let admission = try app.database.write { try app.regulation.admit(userID: user?.id, ip: ip, now: now, in: $0) }
+        guard case .admitted(let attempt, let lockedNow) = admission else {
+            // Banned or locked: the real digest is never tried, but one bcrypt still runs at the
+            // configured cost and the answer is the wrong-password one, so nothing tells a
+            // refusal from a wrong password, or an existing account from an unknown one.
+            _ = try app.passwords.verify(password, against: nil)
+            app.metrics.loginThrottled()
+            context.audit(.loginThrottled, userID: user?.id)
+            Log.info("login refused by the regulation")
+            return try form(username: username, error: refused, status: 422)
         }
+        // An unknown username still costs one bcrypt at the configured cost (PasswordHasher),
+        // so both failures take as long and look alike from outside.
+        let matches: Bool
+        do {
+            matches = try app.passwords.verify(password, against: user?.passwordDigest)
+        } catch {
+            // Never checked (bcrypt pool full → 503): the attempt does not count.
+            try? app.database.write { try app.regulation.abandoned(attempt: attempt, userID: user?.id, ip: ip, now: now, in: $0) }
+            throw error
+        }
+        guard matches, let user else {
+            Log.info("login failed")
+            context.audit(.loginFailed, userID: user?.id)
+            if lockedNow, let user { context.audit(.accountLocked, userID: user.id) }
+            return try form(username: username, error: refused, status: 422)
+        }
+        try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
+        context.audit(.loginSucceeded, userID: user.id)
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); sending PIN")
         return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
@@ -38,6 +61,7 @@ public struct SessionsController: Controller {
 
     /// DELETE /session: the row goes, so the old cookie is worthless.
     func destroy() throws -> HTTPResponse {
+        if let user = context.user { context.audit(.logout, userID: user.id) }
         try context.endSession()
         context.flash(.notice, "You have logged out.")
         return context.redirect(to: "/session/new")

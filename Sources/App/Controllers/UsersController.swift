@@ -36,6 +36,10 @@ public struct UsersController: Controller {
         case .failure(let problem): errors.add("number", problem.description)
         }
         let app = context.app
+        if errors["password"] == nil,
+           let problem = app.passwordPolicy.problem(password: password, username: username, number: number) {
+            errors.add("password", problem)
+        }
         if errors["username"] == nil || errors["number"] == nil {
             // Friendly early answers; the unique indexes still decide races below.
             try app.database.read { db in
@@ -49,7 +53,7 @@ public struct UsersController: Controller {
         }
         guard errors.isEmpty else { return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422) }
 
-        let digest = try BCrypt.hash(password, cost: app.config.bcryptCost)
+        let digest = try app.passwords.hash(password)
         let user: User
         do {
             user = try app.database.write { db in
@@ -63,6 +67,7 @@ public struct UsersController: Controller {
             return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422)
         }
         Log.info("registered user \(user.id)")
+        context.audit(.registered, userID: user.id)
         let session = try context.startSession(for: user)
         return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
     }
@@ -77,18 +82,23 @@ public struct UsersController: Controller {
         guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
         let params = context.params
         var errors = ValidationErrors()
-        if !BCrypt.verify(params["current_password"], against: user.passwordDigest) {
+        if try !context.app.passwords.verify(params["current_password"], against: user.passwordDigest) {
             errors.add("current_password", "That isn't your current password")
         }
         User.validatePassword(params["password"], confirmation: params["password_confirmation"], into: &errors)
+        if errors["password"] == nil, let problem = context.app.passwordPolicy.problem(
+            password: params["password"], username: user.username, number: user.number) {
+            errors.add("password", problem)
+        }
         guard errors.isEmpty else { return try editForm(errors: errors, status: 422) }
 
-        let digest = try BCrypt.hash(params["password"], cost: context.app.config.bcryptCost)
+        let digest = try context.app.passwords.hash(params["password"])
         try context.app.database.write { db in
             try User.updatePassword(userID: user.id, digest: digest, now: context.now, in: db)
             try Session.destroyAll(userID: user.id, except: session.id, in: db)
         }
         Log.info("password changed for user \(user.id)")
+        context.audit(.passwordChanged, userID: user.id)
         context.flash(.notice, "Your password has been changed. Any other sessions have been logged out.")
         return context.redirect(to: "/")
     }

@@ -2,22 +2,26 @@ import HTTP
 import Support
 import Templates
 
-/// The PIN step (the second factor). Reached only with a half-logged-in session.
+/// The PIN step (the second factor), on the Verify engine: login and sign-up start a
+/// request (SMS first, then a voice call, by `WEB_WORKFLOW_ID`); "Send a new code" fires
+/// the workflow's next event (so the second try can be a call); "Call me instead" asks
+/// for the call now. Reached only with a half-logged-in session.
 public struct VerificationsController: Controller {
     public static let name = "verifications"
     public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.redirectIfVerified)]
+    /// The web app's requests live under this account, apart from API clients' requests.
+    static let accountID = "web"
+    static let codeLength = 6
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// Sends the one PIN that starts the unverified state (after login or sign-up).
+    /// Reloading the PIN page afterwards sends nothing.
     static func sendFirstCode(context: RequestContext, session: Session, user: User) throws -> HTTPResponse {
-        switch try context.app.pins.issue(session: session, user: user, now: context.now, throttle: false) {
-        case .sent:
-            context.flash(.notice, "We've texted a code to \(Redact.phone(user.number)).")
-        case .deliveryFailed, .throttled:
-            context.flash(.alert, "We couldn't send your code — try again.")
-        }
+        let outcome = try startRequest(context: context, session: session, user: user,
+                                       workflow: Workflow(id: context.app.config.webWorkflowID) ?? Workflow(id: 5)!)
+        flash(outcome, context: context, user: user, first: true)
         return context.redirect(to: "/verification/new")
     }
 
@@ -29,58 +33,152 @@ public struct VerificationsController: Controller {
     /// POST /verification: checks the code.
     func create() throws -> HTTPResponse {
         guard let session = context.session else { return context.redirect(to: "/session/new") }
-        switch try context.app.pins.check(code: context.params["code"], session: session, now: context.now) {
-        case .verified(let verified, let token):
-            context.adoptSession(verified, token: token)
-            Log.info("PIN verified for user \(verified.userID)")
-            context.flash(.notice, "You're logged in.")
-            return context.redirect(to: "/")
-        case .malformed:
-            return try page(status: 422, error: "Enter the \(PinService.digits)-digit code from the text message.")
-        case .wrong(let triesLeft):
-            Log.info("wrong PIN for user \(session.userID)")
-            let tries = triesLeft == 1 ? "1 try" : "\(triesLeft) tries"
-            return try page(status: 422, error: "That code isn't right. You have \(tries) left.")
-        case .tooManyAttempts, .expired, .noCode:
-            // The page itself explains the state and offers a new code.
+        let app = context.app
+        guard let request = try currentRequest(session) else { return try page(status: 422, error: nil) }
+        let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
+        guard typed.count == request.codeLength, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return try page(status: 422, error: "Enter the \(request.codeLength)-digit code we sent you.")
+        }
+        do {
+            _ = try app.verify.check(requestID: request.requestID, code: typed, accountID: Self.accountID,
+                                     ip: context.request.remoteAddress, now: context.now)
+        } catch let error as VerifyError {
+            if error.status == .wrongCode, let now = try currentRequest(session), now.status == .inProgress,
+               let expires = now.pinExpiresAt, expires > context.now {
+                Log.info("wrong PIN for user \(session.userID)")
+                context.audit(.pinFailed, userID: session.userID)
+                let left = max(0, app.config.pinMaxAttempts - now.wrongChecks)
+                return try page(status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+            }
+            if error.status == .wrongCode || error.status == .tooManyWrongCodes { context.audit(.pinFailed, userID: session.userID) }
+            // Too many wrong codes, expired, replaced: the page explains the state and offers a new code.
             return try page(status: 422, error: nil)
         }
+        let (verified, token) = try app.database.write { db in
+            try User.markNumberVerified(userID: session.userID, now: context.now, in: db)
+            return try session.verified(now: context.now, in: db)
+        }
+        context.adoptSession(verified, token: token)
+        Log.info("PIN verified for user \(verified.userID)")
+        context.audit(.pinVerified, userID: verified.userID)
+        context.flash(.notice, "You're logged in.")
+        return context.redirect(to: "/")
     }
 
-    /// POST /verification/resend: "Send a new code", at most once per interval.
+    /// POST /verification/resend: "Send a new code" = the workflow's next event now
+    /// (a voice call after the SMS), or a fresh request when this one is over.
     func resend() throws -> HTTPResponse {
+        try sendAgain(preferCall: false)
+    }
+
+    /// POST /verification/call: "Call me instead".
+    func call() throws -> HTTPResponse {
+        try sendAgain(preferCall: true)
+    }
+
+    // MARK: Sending
+
+    enum Outcome { case sent(VerifyEvent.Kind), throttled, failed }
+
+    private func sendAgain(preferCall: Bool) throws -> HTTPResponse {
         guard let session = context.session, let user = context.user else { return context.redirect(to: "/session/new") }
-        switch try context.app.pins.issue(session: session, user: user, now: context.now, throttle: true) {
-        case .sent:
-            context.flash(.notice, "We've texted a new code to \(Redact.phone(user.number)).")
-        case .throttled(let seconds):
-            context.flash(.alert, "Please wait \(seconds) second\(seconds == 1 ? "" : "s") before asking for another code.")
-        case .deliveryFailed:
-            context.flash(.alert, "We couldn't send your code — try again.")
+        let app = context.app
+        let request = try currentRequest(session)
+        // Issue 2's rule still holds: one send per session per interval, whatever the button.
+        if let last = request?.lastEventAt {
+            let wait = Int(last + Int64(app.config.pinResendInterval) - context.now)
+            if wait > 0 {
+                context.flash(.alert, "Please wait \(wait) second\(wait == 1 ? "" : "s") before asking for another code.")
+                return context.redirect(to: "/verification/new")
+            }
         }
+        let outcome: Outcome
+        if let request, request.status == .inProgress, let next = request.nextEventKind, !preferCall || next == .tts {
+            do {
+                try app.verify.triggerNextEvent(requestID: request.requestID, accountID: Self.accountID,
+                                                ip: context.request.remoteAddress, now: context.now)
+                outcome = .sent(next)
+            } catch let error as VerifyError {
+                outcome = error.status == .throttled ? .throttled : .failed
+            }
+        } else {
+            let workflow = preferCall ? Workflow(id: 7)! : (Workflow(id: app.config.webWorkflowID) ?? Workflow(id: 5)!)
+            outcome = try Self.startRequest(context: context, session: session, user: user, workflow: workflow)
+        }
+        Self.flash(outcome, context: context, user: user, first: false)
         return context.redirect(to: "/verification/new")
     }
 
-    /// The PIN page in whatever state the session's newest code is in.
+    /// Starts a web request for the user's number (superseding any live one) and links it to the session.
+    static func startRequest(context: RequestContext, session: Session, user: User, workflow: Workflow) throws -> Outcome {
+        let config = context.app.config
+        var start = VerifyStart(number: user.number, brand: config.brandName)
+        start.codeLength = codeLength
+        start.pinExpiry = config.pinExpiry
+        // The call follows when the text's code expires (capped at Vonage's 900 s maximum).
+        start.nextEventWait = min(config.pinExpiry, VerifyStart.nextEventWaitRange.upperBound)
+        start.workflow = workflow
+        start.replacesLiveRequest = true
+        do {
+            let id = try context.app.verify.start(start, accountID: accountID, ip: context.request.remoteAddress, now: context.now)
+            try context.app.database.write { try Session.link(sessionID: session.id, verifyRequestID: id, in: $0) }
+            return .sent(workflow.events[0])
+        } catch let error as VerifyError {
+            if !error.requestID.isEmpty {
+                // Delivery failed after the request was made: link it so the page can say so.
+                try context.app.database.write { try Session.link(sessionID: session.id, verifyRequestID: error.requestID, in: $0) }
+            }
+            return error.status == .throttled ? .throttled : .failed
+        }
+    }
+
+    static func flash(_ outcome: Outcome, context: RequestContext, user: User, first: Bool) {
+        let number = Redact.phone(user.number)
+        if case .sent(let kind) = outcome { context.audit(.pinSent, userID: user.id, detail: kind == .tts ? "voice call" : "text message") }
+        switch outcome {
+        case .sent(.sms): context.flash(.notice, first ? "We've texted a code to \(number)." : "We've texted a new code to \(number).")
+        case .sent(.tts): context.flash(.notice, "We're calling \(number) now to read out your code.")
+        case .throttled:
+            let minutes = max(1, context.app.config.verifySendWindow / 60)
+            context.flash(.alert, "We've sent too many codes to this number. Please try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
+        case .failed: context.flash(.alert, "We couldn't send your code — try again.")
+        }
+    }
+
+    // MARK: Page
+
+    private func currentRequest(_ session: Session) throws -> VerifyRequest? {
+        let app = context.app
+        guard let id = try app.database.read({ try Session.verifyRequestID(sessionID: session.id, in: $0) }) else { return nil }
+        return try app.verify.search(requestID: id, accountID: Self.accountID, now: context.now)
+    }
+
+    /// The PIN page in whatever state the session's request is in.
     private func page(status: Int, error: String?) throws -> HTTPResponse {
         guard let session = context.session, let user = context.user else { return context.redirect(to: "/session/new") }
-        let latest = try context.app.database.read { try Verification.latest(sessionID: session.id, in: $0) }
+        let request = try currentRequest(session)
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(user.number)),
-            "digits": .int(PinService.digits),
+            "digits": .int(request?.codeLength ?? Self.codeLength),
         ]
-        switch latest {
-        case .some(let v) where v.status == .pending && !v.isExpired(now: context.now):
+        let maxWrong = context.app.config.pinMaxAttempts
+        switch request {
+        case .some(let r) where r.status == .inProgress && (r.pinExpiresAt ?? 0) > context.now:
             locals["can_enter_code"] = true
-            let minutes = max(1, Int((v.expiresAt - context.now + 59) / 60))
+            locals["by_call"] = .bool(r.lastEventKind == .tts)
+            locals["can_call"] = .bool(r.lastEventKind != .tts)
+            let minutes = max(1, Int(((r.pinExpiresAt ?? 0) - context.now + 59) / 60))
             locals["expires_in"] = .string(minutes == 1 ? "1 minute" : "\(minutes) minutes")
-        case .some(let v) where v.status == .failed:
+        case .some(let r) where r.status == .failed && r.wrongChecks >= maxWrong:
             locals["problem"] = "That was too many wrong codes, so this one no longer works. Ask for a new code below."
-        case .some(let v) where v.status == .pending:
+        case .some(let r) where r.status == .failed:
+            locals["problem"] = "We couldn't send your code — try again."
+        case .some(let r) where r.status == .inProgress || r.status == .expired:
             locals["problem"] = "That code has expired. Ask for a new code below."
         default:
             locals["problem"] = "There is no code waiting for you. Ask for one below."
         }
+        if locals["can_enter_code"] == nil { locals["can_call"] = true }
         if let error { locals["error"] = .string(error) }
         return try context.render("verifications/new", title: "Enter your code", status: status, locals)
     }

@@ -50,6 +50,24 @@ public struct Session: Sendable, Equatable {
             .map(Session.init)
     }
 
+    /// The session named by `token` and its user in one query (it runs on every page view).
+    public static func findWithUser(token: String, in db: DatabaseConnection) throws -> (Session, User)? {
+        guard let row = try db.queryOne(withUserSQL, [.text(digest(of: token))]) else { return nil }
+        // The first columns are the session's, the rest the user's (both have an "id").
+        let split = sessionColumnCount
+        let session = Session(row: Row(columns: Array(row.columns[..<split]), values: Array(row.values[..<split])))
+        let user = User(row: Row(columns: Array(row.columns[split...]), values: Array(row.values[split...])))
+        return (session, user)
+    }
+
+    private static func qualified(_ columns: String, _ table: String) -> [String] {
+        columns.split(separator: ",").map { "\(table).\($0.filter { !$0.isWhitespace })" }
+    }
+
+    private static let sessionColumnCount = qualified(columns, "s").count
+    private static let withUserSQL = "SELECT " + (qualified(columns, "s") + qualified(User.columns, "u")).joined(separator: ", ")
+        + " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?"
+
     /// Whether the session has outlived the idle timeout or its absolute lifetime.
     public func isExpired(now: Int64, idleTimeout: Int, lifetime: Int) -> Bool {
         now - lastSeenAt > Int64(idleTimeout) || now - createdAt > Int64(lifetime)

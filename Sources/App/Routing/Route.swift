@@ -7,6 +7,8 @@ public struct Route: Sendable {
     public let controller: String
     public let action: String
     public let filters: [Filter]
+    /// False for API controllers: no session cookie, no CSRF check, JSON bodies accepted.
+    public let usesBrowserSession: Bool
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
 
     /// Runs the filters in order (the first that answers wins), then the action.

@@ -26,7 +26,7 @@ public struct Router: Sendable {
                                             _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
         precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
         let route = Route(method: method, path: path, controller: C.name, action: action,
-                          filters: C.filters(for: action)) { context in try body(C(context)) }
+                          filters: C.filters(for: action), usesBrowserSession: C.usesBrowserSession) { context in try body(C(context)) }
         routes.append(route)
         table[path, default: [:]][method] = route
     }

@@ -2,9 +2,14 @@ import HTTP
 
 /// The route table. Rails equivalents:
 ///   root "pages#index"
-///   resource :user,         only: [:new, :create, :edit, :update]
+///   resource :user,         only: [:new, :create, :edit, :update] do
+///     resources :sessions,  only: [:index, :destroy] (id as a form field) + delete :others
+///     resources :activity,  only: [:index]
+///   end
+///   get "/healthz" => "health#show"; get "/metrics" => "metrics#show"
 ///   resource :session,      only: [:new, :create, :destroy]
-///   resource :verification, only: [:new, :create] do post :resend end
+///   resource :verification, only: [:new, :create] do post :resend; post :call end
+///   match "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
 public enum Routes {
     static func draw() -> Router {
         var r = Router()
@@ -14,6 +19,13 @@ public enum Routes {
         r.post("/user", UsersController.self, "create") { try $0.create() }
         r.get("/user/edit", UsersController.self, "edit") { try $0.edit() }
         r.patch("/user", UsersController.self, "update") { try $0.update() }
+        r.get("/user/sessions", UserSessionsController.self, "index") { try $0.index() }
+        r.delete("/user/sessions", UserSessionsController.self, "destroy") { try $0.destroy() }
+        r.delete("/user/sessions/others", UserSessionsController.self, "destroy_others") { try $0.destroyOthers() }
+        r.get("/user/activity", ActivitiesController.self, "index") { try $0.index() }
+
+        r.get("/healthz", HealthController.self, "show") { try $0.show() }
+        r.get("/metrics", MetricsController.self, "show") { try $0.show() }
 
         r.get("/session/new", SessionsController.self, "new") { try $0.new() }
         r.post("/session", SessionsController.self, "create") { try $0.create() }
@@ -22,6 +34,16 @@ public enum Routes {
         r.get("/verification/new", VerificationsController.self, "new") { try $0.new() }
         r.post("/verification", VerificationsController.self, "create") { try $0.create() }
         r.post("/verification/resend", VerificationsController.self, "resend") { try $0.resend() }
+        r.post("/verification/call", VerificationsController.self, "call") { try $0.call() }
+
+        // The Verify JSON API (Vonage Verify v1 paths; GET or POST, as Vonage accepts both).
+        for method in ["GET", "POST"] {
+            r.add(method, "/verify/json", VerifyAPIController.self, "request") { try $0.request() }
+            r.add(method, "/verify/check/json", VerifyAPIController.self, "check") { try $0.check() }
+            r.add(method, "/verify/search/json", VerifyAPIController.self, "search") { try $0.search() }
+            r.add(method, "/verify/control/json", VerifyAPIController.self, "control") { try $0.control() }
+        }
+        r.get("/verify/openapi.json", VerifyAPIController.self, "openapi") { try $0.openapi() }
         return r
     }
 }

@@ -7,6 +7,8 @@ final class Browser {
     private(set) var cookies: [String: String] = [:]
     private(set) var lastPage: TestResponse?
     var userAgent = "twofa-tests"
+    /// The client IP the server sees (e.g. "127.0.0.2"); nil: the default, 127.0.0.1.
+    var sourceAddress: String?
 
     init(port: Int) { self.port = port }
 
@@ -46,7 +48,8 @@ final class Browser {
             headers.append(("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")))
         }
         if method == "POST" { headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
-        let response = try HTTPClient.request(port: port, method: method, path: path, headers: headers, body: body)
+        let response = try HTTPClient.request(port: port, method: method, path: path, headers: headers, body: body,
+                                              source: sourceAddress)
         for header in response.headers("set-cookie") { store(header) }
         if response.status != 303 { lastPage = response }
         return response

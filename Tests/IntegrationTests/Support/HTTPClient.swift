@@ -21,10 +21,21 @@ struct TestResponse {
 enum HTTPClient {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    static func send(port: Int, raw: [UInt8], timeout: Int = 10) throws -> [UInt8] {
+    /// `source` picks the client address (any of 127.0.0.0/8 is loopback on Linux), so tests
+    /// can be several visitors from different IPs.
+    static func send(port: Int, raw: [UInt8], timeout: Int = 10, source: String? = nil) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw Failure(description: "bind to \(source) failed: errno \(errno)") }
+        }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -55,12 +66,12 @@ enum HTTPClient {
     }
 
     static func request(port: Int, method: String, path: String, headers: [(String, String)] = [],
-                        body: String = "") throws -> TestResponse {
+                        body: String = "", source: String? = nil) throws -> TestResponse {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.utf8.count)\r\n" }
         head += "\r\n"
-        let bytes = try send(port: port, raw: Array((head + body).utf8))
+        let bytes = try send(port: port, raw: Array((head + body).utf8), source: source)
         return try parse(bytes)
     }
 

@@ -34,8 +34,11 @@ final class TestServer {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    init(environment overrides: [String: String] = [:]) throws {
-        directory = NSTemporaryDirectory() + "twofa-it-" + UUID().uuidString
+    /// `passwords` replaces the bcrypt pool (tests fill it on purpose with a gated one).
+    /// `reusing` starts on the folder (database, outbox) of an earlier server: a restart.
+    init(environment overrides: [String: String] = [:], passwords: PasswordHasher? = nil,
+         reusing earlier: String? = nil) throws {
+        directory = earlier ?? NSTemporaryDirectory() + "twofa-it-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         outboxPath = directory + "/outbox.jsonl"
         var environment = [
@@ -49,14 +52,15 @@ final class TestServer {
         environment.merge(overrides) { _, new in new }
         let config = try AppConfig.load(environment: environment)
         let clock = self.clock
-        app = try Application(config: config, clock: { clock.now() })
+        app = try Application(config: config, clock: { clock.now() }, passwords: passwords)
         server = app.makeServer()
         try server.start()
     }
 
-    func stop() {
+    /// `keepingFiles` leaves the folder for a restarted server (`reusing:`), which removes it.
+    func stop(keepingFiles: Bool = false) {
         server.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if !keepingFiles { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     func browser() -> Browser { Browser(port: port) }
@@ -69,10 +73,19 @@ final class TestServer {
         }
     }
 
-    /// The PIN in the newest message to `number`.
+    /// The PIN in the newest message to `number`: a text ("… code is 123456.") or a
+    /// call, whose spoken text says the digits one by one ("… code is 1, 2, 3, 4, 5, 6.").
     func lastPIN(to number: String) -> String? {
-        guard let body = messages().last(where: { $0["to"] == number })?["body"],
-              let range = body.range(of: #"\b[0-9]{6}\b"#, options: .regularExpression) else { return nil }
-        return String(body[range])
+        guard let body = messages().last(where: { $0["to"] == number })?["body"] else { return nil }
+        return Self.pin(in: body)
     }
+
+    static func pin(in body: String) -> String? {
+        guard let range = body.range(of: #"\b[0-9](, [0-9]){3,9}\b|\b[0-9]{4,10}\b"#, options: .regularExpression) else { return nil }
+        return body[range].filter(\.isNumber)
+    }
+
+    /// One pass of the Verify scheduler at the test clock's time (the thread isn't started in tests).
+    @discardableResult
+    func tick() -> Int { app.scheduler.tick() }
 }

@@ -1,0 +1,2 @@
+-- The Verify engine (verify_requests) replaced the PIN-per-session table.
+DROP TABLE verifications;

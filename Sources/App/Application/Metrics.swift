@@ -1,0 +1,162 @@
+import Foundation
+import Glibc
+
+/// Counters for `GET /metrics` (Prometheus text format 0.0.4), one instance per Application.
+///
+/// The request counters sit on the hot path, so they are striped: each worker thread
+/// lands on one of `stripeCount` shards by its thread id, each shard with its own lock
+/// and tables; a scrape adds the shards up. Two requests only share a lock when their
+/// threads hash to the same shard — no global lock per request.
+/// The rare event counters (PINs, throttles) share one lock.
+///
+/// Hooks for other parts of the app (e.g. the Verify engine):
+///     app.metrics.pinSent(channel: "sms")
+///     app.metrics.pinVerified(channel: "sms")
+///     app.metrics.pinFailed(channel: "voice")
+///     app.metrics.loginThrottled()
+public final class Metrics: @unchecked Sendable {
+    /// Upper bounds of the latency histogram, in seconds.
+    public static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+    static let stripeCount = 8
+
+    private struct RequestKey: Hashable { let route: String; let status: Int }
+
+    private final class Histogram {
+        var counts = [Int](repeating: 0, count: Metrics.buckets.count)   // per bucket, not cumulative
+        var total = 0
+        var sum = 0.0
+    }
+
+    private final class Shard {
+        let lock = NSLock()
+        var requests: [RequestKey: Int] = [:]
+        var latency: [String: Histogram] = [:]
+    }
+
+    private let shards = (0..<Metrics.stripeCount).map { _ in Shard() }
+
+    private let eventLock = NSLock()
+    private var events: [String: Int] = [:]   // "name\u{1F}channel" → count
+
+    /// Open HTTP connections right now (set when the server is made).
+    var openConnections: @Sendable () -> Int = { 0 }
+
+    public init() {}
+
+    // MARK: Recording
+
+    /// One finished request: `route` is `controller#action` (or a fixed word such as
+    /// `not_found`), never the raw path, so the label set stays small whatever people send.
+    public func observeRequest(route: String, status: Int, seconds: Double) {
+        let shard = shards[Self.stripe()]
+        let bucket = Self.buckets.firstIndex { seconds <= $0 }
+        shard.lock.lock()
+        shard.requests[RequestKey(route: route, status: status), default: 0] += 1
+        let histogram: Histogram
+        if let existing = shard.latency[route] { histogram = existing } else {
+            histogram = Histogram()
+            shard.latency[route] = histogram
+        }
+        if let bucket { histogram.counts[bucket] += 1 }
+        histogram.total += 1
+        histogram.sum += seconds
+        shard.lock.unlock()
+    }
+
+    public func pinSent(channel: String) { count("pins_sent", channel) }
+    public func pinVerified(channel: String) { count("pins_verified", channel) }
+    public func pinFailed(channel: String) { count("pins_failed", channel) }
+    /// A password attempt refused by the regulation (ban or lock).
+    public func loginThrottled() { count("login_throttled", "") }
+
+    private func count(_ name: String, _ channel: String) {
+        eventLock.lock()
+        events[name + "\u{1F}" + channel, default: 0] += 1
+        eventLock.unlock()
+    }
+
+    /// The shard of the calling thread. Worker threads are long-lived, so each keeps its shard.
+    private static func stripe() -> Int {
+        let id = UInt64(pthread_self())   // pthread_t is an integer on Linux
+        return Int(truncatingIfNeeded: (id &* 0x9E37_79B9_7F4A_7C15) >> 61) % stripeCount
+    }
+
+    // MARK: Reading
+
+    /// Requests counted so far for one route and status (for tests and the CLI).
+    public func requestCount(route: String, status: Int) -> Int {
+        var total = 0
+        for shard in shards {
+            shard.lock.lock()
+            total += shard.requests[RequestKey(route: route, status: status)] ?? 0
+            shard.lock.unlock()
+        }
+        return total
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> String {
+        var requests: [RequestKey: Int] = [:]
+        var latency: [String: (counts: [Int], total: Int, sum: Double)] = [:]
+        for shard in shards {
+            shard.lock.lock()
+            requests.merge(shard.requests, uniquingKeysWith: +)
+            for (route, h) in shard.latency {
+                var merged = latency[route] ?? ([Int](repeating: 0, count: Self.buckets.count), 0, 0)
+                for i in h.counts.indices { merged.counts[i] += h.counts[i] }
+                merged.total += h.total
+                merged.sum += h.sum
+                latency[route] = merged
+            }
+            shard.lock.unlock()
+        }
+        eventLock.lock()
+        let events = self.events
+        eventLock.unlock()
+
+        var out = ""
+        out += "# HELP twofa_http_requests_total HTTP requests answered, by route and status.\n"
+        out += "# TYPE twofa_http_requests_total counter\n"
+        for (key, n) in requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
+            out += "twofa_http_requests_total{route=\"\(Self.escape(key.route))\",status=\"\(key.status)\"} \(n)\n"
+        }
+        out += "# HELP twofa_http_request_duration_seconds Time the application took to answer, by route.\n"
+        out += "# TYPE twofa_http_request_duration_seconds histogram\n"
+        for (route, h) in latency.sorted(by: { $0.key < $1.key }) {
+            let label = "route=\"\(Self.escape(route))\""
+            var cumulative = 0
+            for (i, bound) in Self.buckets.enumerated() {
+                cumulative += h.counts[i]
+                out += "twofa_http_request_duration_seconds_bucket{\(label),le=\"\(Self.number(bound))\"} \(cumulative)\n"
+            }
+            out += "twofa_http_request_duration_seconds_bucket{\(label),le=\"+Inf\"} \(h.total)\n"
+            out += "twofa_http_request_duration_seconds_sum{\(label)} \(Self.number(h.sum))\n"
+            out += "twofa_http_request_duration_seconds_count{\(label)} \(h.total)\n"
+        }
+        for (name, help) in [("pins_sent", "PINs sent"), ("pins_verified", "PINs entered correctly"),
+                             ("pins_failed", "wrong PINs entered")] {
+            out += "# HELP twofa_\(name)_total \(help), by channel.\n"
+            out += "# TYPE twofa_\(name)_total counter\n"
+            for (key, n) in events.sorted(by: { $0.key < $1.key }) where key.hasPrefix(name + "\u{1F}") {
+                let channel = String(key.dropFirst(name.count + 1))
+                out += "twofa_\(name)_total{channel=\"\(Self.escape(channel))\"} \(n)\n"
+            }
+        }
+        out += "# HELP twofa_login_throttled_total Password attempts refused by the brute-force regulation.\n"
+        out += "# TYPE twofa_login_throttled_total counter\n"
+        out += "twofa_login_throttled_total \(events["login_throttled\u{1F}"] ?? 0)\n"
+        out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
+        out += "# TYPE twofa_http_open_connections gauge\n"
+        out += "twofa_http_open_connections \(openConnections())\n"
+        return out
+    }
+
+    private static func escape(_ label: String) -> String {
+        label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,118 @@
+import Database
+import Foundation
+import Support
+
+/// Operator commands on accounts: `twofa users list|show|delete|unlock` and `twofa audit`.
+/// Each opens the database (applying pending migrations), does one thing and returns the
+/// text to print. Numbers are shown masked, as everywhere else.
+public enum UserAdmin {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    public static func list(_ config: AppConfig) throws -> String {
+        try withDatabase(config) { db in
+            let rows = try db.read { try $0.query("""
+                SELECT u.id, u.username, u.number, u.created_at, u.locked_at,
+                       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id) AS sessions
+                FROM users u ORDER BY u.id
+                """) }
+            if rows.isEmpty { return "No users." }
+            let table = [["ID", "USERNAME", "NUMBER", "CREATED", "SESSIONS", "STATE"]] + rows.map { row in
+                [String(row.int64("id") ?? 0), row.string("username") ?? "", Redact.phone(row.string("number") ?? ""),
+                 AuditEvent.format(time: row.int64("created_at") ?? 0), String(row.int("sessions") ?? 0),
+                 row.int64("locked_at") == nil ? "active" : "locked"]
+            }
+            return format(table)
+        }
+    }
+
+    public static func show(_ config: AppConfig, username: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> String {
+        try withDatabase(config) { db in
+            try db.read { conn in
+                let user = try find(username, in: conn)
+                let state = try LoginRegulation.status(userID: user.id, now: now, in: conn)
+                let sessions = try conn.queryOne("SELECT count(*) AS n FROM sessions WHERE user_id = ?", [.integer(user.id)])?.int("n") ?? 0
+                var lines = [
+                    "id:               \(user.id)",
+                    "username:         \(user.username)",
+                    "number:           \(Redact.phone(user.number))\(user.numberVerifiedAt == nil ? " (not verified)" : "")",
+                    "created:          \(AuditEvent.format(time: user.createdAt))",
+                    "sessions:         \(sessions)",
+                    "failed logins:    \(state.failedLogins) in a row (locked for good at \(LoginRegulation.consecutiveFailureCap))",
+                ]
+                if let locked = state.lockedAt {
+                    lines.append("state:            LOCKED since \(AuditEvent.format(time: locked)) — `twofa users unlock \(user.username)`")
+                } else if let until = state.bannedUntil {
+                    lines.append("state:            banned after failed logins until \(AuditEvent.format(time: until))")
+                } else {
+                    lines.append("state:            active")
+                }
+                return lines.joined(separator: "\n")
+            }
+        }
+    }
+
+    /// Deletes the account and, through the foreign keys, its sessions, codes and events.
+    public static func delete(_ config: AppConfig, username: String) throws -> String {
+        try withDatabase(config) { db in
+            try db.write { conn in
+                let user = try find(username, in: conn)
+                try conn.execute("DELETE FROM users WHERE id = ?", [.integer(user.id)])
+                Log.info("user \(user.id) deleted from the command line")
+                return "Deleted user \(user.username) (id \(user.id)) and everything that belonged to it."
+            }
+        }
+    }
+
+    /// Lifts the 100-failure lock and any temporary ban of the account.
+    public static func unlock(_ config: AppConfig, username: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> String {
+        try withDatabase(config) { db in
+            try db.write { conn in
+                let user = try find(username, in: conn)
+                try LoginRegulation.unlock(userID: user.id, in: conn)
+                try AuditLog.record(.accountUnlocked, userID: user.id, detail: "command line", ip: "", userAgent: "", now: now, in: conn)
+                return "Unlocked \(user.username): failed-login count reset, bans lifted."
+            }
+        }
+    }
+
+    /// `twofa audit USER`: the newest events, newest first.
+    public static func audit(_ config: AppConfig, username: String, limit: Int = 20) throws -> String {
+        try withDatabase(config) { db in
+            try db.read { conn in
+                let user = try find(username, in: conn)
+                let events = try AuditEvent.recent(userID: user.id, limit: limit, in: conn)
+                if events.isEmpty { return "No events for \(user.username)." }
+                let table = [["TIME", "EVENT", "DETAIL", "IP", "BROWSER"]] + events.map { e in
+                    [AuditEvent.format(time: e.createdAt), e.event, e.detail, e.ip.isEmpty ? "-" : e.ip,
+                     UserAgentSummary.describe(e.userAgent)]
+                }
+                return format(table)
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    private static func withDatabase<T>(_ config: AppConfig, _ body: (Database) throws -> T) throws -> T {
+        let database = try SQLiteDatabase(path: config.databasePath, readers: 1)
+        defer { database.close() }
+        _ = try Migrator(directory: config.migrationsDirectory).migrate(database)
+        return try body(database)
+    }
+
+    private static func find(_ username: String, in db: DatabaseConnection) throws -> User {
+        guard let user = try User.find(username: username, in: db) else { throw Failure("no user named \"\(username)\"") }
+        return user
+    }
+
+    private static func format(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

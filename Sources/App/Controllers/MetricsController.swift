@@ -1,0 +1,40 @@
+import HTTP
+import Security
+
+/// GET /metrics in Prometheus text format.
+///
+/// Protected: the counters tell an attacker how well an attack is going, so only a
+/// scraper on the same machine (loopback, and not relayed by a reverse proxy, which would
+/// add X-Forwarded-For / Forwarded) may read them — or anyone sending
+/// `Authorization: Bearer $METRICS_TOKEN` when that is set. Everyone else gets the
+/// ordinary 404 page text, as if there were nothing here.
+public struct MetricsController: Controller {
+    public static let name = "metrics"
+    public static let usesBrowserSession = false
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    func show() throws -> HTTPResponse {
+        guard Self.mayRead(context.request, token: context.app.config.metricsToken) else {
+            return .text("Not found\n", status: 404)
+        }
+        var response = HTTPResponse.text(context.app.metrics.render())
+        response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        return response
+    }
+
+    static func mayRead(_ request: HTTPRequest, token: String) -> Bool {
+        if !token.isEmpty, let header = request.headers["Authorization"], header.hasPrefix("Bearer ") {
+            // Hashes first, so not even the token's length shows in the timing.
+            let given = Digest.sha256(Array(header.dropFirst("Bearer ".count).utf8))
+            if ConstantTime.equals(given, Digest.sha256(Array(token.utf8))) { return true }
+        }
+        let proxied = ["X-Forwarded-For", "Forwarded", "X-Real-IP"].contains { request.headers[$0] != nil }
+        return !proxied && isLoopback(request.remoteAddress)
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
+    }
+}

@@ -1,0 +1,74 @@
+import HTTP
+import Support
+import Templates
+
+/// The account's sessions (Rails: `resource :user do resources :sessions end`): where the
+/// user is logged in, with "Log out this one" and "Log out everywhere else".
+/// Our router matches exact paths, so the session to end comes as the form field `id`.
+public struct UserSessionsController: Controller {
+    public static let name = "user_sessions"
+    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    /// GET /user/sessions
+    func index() throws -> HTTPResponse {
+        guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
+        let config = context.app.config, now = context.now
+        let sessions = try context.app.database.read {
+            try Session.active(userID: user.id, now: now, idleTimeout: config.sessionIdleTimeout,
+                               lifetime: config.sessionLifetime, in: $0)
+        }
+        let rows: [TemplateValue] = sessions.map { s in
+            [
+                "id": .string(String(s.id)),
+                "browser": .string(UserAgentSummary.describe(s.userAgent)),
+                "ip": .string(s.ip.isEmpty ? "unknown" : s.ip),
+                "last_seen": .string(AuditEvent.format(time: s.lastSeenAt)),
+                "signed_in": .string(AuditEvent.format(time: s.createdAt)),
+                "current": .bool(s.id == current.id),
+                "pending": .bool(!s.verified),
+            ]
+        }
+        return try context.render("user_sessions/index", title: "Your sessions", [
+            "sessions": .array(rows),
+            "has_others": .bool(sessions.contains { $0.id != current.id }),
+        ])
+    }
+
+    /// DELETE /user/sessions (form field `id`): "Log out this one". Ending the current
+    /// session is a plain logout.
+    func destroy() throws -> HTTPResponse {
+        guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
+        guard let id = Int64(context.params["id"]) else {
+            context.flash(.alert, "Choose a session to log out.")
+            return context.redirect(to: "/user/sessions")
+        }
+        if id == current.id {
+            context.audit(.logout, userID: user.id)
+            try context.endSession()
+            context.flash(.notice, "You have logged out.")
+            return context.redirect(to: "/session/new")
+        }
+        let ended = try context.app.database.write { try Session.destroy(id: id, userID: user.id, in: $0) }
+        if ended {
+            context.audit(.sessionRevoked, userID: user.id)
+            Log.info("user \(user.id) ended one of their sessions")
+            context.flash(.notice, "That session has been logged out.")
+        } else {
+            context.flash(.alert, "That session had already ended.")
+        }
+        return context.redirect(to: "/user/sessions")
+    }
+
+    /// DELETE /user/sessions/others: "Log out everywhere else".
+    func destroyOthers() throws -> HTTPResponse {
+        guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
+        try context.app.database.write { try Session.destroyAll(userID: user.id, except: current.id, in: $0) }
+        context.audit(.otherSessionsRevoked, userID: user.id)
+        Log.info("user \(user.id) ended their other sessions")
+        context.flash(.notice, "You have been logged out everywhere else.")
+        return context.redirect(to: "/user/sessions")
+    }
+}

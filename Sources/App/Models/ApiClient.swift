@@ -1,0 +1,60 @@
+import Database
+import Security
+
+/// An app allowed to call the Verify JSON API. The secret (32 random bytes, shown once)
+/// is kept only as its SHA-256: it is high-entropy, so a slow hash would add nothing.
+public struct ApiClient: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let apiKey: String
+    public let createdAt: Int64
+    public let revokedAt: Int64?
+
+    public var isRevoked: Bool { revokedAt != nil }
+
+    init(row: Row) {
+        id = row.int64("id") ?? 0
+        name = row.string("name") ?? ""
+        apiKey = row.string("api_key") ?? ""
+        createdAt = row.int64("created_at") ?? 0
+        revokedAt = row.int64("revoked_at")
+    }
+
+    /// Creates a client; returns it with the secret, which is never retrievable again.
+    public static func create(name: String, now: Int64, in db: DatabaseConnection) throws -> (ApiClient, secret: String) {
+        // Keys are 16 hex characters, secrets 64: both survive any form or URL encoding untouched.
+        let key = Hex.encode(SecureRandom.bytes(8))
+        let secret = Hex.encode(SecureRandom.bytes(32))
+        try db.execute("INSERT INTO api_clients (name, api_key, secret_digest, created_at) VALUES (?, ?, ?, ?)",
+                       [.text(name), .text(key), .blob(Digest.sha256(secret)), .integer(now)])
+        return (ApiClient(id: db.lastInsertRowID, name: name, apiKey: key, createdAt: now, revokedAt: nil), secret)
+    }
+
+    public static func all(in db: DatabaseConnection) throws -> [ApiClient] {
+        try db.query("SELECT id, name, api_key, created_at, revoked_at FROM api_clients ORDER BY id").map(ApiClient.init)
+    }
+
+    /// Revokes the key; false when there is no such (unrevoked) key.
+    public static func revoke(apiKey: String, now: Int64, in db: DatabaseConnection) throws -> Bool {
+        try db.execute("UPDATE api_clients SET revoked_at = ? WHERE api_key = ? AND revoked_at IS NULL",
+                       [.integer(now), .text(apiKey)])
+        return db.changes == 1
+    }
+
+    /// The active client with this key and secret, or nil. The digest comparison is in
+    /// constant time; an unknown key costs the same hash so both failures look alike.
+    public static func authenticate(apiKey: String, secret: String, in db: DatabaseConnection) throws -> ApiClient? {
+        let row = try db.queryOne("""
+            SELECT id, name, api_key, created_at, revoked_at, secret_digest FROM api_clients WHERE api_key = ?
+            """, [.text(apiKey)])
+        let stored = row?.blob("secret_digest") ?? [UInt8](repeating: 0, count: 32)
+        let matches = ConstantTime.equals(Digest.sha256(secret), stored)
+        guard let row, matches else { return nil }
+        let client = ApiClient(row: row)
+        return client.isRevoked ? nil : client
+    }
+
+    init(id: Int64, name: String, apiKey: String, createdAt: Int64, revokedAt: Int64?) {
+        self.id = id; self.name = name; self.apiKey = apiKey; self.createdAt = createdAt; self.revokedAt = revokedAt
+    }
+}

@@ -1,0 +1,103 @@
+import Database
+import Foundation
+
+/// One security event of an account: what happened, when, from which IP and browser.
+/// Never holds a password, PIN or token; a number only masked (`Redact.phone`).
+public struct AuditEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case registered
+        case loginSucceeded = "login_succeeded"
+        case loginFailed = "login_failed"
+        case loginThrottled = "login_throttled"
+        case accountLocked = "account_locked"
+        case accountUnlocked = "account_unlocked"
+        case pinSent = "pin_sent"
+        case pinVerified = "pin_verified"
+        case pinFailed = "pin_failed"
+        case numberChanged = "number_changed"
+        case passwordChanged = "password_changed"
+        case logout
+        case sessionRevoked = "session_revoked"
+        case otherSessionsRevoked = "other_sessions_revoked"
+
+        /// What the Activity page says.
+        public var label: String {
+            switch self {
+            case .registered: return "Account created"
+            case .loginSucceeded: return "Password accepted"
+            case .loginFailed: return "Wrong password"
+            case .loginThrottled: return "Login refused (too many attempts)"
+            case .accountLocked: return "Account locked after too many wrong passwords"
+            case .accountUnlocked: return "Account unlocked by an administrator"
+            case .pinSent: return "Code sent"
+            case .pinVerified: return "Code accepted"
+            case .pinFailed: return "Wrong code"
+            case .numberChanged: return "Phone number changed"
+            case .passwordChanged: return "Password changed"
+            case .logout: return "Logged out"
+            case .sessionRevoked: return "Session logged out"
+            case .otherSessionsRevoked: return "Logged out everywhere else"
+            }
+        }
+
+        /// Failures and refusals stand out on the page.
+        public var isWarning: Bool {
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed].contains(self)
+        }
+    }
+
+    public let id: Int64
+    public let userID: Int64?
+    /// Raw name as stored (an unknown one from a newer version still shows).
+    public let event: String
+    public let detail: String
+    public let ip: String
+    public let userAgent: String
+    public let createdAt: Int64
+
+    public var kind: Kind? { Kind(rawValue: event) }
+
+    init(row: Row) {
+        id = row.int64("id") ?? 0
+        userID = row.int64("user_id")
+        event = row.string("event") ?? ""
+        detail = row.string("detail") ?? ""
+        ip = row.string("ip") ?? ""
+        userAgent = row.string("user_agent") ?? ""
+        createdAt = row.int64("created_at") ?? 0
+    }
+
+    static let columns = "id, user_id, event, detail, ip, user_agent, created_at"
+
+    /// The newest `limit` events of a user, newest first.
+    public static func recent(userID: Int64, limit: Int = 20, in db: DatabaseConnection) throws -> [AuditEvent] {
+        try db.query("SELECT \(columns) FROM audit_events WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                     [.integer(userID), .integer(Int64(limit))]).map(AuditEvent.init)
+    }
+
+    /// `2026-11-21 23:59 UTC`
+    public static func format(time: Int64) -> String {
+        var t = time_t(time)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)) UTC"
+    }
+}
+
+/// Writes audit events. The hook for every part of the app (controllers, the Verify engine):
+///
+///     try AuditLog.record(.pinSent, userID: user.id, detail: "sms", ip: ip, userAgent: agent, now: now, in: db)
+///
+/// inside a transaction the caller already holds, or `context.audit(.pinVerified, userID: …)`
+/// from a controller (its own small write). `detail` must never carry a secret: a channel
+/// name, a masked number (`Redact.phone`), a reason word.
+public enum AuditLog {
+    public static func record(_ kind: AuditEvent.Kind, userID: Int64?, detail: String = "", ip: String, userAgent: String,
+                              now: Int64, in db: DatabaseConnection) throws {
+        try db.execute("""
+            INSERT INTO audit_events (user_id, event, detail, ip, user_agent, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, [userID.map { .integer($0) } ?? .null, .text(kind.rawValue), .text(String(detail.prefix(200))),
+                  .text(String(ip.prefix(64))), .text(String(userAgent.prefix(256))), .integer(now)])
+    }
+}

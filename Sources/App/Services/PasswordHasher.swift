@@ -1,0 +1,157 @@
+import Foundation
+import Security
+import Support
+
+/// Runs bcrypt on its own small pool of threads, apart from the HTTP workers, so a storm
+/// of logins cannot starve page views: at most `threads` hashes run at once, at most
+/// `queueLimit` more wait, and anything beyond that is refused at once with `Busy`
+/// (the app answers 503 + Retry-After) instead of piling up.
+///
+/// The calling HTTP worker blocks until its hash is done. AppConfig keeps
+/// `threads + queueLimit` below the number of HTTP workers, so waiting logins can never
+/// hold every worker.
+public final class PasswordHasher: @unchecked Sendable {
+    /// The pool and its queue are full: try again in a moment.
+    public struct Busy: Error, CustomStringConvertible {
+        public var description: String { "password hashing is at capacity" }
+    }
+
+    /// The hashing functions. Tests substitute slow or gated ones to fill the pool
+    /// without real bcrypt work.
+    public struct Engine: Sendable {
+        public var hash: @Sendable (_ password: String, _ cost: Int) throws -> String
+        public var verify: @Sendable (_ password: String, _ digest: String) -> Bool
+
+        public init(hash: @escaping @Sendable (String, Int) throws -> String,
+                    verify: @escaping @Sendable (String, String) -> Bool) {
+            self.hash = hash
+            self.verify = verify
+        }
+
+        public static let bcrypt = Engine(hash: { try BCrypt.hash($0, cost: $1) },
+                                          verify: { BCrypt.verify($0, against: $1) })
+    }
+
+    public let threads: Int
+    public let queueLimit: Int
+    public let cost: Int
+    private let engine: Engine
+
+    private let condition = NSCondition()
+    /// Work for a pool thread, and the semaphore its caller waits on.
+    private struct Job {
+        let run: () -> Void
+        let done: DispatchSemaphore
+    }
+
+    private var jobs: [Job] = []
+    private var head = 0
+    private var running = 0
+    private var stopping = false
+    private var refusals = 0
+    private var threadsStarted = false
+    private var lastWarning = -Double.infinity
+
+    public init(threads: Int, queueLimit: Int, cost: Int, engine: Engine = .bcrypt) {
+        self.threads = max(1, threads)
+        self.queueLimit = max(0, queueLimit)
+        self.cost = cost
+        self.engine = engine
+    }
+
+    /// A new digest of `password` at the configured cost.
+    public func hash(_ password: String) throws -> String {
+        try run { [engine, cost] in try engine.hash(password, cost) }
+    }
+
+    /// Whether `password` matches `digest`. With no digest (unknown username) it still
+    /// spends one hash at the configured cost and returns false, so both failures take
+    /// as long and look alike from outside.
+    public func verify(_ password: String, against digest: String?) throws -> Bool {
+        try run { [engine, cost] in
+            guard let digest else {
+                _ = try? engine.hash(password, cost)
+                return false
+            }
+            return engine.verify(password, digest)
+        }
+    }
+
+    /// Hashes running or waiting right now, and requests refused so far (for tests and
+    /// operators).
+    public var load: (inFlight: Int, refused: Int) {
+        condition.lock(); defer { condition.unlock() }
+        return (running + jobs.count - head, refusals)
+    }
+
+    /// Lets queued hashes finish, then ends the threads (they also end with the process).
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Internals
+
+    /// Queues `body` for a pool thread and waits for its result; throws `Busy` without
+    /// waiting when the pool and queue are full.
+    private func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        var result: Result<T, Error>?
+        let done = DispatchSemaphore(value: 0)
+        condition.lock()
+        guard !stopping, running + (jobs.count - head) < threads + queueLimit else {
+            refusals += 1
+            // One line per 10 s at most: a storm of refusals must not become a storm of log lines.
+            let now = Date().timeIntervalSince1970
+            let warn = now - lastWarning >= 10
+            if warn { lastWarning = now }
+            let refused = refusals
+            condition.unlock()
+            if warn { Log.warning("password hashing at capacity (\(threads) threads, \(queueLimit) queued): answering 503; \(refused) refused so far") }
+            throw Busy()
+        }
+        if !threadsStarted {
+            // Started on first use: a server that nobody logs in to keeps no idle threads.
+            threadsStarted = true
+            for i in 0..<threads {
+                let thread = Thread { [self] in work() }
+                thread.name = "bcrypt-\(i)"
+                thread.start()
+            }
+        }
+        jobs.append(Job(run: { result = Result { try body() } }, done: done))
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        // `result` is written before `signal` and read after `wait`: the semaphore orders them.
+        return try result!.get()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while head == jobs.count && !stopping { condition.wait() }
+            if head == jobs.count {
+                condition.unlock()
+                return
+            }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 64 {   // under constant load the queue never empties
+                jobs.removeFirst(head)
+                head = 0
+            }
+            running += 1
+            condition.unlock()
+            job.run()
+            condition.lock()
+            running -= 1
+            condition.unlock()
+            job.done.signal()
+        }
+    }
+}

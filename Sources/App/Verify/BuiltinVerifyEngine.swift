@@ -1,0 +1,257 @@
+import Database
+import Messaging
+import Security
+import Support
+
+/// The Verify engine running here: PINs from the CSPRNG (stored only as HMACs), SMS and
+/// voice events in the order of the workflow, state in the database.
+///
+/// Firing an event is claim-then-send: one write transaction moves `event_index` on,
+/// stores the new PIN's digest, schedules the following event and records the event as
+/// `claimed`; only after it commits is the message handed to the gateway. A crash between
+/// the two loses that one event (the user can ask for the next); it can never send twice,
+/// because whoever restarts finds the index already moved. We chose at-most-once because a
+/// duplicate costs money and looks like fraud, while a lost event is recovered by one click.
+public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
+    let database: Database
+    let sms: SMSGateway
+    let voice: VoiceGateway
+    let key: [UInt8]
+    let maxWrongChecks: Int
+    let throttle: SendThrottle
+
+    public init(database: Database, sms: SMSGateway, voice: VoiceGateway, pinKey: [UInt8],
+                maxWrongChecks: Int, throttle: SendThrottle) {
+        self.database = database; self.sms = sms; self.voice = voice; self.key = pinKey
+        self.maxWrongChecks = maxWrongChecks; self.throttle = throttle
+    }
+
+    // MARK: Request
+
+    public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
+        let requestID = VerifyRequest.newRequestID()
+        let claimed: Result<Claimed, VerifyError> = try database.write { db in
+            let live = try VerifyRequest.live(accountID: accountID, number: start.number, in: db)
+            if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
+                return .failure(VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
+                                            requestID: live.requestID))
+            }
+            guard try throttle.allows(number: start.number, ip: ip, now: now, in: db) else {
+                return .failure(.throttled)
+            }
+            if let live {
+                try VerifyRequest.finalize(pk: live.pk, live.hasRunOut(now: now) ? .expired : .cancelled, now: now, in: db)
+            }
+            let request = try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now, in: db)
+            guard let claimed = try claim(request, index: 0, ip: ip, now: now, in: db) else {
+                throw VerifyError(.internalError, "Internal Error")
+            }
+            return .success(claimed)
+        }
+        let event = try claimed.get()
+        if try !deliver(event) {
+            // Nothing reached the user: end the request so a retry can start afresh.
+            try database.write { try VerifyRequest.finalize(pk: event.request.pk, .failed, now: now, in: $0) }
+            throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
+        }
+        Log.info("verify \(requestID): \(event.kind.rawValue) to \(Redact.phone(start.number)) (workflow \(start.workflow.id))")
+        return requestID
+    }
+
+    // MARK: Check
+
+    public func check(requestID: String, code: String, accountID: String, ip: String, now: Int64) throws -> String {
+        guard !code.isEmpty, code.count <= 10, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw VerifyError.invalid("code")
+        }
+        let outcome: Result<String, VerifyError> = try database.write { db in
+            guard let r = try VerifyRequest.find(requestID: requestID, in: db), r.accountID == accountID else {
+                return .failure(.notFound(requestID))
+            }
+            if r.status == .failed && r.wrongChecks >= maxWrongChecks {
+                return .failure(VerifyError(.tooManyWrongCodes, "The wrong code was provided too many times. Request terminated",
+                                            requestID: requestID))
+            }
+            guard r.status == .inProgress else { return .failure(.notFound(requestID)) }
+            if r.hasRunOut(now: now) {
+                try VerifyRequest.finalize(pk: r.pk, .expired, now: now, in: db)
+                return .failure(.notFound(requestID))
+            }
+            guard let digest = r.pinDigest, let expires = r.pinExpiresAt, expires > now else {
+                // Between events with the last PIN expired: nothing to compare against, and
+                // the user did nothing wrong, so it isn't counted.
+                try VerifyCheck.record(requestPK: r.pk, code: code, status: .invalid, ip: ip, now: now, in: db)
+                return .failure(VerifyError(.wrongCode, "The code provided has expired; a new one comes with the next event",
+                                            requestID: requestID))
+            }
+            let eventID = try VerifyEvent.all(requestPK: r.pk, in: db).last?.eventID ?? ""
+            if ConstantTime.equals(self.digest(pin: code, requestID: r.requestID), digest) {
+                try VerifyCheck.record(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now, in: db)
+                try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
+                return .success(eventID)
+            }
+            try VerifyCheck.record(requestPK: r.pk, code: code, status: .invalid, ip: ip, now: now, in: db)
+            try VerifyRequest.recordWrongCheck(pk: r.pk, in: db)
+            if r.wrongChecks + 1 >= maxWrongChecks {
+                try VerifyRequest.finalize(pk: r.pk, .failed, now: now, in: db)
+                return .failure(VerifyError(.tooManyWrongCodes, "The wrong code was provided too many times. Request terminated",
+                                            requestID: requestID))
+            }
+            return .failure(VerifyError(.wrongCode, "The code provided does not match the expected value", requestID: requestID))
+        }
+        return try outcome.get()
+    }
+
+    // MARK: Search
+
+    public func search(requestID: String, accountID: String, now: Int64) throws -> VerifyRequest? {
+        try expireIfRunOut(requestID: requestID, now: now)
+        return try database.read { db in
+            guard var r = try VerifyRequest.find(requestID: requestID, in: db), r.accountID == accountID else { return nil }
+            r.events = try VerifyEvent.all(requestPK: r.pk, in: db)
+            r.checks = try VerifyCheck.all(requestPK: r.pk, in: db)
+            return r
+        }
+    }
+
+    // MARK: Control
+
+    public func cancel(requestID: String, accountID: String, now: Int64) throws {
+        let outcome: VerifyError? = try database.write { db in
+            guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else {
+                return Self.inactive(requestID)
+            }
+            if now - r.createdAt < 30 {
+                return VerifyError(.controlRefused, "Verification request ['\(requestID)'] can't be cancelled within the first 30 seconds.",
+                                   requestID: requestID)
+            }
+            if r.eventIndex >= 2 {
+                return VerifyError(.controlRefused, "Verification request  ['\(requestID)'] can't be cancelled now. "
+                                   + "Too many attempts to re-deliver have already been made.", requestID: requestID)
+            }
+            try VerifyRequest.finalize(pk: r.pk, .cancelled, now: now, in: db)
+            return nil
+        }
+        if let outcome { throw outcome }
+    }
+
+    public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
+        let claimed: Result<Claimed, VerifyError> = try database.write { db in
+            guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else {
+                return .failure(Self.inactive(requestID))
+            }
+            guard r.nextEventKind != nil else {
+                return .failure(VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
+                                            requestID: requestID))
+            }
+            guard try throttle.allows(number: r.number, ip: ip, now: now, in: db) else { return .failure(.throttled) }
+            guard let claimed = try claim(r, index: r.eventIndex, ip: ip, now: now, in: db) else {
+                return .failure(Self.inactive(requestID))
+            }
+            return .success(claimed)
+        }
+        let event = try claimed.get()
+        guard try deliver(event) else {
+            throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
+        }
+    }
+
+    // MARK: Scheduler
+
+    /// Fires every event that is due and expires requests that ran out. Returns the number
+    /// of events fired. Safe to run from several threads or processes: claims are conditional.
+    @discardableResult
+    public func fireDueEvents(now: Int64, limit: Int = 100) throws -> Int {
+        let due = try database.write { db -> [VerifyRequest] in
+            _ = try VerifyRequest.expireFinished(now: now, in: db)
+            return try VerifyRequest.due(now: now, limit: limit, in: db)
+        }
+        var fired = 0
+        for request in due {
+            let claimed = try database.write { db in
+                try claim(request, index: request.eventIndex, ip: request.clientIP, now: now, in: db)
+            }
+            guard let claimed else { continue }   // someone else (a trigger) got there first
+            _ = try deliver(claimed)
+            fired += 1
+        }
+        return fired
+    }
+
+    // MARK: Events
+
+    /// An event claimed in the database, with the PIN to send (held only in memory).
+    struct Claimed {
+        let request: VerifyRequest
+        let event: VerifyEvent
+        let kind: VerifyEvent.Kind
+        let pin: String
+    }
+
+    /// Claims event `index` of `request` with a fresh PIN. Nil when the request has moved
+    /// on (another claimer won) or the workflow has no such event.
+    private func claim(_ request: VerifyRequest, index: Int, ip: String, now: Int64,
+                       in db: DatabaseConnection) throws -> Claimed? {
+        guard let kind = request.workflow.event(at: index) else { return nil }
+        let pin = SecureRandom.digits(request.codeLength)
+        let hasMore = request.workflow.event(at: index + 1) != nil
+        guard try VerifyRequest.claimEvent(pk: request.pk, index: index, pinDigest: digest(pin: pin, requestID: request.requestID),
+                                           pinExpiresAt: now + Int64(request.pinExpiry),
+                                           nextEventAt: hasMore ? now + Int64(request.nextEventWait) : nil,
+                                           now: now, in: db) else { return nil }
+        let event = try VerifyEvent.claim(requestPK: request.pk, kind: kind, number: request.number, ip: ip, now: now, in: db)
+        return Claimed(request: request, event: event, kind: kind, pin: pin)
+    }
+
+    /// Sends a claimed event outside any transaction (a slow gateway must not hold the
+    /// writer) and records the outcome. Returns whether it went out.
+    private func deliver(_ claimed: Claimed) throws -> Bool {
+        let r = claimed.request
+        var delivered = true
+        do {
+            switch claimed.kind {
+            case .sms: try sms.send(SMSMessage(to: r.number, body: Self.smsText(brand: r.brand, pin: claimed.pin, expiry: r.pinExpiry)))
+            case .tts: _ = try voice.call(VoiceCall(to: r.number, text: VoiceCall.pinScript(brandName: r.brand, pin: claimed.pin)))
+            }
+        } catch {
+            Log.error("verify \(r.requestID): \(claimed.kind.rawValue) to \(Redact.phone(r.number)) failed: \(error)")
+            delivered = false
+        }
+        try database.write { try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: $0) }
+        return delivered
+    }
+
+    public static func smsText(brand: String, pin: String, expiry: Int) -> String {
+        let minutes = expiry / 60
+        let span = expiry % 60 == 0 ? "\(minutes) minute\(minutes == 1 ? "" : "s")" : "\(expiry) seconds"
+        return "Your \(brand) code is \(pin). It expires in \(span)."
+    }
+
+    func digest(pin: String, requestID: String) -> [UInt8] {
+        Digest.hmacSHA256(key: key, message: "\(requestID):\(pin)")
+    }
+
+    // MARK: Helpers
+
+    /// The account's request if it is still in progress; one that ran out is expired on the way.
+    private func liveRequest(_ requestID: String, accountID: String, now: Int64, in db: DatabaseConnection) throws -> VerifyRequest? {
+        guard let r = try VerifyRequest.find(requestID: requestID, in: db), r.accountID == accountID,
+              r.status == .inProgress else { return nil }
+        if r.hasRunOut(now: now) {
+            try VerifyRequest.finalize(pk: r.pk, .expired, now: now, in: db)
+            return nil
+        }
+        return r
+    }
+
+    private func expireIfRunOut(requestID: String, now: Int64) throws {
+        let r = try database.read { try VerifyRequest.find(requestID: requestID, in: $0) }
+        if let r, r.hasRunOut(now: now) {
+            try database.write { try VerifyRequest.finalize(pk: r.pk, .expired, now: now, in: $0) }
+        }
+    }
+
+    private static func inactive(_ id: String) -> VerifyError {
+        VerifyError(.notFound, "The requestId '\(id)' does not exist or its no longer active.", requestID: id)
+    }
+}

@@ -1,0 +1,31 @@
+import Database
+
+/// One code submitted for a Verify request. A wrong code is kept as typed (it is a
+/// guess, and Vonage's search echoes it); a correct one is never stored, so `code` is nil.
+public struct VerifyCheck: Sendable, Equatable {
+    public enum Status: String, Sendable { case valid = "VALID", invalid = "INVALID" }
+
+    public let code: String?
+    public let status: Status
+    public let ipAddress: String
+    public let dateReceived: Int64
+
+    init(row: Row) {
+        code = row.string("code")
+        status = Status(rawValue: row.string("status") ?? "") ?? .invalid
+        ipAddress = row.string("ip_address") ?? ""
+        dateReceived = row.int64("date_received") ?? 0
+    }
+
+    static func record(requestPK: Int64, code: String?, status: Status, ip: String, now: Int64,
+                       in db: DatabaseConnection) throws {
+        try db.execute("""
+            INSERT INTO verify_checks (request_pk, code, status, ip_address, date_received) VALUES (?, ?, ?, ?, ?)
+            """, [.integer(requestPK), code.map(SQLValue.text) ?? .null, .text(status.rawValue), .text(ip), .integer(now)])
+    }
+
+    static func all(requestPK: Int64, in db: DatabaseConnection) throws -> [VerifyCheck] {
+        try db.query("SELECT code, status, ip_address, date_received FROM verify_checks WHERE request_pk = ? ORDER BY id",
+                     [.integer(requestPK)]).map(VerifyCheck.init)
+    }
+}

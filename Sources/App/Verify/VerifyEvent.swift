@@ -1,0 +1,56 @@
+import Database
+import Security
+
+/// One delivery attempt of a Verify request: an SMS or a voice call (TTS).
+public struct VerifyEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case sms, tts }
+    /// claimed (recorded before sending) → sent | failed. A row still `claimed` after a
+    /// crash is an event that was lost, never one that will be repeated.
+    public enum Status: String, Sendable { case claimed, sent, failed }
+
+    public let id: Int64
+    public let eventID: String
+    public let requestPK: Int64
+    public let kind: Kind
+    public let status: Status
+    public let createdAt: Int64
+
+    static let columns = "id, event_id, request_pk, type, status, created_at"
+
+    init(row: Row) {
+        id = row.int64("id") ?? 0
+        eventID = row.string("event_id") ?? ""
+        requestPK = row.int64("request_pk") ?? 0
+        kind = Kind(rawValue: row.string("type") ?? "") ?? .sms
+        status = Status(rawValue: row.string("status") ?? "") ?? .failed
+        createdAt = row.int64("created_at") ?? 0
+    }
+
+    /// Event ids look like Vonage's: 16 hex characters.
+    static func newEventID() -> String { Hex.encode(SecureRandom.bytes(8)).uppercased() }
+
+    static func claim(requestPK: Int64, kind: Kind, number: String, ip: String, now: Int64,
+                      in db: DatabaseConnection) throws -> VerifyEvent {
+        let eventID = newEventID()
+        try db.execute("""
+            INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at)
+            VALUES (?, ?, ?, 'claimed', ?, ?, ?)
+            """, [.text(eventID), .integer(requestPK), .text(kind.rawValue), .text(number), .text(ip), .integer(now)])
+        return VerifyEvent(id: db.lastInsertRowID, eventID: eventID, requestPK: requestPK, kind: kind,
+                           status: .claimed, createdAt: now)
+    }
+
+    static func mark(id: Int64, _ status: Status, in db: DatabaseConnection) throws {
+        try db.execute("UPDATE verify_events SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(id)])
+    }
+
+    static func all(requestPK: Int64, in db: DatabaseConnection) throws -> [VerifyEvent] {
+        try db.query("SELECT \(columns) FROM verify_events WHERE request_pk = ? ORDER BY id", [.integer(requestPK)])
+            .map(VerifyEvent.init)
+    }
+
+    init(id: Int64, eventID: String, requestPK: Int64, kind: Kind, status: Status, createdAt: Int64) {
+        self.id = id; self.eventID = eventID; self.requestPK = requestPK; self.kind = kind
+        self.status = status; self.createdAt = createdAt
+    }
+}

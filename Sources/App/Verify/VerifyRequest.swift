@@ -1,0 +1,149 @@
+import Database
+import Security
+
+/// A Verify request: a PIN going to one number through a workflow of events.
+/// Its scheduler state (`eventIndex`, `nextEventAt`) lives in the row, so a restart
+/// continues where the last process stopped.
+public struct VerifyRequest: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case inProgress = "IN PROGRESS", success = "SUCCESS", failed = "FAILED", expired = "EXPIRED", cancelled = "CANCELLED"
+    }
+
+    public let pk: Int64
+    public let requestID: String
+    public let accountID: String
+    public let number: String
+    public let brand: String
+    public let senderID: String
+    public let codeLength: Int
+    public let pinExpiry: Int
+    public let nextEventWait: Int
+    public let workflowID: Int
+    public let pinDigest: [UInt8]?
+    public let pinExpiresAt: Int64?
+    public let status: Status
+    public let wrongChecks: Int
+    /// Events already claimed; the next one is `workflow.event(at: eventIndex)`.
+    public let eventIndex: Int
+    public let nextEventAt: Int64?
+    public let clientIP: String
+    public let createdAt: Int64
+    public let finalizedAt: Int64?
+    public let firstEventAt: Int64?
+    public let lastEventAt: Int64?
+    /// Filled by `search` only.
+    public var events: [VerifyEvent] = []
+    public var checks: [VerifyCheck] = []
+
+    public var workflow: Workflow { Workflow(id: workflowID) ?? Workflow(id: 1)! }
+    public var nextEventKind: VerifyEvent.Kind? { workflow.event(at: eventIndex) }
+    /// The kind of the newest event (what the user was last sent), if any.
+    public var lastEventKind: VerifyEvent.Kind? { workflow.event(at: eventIndex - 1) }
+
+    static let columns = """
+        id, request_id, account_id, number, brand, sender_id, code_length, pin_expiry, next_event_wait, workflow_id,
+        pin_digest, pin_expires_at, status, wrong_checks, event_index, next_event_at, client_ip, created_at,
+        finalized_at, first_event_at, last_event_at
+        """
+
+    init(row: Row) {
+        pk = row.int64("id") ?? 0
+        requestID = row.string("request_id") ?? ""
+        accountID = row.string("account_id") ?? ""
+        number = row.string("number") ?? ""
+        brand = row.string("brand") ?? ""
+        senderID = row.string("sender_id") ?? "verify"
+        codeLength = row.int("code_length") ?? 6
+        pinExpiry = row.int("pin_expiry") ?? 300
+        nextEventWait = row.int("next_event_wait") ?? 300
+        workflowID = row.int("workflow_id") ?? 1
+        pinDigest = row.blob("pin_digest")
+        pinExpiresAt = row.int64("pin_expires_at")
+        status = Status(rawValue: row.string("status") ?? "") ?? .failed
+        wrongChecks = row.int("wrong_checks") ?? 0
+        eventIndex = row.int("event_index") ?? 0
+        nextEventAt = row.int64("next_event_at")
+        clientIP = row.string("client_ip") ?? ""
+        createdAt = row.int64("created_at") ?? 0
+        finalizedAt = row.int64("finalized_at")
+        firstEventAt = row.int64("first_event_at")
+        lastEventAt = row.int64("last_event_at")
+    }
+
+    /// 32 lowercase hex characters from the CSPRNG, like Vonage's.
+    static func newRequestID() -> String { Hex.encode(SecureRandom.bytes(16)) }
+
+    static func find(requestID: String, in db: DatabaseConnection) throws -> VerifyRequest? {
+        try db.queryOne("SELECT \(columns) FROM verify_requests WHERE request_id = ?", [.text(requestID)])
+            .map(VerifyRequest.init)
+    }
+
+    static func live(accountID: String, number: String, in db: DatabaseConnection) throws -> VerifyRequest? {
+        try db.queryOne("SELECT \(columns) FROM verify_requests WHERE account_id = ? AND number = ? AND status = 'IN PROGRESS'",
+                        [.text(accountID), .text(number)]).map(VerifyRequest.init)
+    }
+
+    static func insert(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
+                       in db: DatabaseConnection) throws -> VerifyRequest {
+        try db.execute("""
+            INSERT INTO verify_requests (request_id, account_id, number, brand, sender_id, code_length, pin_expiry,
+                next_event_wait, workflow_id, status, client_ip, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?)
+            """, [.text(requestID), .text(accountID), .text(start.number), .text(start.brand), .text(start.senderID),
+                  .integer(Int64(start.codeLength)), .integer(Int64(start.pinExpiry)), .integer(Int64(start.nextEventWait)),
+                  .integer(Int64(start.workflow.id)), .text(ip), .integer(now)])
+        guard let row = try find(requestID: requestID, in: db) else {
+            throw DatabaseError.constraint(message: "verify request vanished after insert")
+        }
+        return row
+    }
+
+    /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first
+    /// writer wins when two transitions race.
+    static func finalize(pk: Int64, _ status: Status, now: Int64, in db: DatabaseConnection) throws {
+        try db.execute("""
+            UPDATE verify_requests SET status = ?, finalized_at = ?, next_event_at = NULL, pin_digest = NULL
+            WHERE id = ? AND status = 'IN PROGRESS'
+            """, [.text(status.rawValue), .integer(now), .integer(pk)])
+    }
+
+    /// Records event `index` as claimed with its new PIN digest. Conditional on the row
+    /// still being at `index`, so two claimers (scheduler and a trigger) cannot both win.
+    static func claimEvent(pk: Int64, index: Int, pinDigest: [UInt8], pinExpiresAt: Int64, nextEventAt: Int64?,
+                           now: Int64, in db: DatabaseConnection) throws -> Bool {
+        try db.execute("""
+            UPDATE verify_requests SET event_index = event_index + 1, pin_digest = ?, pin_expires_at = ?,
+                next_event_at = ?, first_event_at = COALESCE(first_event_at, ?), last_event_at = ?
+            WHERE id = ? AND status = 'IN PROGRESS' AND event_index = ?
+            """, [.blob(pinDigest), .integer(pinExpiresAt), nextEventAt.map(SQLValue.integer) ?? .null,
+                  .integer(now), .integer(now), .integer(pk), .integer(Int64(index))])
+        return db.changes == 1
+    }
+
+    static func recordWrongCheck(pk: Int64, in db: DatabaseConnection) throws {
+        try db.execute("UPDATE verify_requests SET wrong_checks = wrong_checks + 1 WHERE id = ?", [.integer(pk)])
+    }
+
+    /// Requests whose next event is due, oldest first.
+    static func due(now: Int64, limit: Int, in db: DatabaseConnection) throws -> [VerifyRequest] {
+        try db.query("""
+            SELECT \(columns) FROM verify_requests
+            WHERE status = 'IN PROGRESS' AND next_event_at IS NOT NULL AND next_event_at <= ?
+            ORDER BY next_event_at LIMIT ?
+            """, [.integer(now), .integer(Int64(limit))]).map(VerifyRequest.init)
+    }
+
+    /// Requests with no event left whose last PIN has expired become EXPIRED.
+    static func expireFinished(now: Int64, in db: DatabaseConnection) throws -> Int {
+        try db.execute("""
+            UPDATE verify_requests SET status = 'EXPIRED', finalized_at = ?, pin_digest = NULL
+            WHERE status = 'IN PROGRESS' AND next_event_at IS NULL AND pin_expires_at IS NOT NULL AND pin_expires_at <= ?
+            """, [.integer(now), .integer(now)])
+        return db.changes
+    }
+
+    /// Whether this request, as read at `now`, has run out: no event left and the PIN expired.
+    func hasRunOut(now: Int64) -> Bool {
+        status == .inProgress && nextEventAt == nil && (pinExpiresAt.map { $0 <= now } ?? false)
+    }
+}

@@ -1,0 +1,54 @@
+/// What a new Verify request asks for, validated (the `/verify/json` parameters).
+public struct VerifyStart: Sendable, Equatable {
+    public var number: String
+    public var brand: String
+    public var senderID: String = "verify"
+    public var codeLength: Int = 6
+    public var pinExpiry: Int = 300
+    public var nextEventWait: Int = 300
+    public var workflow: Workflow = Workflow(id: 1)!
+    /// The web app's own requests: a new login supersedes the number's live request
+    /// instead of being refused with status 10 (the old browser tab is abandoned).
+    public var replacesLiveRequest = false
+
+    public static let brandLength = 1...18
+    public static let codeLengths: Set<Int> = [4, 6]
+    public static let pinExpiryRange = 60...3600
+    public static let nextEventWaitRange = 60...900
+
+    public init(number: String, brand: String) { self.number = number; self.brand = brand }
+
+    /// Reads and validates API parameters; `value(name)` is nil when the parameter is absent.
+    /// Missing → status 2, present but wrong → status 3, as Vonage answers.
+    public static func parse(_ value: (String) -> String?) throws -> VerifyStart {
+        guard let rawNumber = value("number"), !rawNumber.isEmpty else { throw VerifyError.missing("number") }
+        guard let brand = value("brand"), !brand.isEmpty else { throw VerifyError.missing("brand") }
+        // Vonage takes the number in international format, with or without the +.
+        guard case .success(let number) = PhoneNumber.normalize(rawNumber),
+              rawNumber.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }) else { throw VerifyError.invalid("number") }
+        guard brandLength.contains(brand.count) else { throw VerifyError.invalid("brand") }
+        var start = VerifyStart(number: number, brand: brand)
+        if let sender = value("sender_id"), !sender.isEmpty {
+            guard sender.count <= 11, sender.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw VerifyError.invalid("sender_id")
+            }
+            start.senderID = sender
+        }
+        func integer(_ name: String, allowed: (Int) -> Bool) throws -> Int? {
+            guard let text = value(name), !text.isEmpty else { return nil }
+            guard let n = Int(text), allowed(n) else { throw VerifyError.invalid(name) }
+            return n
+        }
+        if let n = try integer("code_length", allowed: codeLengths.contains) { start.codeLength = n }
+        let expiry = try integer("pin_expiry", allowed: pinExpiryRange.contains)
+        let wait = try integer("next_event_wait", allowed: nextEventWaitRange.contains)
+        if let n = try integer("workflow_id", allowed: Workflow.ids.contains) { start.workflow = Workflow(id: n)! }
+        if let wait { start.nextEventWait = wait }
+        if let expiry {
+            // Vonage: with both given, pin_expiry must be an exact multiple of next_event_wait.
+            if let wait, expiry % wait != 0 { throw VerifyError.invalid("pin_expiry") }
+            start.pinExpiry = expiry
+        }
+        return start
+    }
+}

@@ -1,0 +1,18 @@
+/// The `status` strings of the Vonage Verify v1 API, with their documented meanings.
+public enum VerifyStatus: String, Sendable {
+    case success = "0"
+    case throttled = "1"
+    case missingParameter = "2"
+    case invalidParameter = "3"
+    case invalidCredentials = "4"
+    case internalError = "5"
+    /// Not found, no longer active, or already verified.
+    case notFound = "6"
+    case concurrent = "10"
+    case wrongCode = "16"
+    case tooManyWrongCodes = "17"
+    case tooManyRequestIDs = "18"
+    case controlRefused = "19"
+    /// Search only: "No response found".
+    case searchNotFound = "101"
+}
