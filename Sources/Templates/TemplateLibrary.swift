@@ -22,7 +22,10 @@ public final class TemplateLibrary: Sendable {
         }
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var sources: [String: (file: String, source: String)] = [:]
-        let relativePaths = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+        // The enumerator does not step into a symlinked folder, and deployments often link
+        // Views/ from a shared place: walk the resolved path, report the path as given.
+        let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        let relativePaths = (FileManager.default.enumerator(atPath: resolved)?.allObjects as? [String]) ?? []
         for relative in relativePaths where relative.hasSuffix(".html") {
             let file = base + "/" + relative
             guard let data = FileManager.default.contents(atPath: file) else {

@@ -34,6 +34,15 @@ final class DirectoryLoadingTests: XCTestCase {
                        "<main><h1>Sign up</h1><em>taken</em></main>")
     }
 
+    func testFollowsASymlinkedTemplateDirectory() throws {
+        try write("real/pages/index.html", "<p>{{ greeting }}</p>")
+        let link = root + "/Views"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: root + "/real")
+        let lib = try TemplateLibrary(directory: link)
+        XCTAssertEqual(lib.names, ["pages/index"])
+        XCTAssertEqual(try lib.render("pages/index", context: ["greeting": "hi"]), "<p>hi</p>")
+    }
+
     func testErrorNamesTheFileUnderTheDirectory() throws {
         try write("users/new.html", "ok\n\n{{#if x}}\n")
         XCTAssertThrowsError(try TemplateLibrary(directory: root)) { error in
