@@ -3,18 +3,19 @@ import Foundation
 import HTTP
 import Support
 
-/// A clock the tests move forward to expire PINs and sessions without waiting.
+/// A clock that stands still until a test moves it, so expiry checks ("valid at 299 s,
+/// gone at 301 s") never depend on how fast a loaded machine runs the steps between.
 final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
-    private var offset: Int64 = 0
+    private var current = Int64(Date().timeIntervalSince1970)
 
     func now() -> Int64 {
         lock.lock(); defer { lock.unlock() }
-        return Int64(Date().timeIntervalSince1970) + offset
+        return current
     }
 
     func advance(seconds: Int64) {
-        lock.lock(); offset += seconds; lock.unlock()
+        lock.lock(); current += seconds; lock.unlock()
     }
 }
 
