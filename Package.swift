@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Messaging", dependencies: ["Support"]),
         // Pure QR Code encoder (ISO/IEC 18004) drawing SVG; depends on nothing.
         .target(name: "QRCode"),
-        .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "Support"]),
+        .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "QRCode", "Support"]),
         .executableTarget(name: "twofa", dependencies: ["App", "Support"]),
 
         // One test target per layer; IntegrationTests drive the real server over sockets.

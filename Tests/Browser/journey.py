@@ -4,8 +4,8 @@
     python3 Tests/Browser/journey.py BASE_URL OUTBOX SCREENSHOT_DIR
 
 Registers, enters the texted PIN, sees the protected page, logs out, logs in again and
-verifies again, then the Sessions page (logging out a second session) and the Activity
-page, saving a screenshot of every page. Fails on any browser console error
+verifies again, then the Sessions page (logging out a second session), the Activity
+page, changing the phone number and passwordless login, saving a screenshot of every page. Fails on any browser console error
 (a CSP violation is one) or on any page that doesn't show what a person expects.
 """
 import http.cookiejar
@@ -22,6 +22,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, OUTBOX, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 os.makedirs(SHOTS, exist_ok=True)
@@ -78,8 +80,16 @@ def fill(driver, **fields):
         element.send_keys(value)
 
 
+def click(driver, element):
+    """Clicks something that navigates and waits for the next page, so checks never read
+    the page being left (a click returns before the form's navigation finishes)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(staleness_of(page))
+
+
 def submit(driver):
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
 
 def enter_pin(driver, number):
@@ -121,6 +131,138 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def wait_for_path(driver, fragment, what):
+    """Waits (up to 5 s) for a form's navigation to land on a URL containing `fragment`."""
+    deadline = time.time() + 5
+    while fragment not in driver.current_url and time.time() < deadline:
+        time.sleep(0.05)
+    expect(fragment in driver.current_url, f"{what}: expected {fragment}, got {driver.current_url}")
+
+
+def messages_to(number):
+    if not os.path.exists(OUTBOX):
+        return []
+    return [m for m in (json.loads(l) for l in open(OUTBOX) if l.strip()) if m["to"] == number]
+
+
+def change_number(driver, password, old, new):
+    """Account settings → Change: the password, then the PIN texted to the new number."""
+    driver.get(BASE + "/user/edit")
+    click(driver, driver.find_element(By.LINK_TEXT, "Change"))
+    expect("/user/number/edit" in driver.current_url, f"change-number page, got {driver.current_url}")
+    shot(driver, "change-number")
+    fill(driver, number="+44 7700 900654", current_password="not my password")
+    submit(driver)
+    deadline = time.time() + 5
+    while "isn't your current password" not in driver.page_source and time.time() < deadline:
+        time.sleep(0.05)
+    expect("isn't your current password" in driver.page_source, "a wrong current password is refused")
+    expect(not messages_to(new), "nothing texted to the new number before the password is right")
+    shot(driver, "change-number-wrong-password")
+    fill(driver, number="+44 7700 900654", current_password=password)
+    submit(driver)
+    wait_for_path(driver, "/user/number/verification/new", "code page for the new number")
+    expect("+44 ••••••• 654" in driver.page_source, "the new number is named, masked")
+    pin, _ = last_pin(new)
+    shot(driver, "change-number-code")
+    fill(driver, code=pin)
+    submit(driver)
+    wait_for_path(driver, "/user/edit", "back on the account page")
+    expect("+44 ••••••• 654" in driver.page_source, "the account shows the new number")
+    expect(any("was changed" in m["body"] for m in messages_to(old)), "the old number is told by SMS")
+    shot(driver, "number-changed")
+
+
+def passwordless(driver, username, number):
+    """Log out, then "Log in with a code instead": an unknown number gets the same page and
+    no SMS; the account's number logs straight in."""
+    driver.get(BASE + "/")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    click(driver, driver.find_element(By.LINK_TEXT, "Log in with a code instead"))
+    wait_for_path(driver, "/passwordless/new", "passwordless page")
+    shot(driver, "passwordless")
+    fill(driver, number="+44 7700 900999")
+    submit(driver)
+    wait_for_path(driver, "/passwordless/code", "an unknown number reaches the code page too")
+    expect("has an account with us" in driver.page_source, "the page doesn't say whether the number has an account")
+    expect(not messages_to("+447700900999"), "no SMS to a number without an account")
+    shot(driver, "passwordless-code-unknown-number")
+    click(driver, driver.find_element(By.LINK_TEXT, "Use another number or start again"))
+    fill(driver, number="+44 7700 900654")
+    submit(driver)
+    wait_for_path(driver, "/passwordless/code", "the code page")
+    pin, _ = last_pin(number)
+    shot(driver, "passwordless-code")
+    fill(driver, code=pin)
+    submit(driver)
+    deadline = time.time() + 5
+    while "/passwordless" in driver.current_url and time.time() < deadline:
+        time.sleep(0.05)
+    expect(driver.current_url.rstrip("/") == BASE, f"logged in with the code, got {driver.current_url}")
+    expect(f"Welcome, {username}" in driver.page_source, "logged in as the number's owner")
+    shot(driver, "passwordless-logged-in")
+
+
+def totp_code(base32_key, at=None):
+    """RFC 6238 with Python's hmac, independent of the app's Swift code."""
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(base32_key + "=" * (-len(base32_key) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(time.time() if at is None else at) // 30), hashlib.sha1).digest()
+    o = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def authenticator(driver, username, password):
+    """Two-factor page → set up an authenticator app (QR + key, confirmed with a code made
+    here with hmac) → recovery codes; then log out and back in with a recovery code,
+    remembering the device, and in again with only the password."""
+    driver.get(BASE + "/user/two_factor")
+    shot(driver, "two-factor-off")
+    click(driver, driver.find_element(By.LINK_TEXT, "Set up an authenticator app"))
+    wait_for_path(driver, "/user/totp/new", "set-up page")
+    qr = driver.find_element(By.CSS_SELECTOR, "figure.qr svg")
+    expect(qr.size["width"] >= 150, f"the QR code is drawn at a scannable size, got {qr.size}")
+    key = driver.find_element(By.ID, "secret-key").text.replace(" ", "")
+    expect(re.fullmatch(r"[A-Z2-7]{32}", key), f"a 20-byte base32 key is shown, got {key!r}")
+    shot(driver, "totp-setup")
+    fill(driver, code="000000" if totp_code(key) != "000000" else "111111")
+    submit(driver)
+    expect("isn't right" in driver.page_source, "a wrong code is refused")
+    shot(driver, "totp-setup-wrong-code")
+    fill(driver, code=totp_code(key))
+    submit(driver)
+    codes = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "ol.recovery-codes code")]
+    expect(len(codes) == 10 and all(re.fullmatch(r"[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}", c) for c in codes),
+           f"ten recovery codes, got {codes}")
+    shot(driver, "totp-recovery-codes")
+    click(driver, driver.find_element(By.LINK_TEXT, "I've saved my codes"))
+    expect("10" in driver.find_element(By.ID, "recovery-remaining").text, "ten codes left")
+    shot(driver, "two-factor-on")
+
+    driver.get(BASE + "/")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    fill(driver, username=username, password=password)
+    submit(driver)
+    wait_for_path(driver, "/verification/new", "second-factor step")
+    expect("Enter the code from your authenticator app" in driver.page_source, "the app is offered first")
+    shot(driver, "login-totp")
+    click(driver, driver.find_element(By.LINK_TEXT, "Use a recovery code"))
+    shot(driver, "login-recovery-code")
+    fill(driver, code=codes[0])
+    driver.find_element(By.NAME, "remember").click()
+    submit(driver)
+    expect(driver.current_url.rstrip("/") == BASE, f"logged in with a recovery code, got {driver.current_url}")
+    expect("9 recovery codes left" in driver.page_source, "the remaining count is shown")
+    shot(driver, "logged-in-with-recovery-code")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    fill(driver, username=username, password=password)
+    submit(driver)
+    expect(driver.current_url.rstrip("/") == BASE, f"a remembered device skips the second step, got {driver.current_url}")
+    driver.get(BASE + "/user/two_factor")
+    expect("This device" in driver.page_source, "the remembered device is listed")
+    shot(driver, "two-factor-remembered-device")
+
+
 def main():
     driver = browser()
     number, username, password = "+447700900321", "browser_user", "a long browser password"
@@ -139,12 +281,12 @@ def main():
         expect("+44 ••••••• 321" in driver.page_source, "number shown masked")
         shot(driver, "protected-page")
 
-        driver.find_element(By.LINK_TEXT, "Edit account").click()
+        click(driver, driver.find_element(By.LINK_TEXT, "Edit account"))
         expect("/user/edit" in driver.current_url, "edit account page")
         shot(driver, "edit-account")
 
         driver.get(BASE + "/")
-        driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button").click()
+        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
         expect("/session/new" in driver.current_url, "logout goes to the login page")
         expect("You have logged out." in driver.page_source, "logout is confirmed")
         shot(driver, "logged-out")
@@ -162,7 +304,7 @@ def main():
         # A second session of the same account (another "device": a script that got as far
         # as the password), so the Sessions page has someone else to log out.
         other = second_login(username, password)
-        driver.find_element(By.LINK_TEXT, "Your sessions").click()
+        click(driver, driver.find_element(By.LINK_TEXT, "Your sessions"))
         expect("/user/sessions" in driver.current_url, "sessions page")
         rows = driver.find_elements(By.CSS_SELECTOR, "li.list-row")
         expect(len(rows) == 2, f"two sessions listed, got {len(rows)}")
@@ -171,18 +313,22 @@ def main():
         expect("Headless Chrome on Linux" in driver.page_source, "browser summarised from the User-Agent")
         shot(driver, "sessions")
         theirs = [r for r in rows if "This device" not in r.text][0]
-        theirs.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        click(driver, theirs.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         expect("That session has been logged out." in driver.page_source, "log out this one is confirmed")
         expect(len(driver.find_elements(By.CSS_SELECTOR, "li.list-row")) == 1, "one session left")
         expect(other_session_is_gone(other), "the other session's cookie no longer works")
         shot(driver, "sessions-after-logout-other")
 
-        driver.find_element(By.LINK_TEXT, "Account activity").click()
+        click(driver, driver.find_element(By.LINK_TEXT, "Account activity"))
         expect("/user/activity" in driver.current_url, "activity page")
         for label in ("Account created", "Wrong password", "Password accepted", "Logged out", "Session logged out"):
             expect(label in driver.page_source, f"activity shows {label}")
         expect(password not in driver.page_source, "no password in the activity")
         shot(driver, "activity")
+
+        change_number(driver, password, old=number, new="+447700900654")
+        passwordless(driver, username, number="+447700900654")
+        authenticator(driver, username, password)
         print(f"browser journey: {step} pages, screenshots in {SHOTS}")
         print("1 passed, 0 failed")
     finally:

@@ -17,6 +17,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// (started by `twofa serve`; tests call `scheduler.tick()` after moving their clock).
     public let verify: VerifyEngine
     public let scheduler: EventScheduler
+    /// Texts that are not PINs (the "your number was changed" notice); PINs go through `verify`.
+    let sms: SMSGateway
     let apiRateLimiter: APIRateLimiter
     /// bcrypt on its own bounded pool, so logins can't starve page views.
     public let passwords: PasswordHasher
@@ -27,6 +29,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// Counters for GET /metrics; other parts call e.g. `metrics.pinSent(channel:)`.
     public let metrics = Metrics()
     let flashKey: [UInt8]
+    /// Per-purpose keys from SECRET_KEY_BASE ("totp", "recovery", "remember", …).
+    let keys: KeyGenerator
     public let router: Router
     /// Seconds since the epoch; tests substitute their own to expire PINs and sessions.
     let clock: @Sendable () -> Int64
@@ -47,12 +51,16 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         assets = try StaticAssets(directory: config.publicDirectory)
         let keys = KeyGenerator(secretKeyBase: config.secretKeyBase)
         flashKey = keys.key(for: "flash")
+        self.keys = keys
+        let sms = try gateway ?? Self.makeGateway(config)
+        self.sms = sms
         let engine = BuiltinVerifyEngine(
-            database: database, sms: try gateway ?? Self.makeGateway(config),
+            database: database, sms: sms,
             voice: try voiceGateway ?? Self.makeVoiceGateway(config), pinKey: keys.key(for: "pin"),
             maxWrongChecks: config.pinMaxAttempts,
             throttle: SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
-                                   window: config.verifySendWindow))
+                                   window: config.verifySendWindow),
+            observer: PinActivity(database: database, metrics: metrics))
         verify = engine
         scheduler = EventScheduler(engine: engine, clock: clock)
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
@@ -143,11 +151,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                     response = try route.call(context)
                 } catch is PasswordHasher.Busy {
                     // Refused at once rather than queued without bound: the client retries shortly.
-                    response = try context.render("errors/show", title: "Busy", status: 503, [
-                        "heading": "We are very busy right now",
-                        "detail": "Too many people are logging in at once. Please wait a second and try again.",
-                    ])
-                    response.headers.set("Retry-After", "1")
+                    response = Self.busyResponse
                 } catch {
                     Log.error("\(route.controller)#\(route.action) failed: \(error)")
                     response = try context.render("errors/show", title: "Something went wrong", status: 500, [
@@ -160,6 +164,18 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         context.finish(&response)
         return response
     }
+
+    /// The answer when the bcrypt pool is full: a fixed page, no template, so that a storm
+    /// of refusals costs next to nothing.
+    static let busyResponse: HTTPResponse = {
+        var response = HTTPResponse.html(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Busy</title></head>\n"
+                + "<body><h1>We are very busy right now</h1>\n"
+                + "<p>Too many people are logging in at once. Please wait a second and try again.</p></body></html>\n",
+            status: 503)
+        response.headers.set("Retry-After", "1")
+        return response
+    }()
 
     /// An HTTP server configured from the app's settings, answering with this app.
     public func makeServer() -> HTTPServer {

@@ -65,12 +65,13 @@ public final class RequestContext {
     }
 
     /// Logs `user` in with a brand-new session (the password step). Any session the
-    /// browser had is ended first, so no token survives across a login.
-    func startSession(for user: User) throws -> Session {
+    /// browser had is ended first, so no token survives across a login. `firstFactor` says what
+    /// got the user this far (a passwordless code: `.phone`).
+    func startSession(for user: User, firstFactor: Session.FirstFactor = .password) throws -> Session {
         let ip = request.remoteAddress, agent = request.headers["User-Agent"] ?? ""
         let (session, token) = try app.database.write { db -> (Session, String) in
             if let old = self.session { try Session.destroy(id: old.id, in: db) }
-            return try Session.create(userID: user.id, ip: ip, userAgent: agent, now: now, in: db)
+            return try Session.create(userID: user.id, ip: ip, userAgent: agent, firstFactor: firstFactor, now: now, in: db)
         }
         adoptSession(session, token: token, user: user)
         return session
@@ -120,7 +121,7 @@ public final class RequestContext {
         outgoingFlash = Flash(kind: kind, message: message)
     }
 
-    private func setCookie(_ cookie: Cookie) {
+    func setCookie(_ cookie: Cookie) {
         var cookie = cookie
         cookie.secure = request.isSecure
         cookie.httpOnly = true
@@ -130,7 +131,7 @@ public final class RequestContext {
         cookies.append(cookie)
     }
 
-    private func clearCookie(_ name: String) {
+    func clearCookie(_ name: String) {
         var cookie = Cookie(name: name, value: "")
         cookie.maxAge = 0
         setCookie(cookie)

@@ -55,6 +55,10 @@ public struct AppConfig: Sendable {
     /// Seconds from a request's first byte until its header block must be complete; slower
     /// clients (slowloris) get 408 and are closed (HEADER_TIMEOUT).
     public var headerTimeout = 10
+    /// "Log in with a code instead" on the login page (PASSWORDLESS_LOGIN=on; default off).
+    public var passwordlessLogin = false
+    /// Passwordless login may create an account for a verified unknown number (PASSWORDLESS_SIGNUP=on).
+    public var passwordlessSignup = false
 
     public var viewsDirectory: String { root + "/Views" }
     public var migrationsDirectory: String { root + "/Migrations" }
@@ -107,6 +111,15 @@ public struct AppConfig: Sendable {
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
         config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)
+        func onOff(_ key: String, _ env: String) throws -> Bool {
+            switch try values.string(key, env: env, default: "off").lowercased() {
+            case "on": return true
+            case "off", "": return false
+            case let other: throw ConfigError("\(env) / \"\(key)\" must be on or off (got \"\(other)\")")
+            }
+        }
+        config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
+        config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         try config.validate()
         return config
     }

@@ -21,6 +21,7 @@ public struct SessionsController: Controller {
         let username = context.params["username"].trimmingWhitespace()
         let password = context.params["password"]
         let app = context.app
+        try app.passwords.checkRoom()   // a full pool answers 503 before any database work
         let user = try app.database.read { try User.find(username: username, in: $0) }
         let refused = "That username and password don't match an account."
         let ip = context.clientIP, now = context.now
@@ -55,8 +56,9 @@ public struct SessionsController: Controller {
         try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
         context.audit(.loginSucceeded, userID: user.id)
         let session = try context.startSession(for: user)
-        Log.info("login ok for user \(user.id); sending PIN")
-        return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
+        Log.info("login ok for user \(user.id); second factor next")
+        // A remembered device, an authenticator app, or else the texted PIN (SecondFactorController).
+        return try SecondFactorController.begin(context: context, session: session, user: user)
     }
 
     /// DELETE /session: the row goes, so the old cookie is worthless.
@@ -68,7 +70,8 @@ public struct SessionsController: Controller {
     }
 
     private func form(username: String, error: String?, status: Int = 200) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = ["username": .string(username)]
+        var locals: [String: TemplateValue] = ["username": .string(username),
+                                               "passwordless": .bool(context.app.config.passwordlessLogin)]
         if let error { locals["error"] = .string(error) }
         return try context.render("sessions/new", title: "Log in", status: status, locals)
     }

@@ -65,7 +65,10 @@ public struct UserSessionsController: Controller {
     /// DELETE /user/sessions/others: "Log out everywhere else".
     func destroyOthers() throws -> HTTPResponse {
         guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
-        try context.app.database.write { try Session.destroyAll(userID: user.id, except: current.id, in: $0) }
+        try context.app.database.write { db in
+            try Session.destroyAll(userID: user.id, except: current.id, in: db)
+            try RememberedDevice.revokeAll(userID: user.id, in: db)  // issue 6: no device skips the code any more
+        }
         context.audit(.otherSessionsRevoked, userID: user.id)
         Log.info("user \(user.id) ended their other sessions")
         context.flash(.notice, "You have been logged out everywhere else.")

@@ -82,8 +82,11 @@ public struct UsersController: Controller {
         guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
         let params = context.params
         var errors = ValidationErrors()
-        if try !context.app.passwords.verify(params["current_password"], against: user.passwordDigest) {
-            errors.add("current_password", "That isn't your current password")
+        // Regulated like a login (PasswordConfirmation): a hijacked session can't guess freely.
+        switch try PasswordConfirmation.check(params["current_password"], user: user, context: context) {
+        case .confirmed: break
+        case .wrong: errors.add("current_password", "That isn't your current password")
+        case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
         }
         User.validatePassword(params["password"], confirmation: params["password_confirmation"], into: &errors)
         if errors["password"] == nil, let problem = context.app.passwordPolicy.problem(
@@ -95,7 +98,9 @@ public struct UsersController: Controller {
         let digest = try context.app.passwords.hash(params["password"])
         try context.app.database.write { db in
             try User.updatePassword(userID: user.id, digest: digest, now: context.now, in: db)
+            try User.setHasPassword(true, userID: user.id, in: db)   // a passwordless sign-up's first password
             try Session.destroyAll(userID: user.id, except: session.id, in: db)
+            try RememberedDevice.revokeAll(userID: user.id, in: db)  // issue 6: remembered devices go too
         }
         Log.info("password changed for user \(user.id)")
         context.audit(.passwordChanged, userID: user.id)
@@ -117,6 +122,7 @@ public struct UsersController: Controller {
             "username": .string(user.username),
             "masked_number": .string(Redact.phone(user.number)),
             "errors": errors.templateValue,
+            "has_password": .bool(try context.app.database.read { try User.hasPassword(userID: user.id, in: $0) }),
         ])
     }
 }

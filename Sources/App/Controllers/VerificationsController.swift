@@ -27,7 +27,9 @@ public struct VerificationsController: Controller {
 
     /// GET /verification/new: shows the form. Never sends anything, so reloading is free.
     func new() throws -> HTTPResponse {
-        try page(status: 200, error: nil)
+        // An authenticator app, when set up, is offered first (SecondFactorController); no text until asked.
+        if let appPage = try SecondFactorController.pageIfPreferred(context: context) { return appPage }
+        return try page(status: 200, error: nil)
     }
 
     /// POST /verification: checks the code.
@@ -46,11 +48,13 @@ public struct VerificationsController: Controller {
             if error.status == .wrongCode, let now = try currentRequest(session), now.status == .inProgress,
                let expires = now.pinExpiresAt, expires > context.now {
                 Log.info("wrong PIN for user \(session.userID)")
-                context.audit(.pinFailed, userID: session.userID)
+                context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(now.lastEventKind, to: now.number))
                 let left = max(0, app.config.pinMaxAttempts - now.wrongChecks)
                 return try page(status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
             }
-            if error.status == .wrongCode || error.status == .tooManyWrongCodes { context.audit(.pinFailed, userID: session.userID) }
+            if error.status == .wrongCode || error.status == .tooManyWrongCodes {
+                context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
+            }
             // Too many wrong codes, expired, replaced: the page explains the state and offers a new code.
             return try page(status: 422, error: nil)
         }
@@ -60,7 +64,10 @@ public struct VerificationsController: Controller {
         }
         context.adoptSession(verified, token: token)
         Log.info("PIN verified for user \(verified.userID)")
-        context.audit(.pinVerified, userID: verified.userID)
+        context.audit(.pinVerified, userID: verified.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
+        if SecondFactorController.wantsRemember(context), let user = context.user {
+            try SecondFactorController.rememberDevice(context: context, user: user)  // issue 6
+        }
         context.flash(.notice, "You're logged in.")
         return context.redirect(to: "/")
     }
@@ -134,7 +141,7 @@ public struct VerificationsController: Controller {
 
     static func flash(_ outcome: Outcome, context: RequestContext, user: User, first: Bool) {
         let number = Redact.phone(user.number)
-        if case .sent(let kind) = outcome { context.audit(.pinSent, userID: user.id, detail: kind == .tts ? "voice call" : "text message") }
+        if case .sent(let kind) = outcome { context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(kind, to: user.number)) }
         switch outcome {
         case .sent(.sms): context.flash(.notice, first ? "We've texted a code to \(number)." : "We've texted a new code to \(number).")
         case .sent(.tts): context.flash(.notice, "We're calling \(number) now to read out your code.")
@@ -180,6 +187,7 @@ public struct VerificationsController: Controller {
         }
         if locals["can_enter_code"] == nil { locals["can_call"] = true }
         if let error { locals["error"] = .string(error) }
+        locals["has_app"] = .bool(try context.app.database.read { try TOTPCredential.isEnabled(userID: user.id, in: $0) })
         return try context.render("verifications/new", title: "Enter your code", status: status, locals)
     }
 }

@@ -19,6 +19,17 @@ public struct AuditEvent: Sendable, Equatable {
         case logout
         case sessionRevoked = "session_revoked"
         case otherSessionsRevoked = "other_sessions_revoked"
+        // Issue 6: authenticator app, recovery codes, remembered devices.
+        case totpEnabled = "totp_enabled"
+        case totpDisabled = "totp_disabled"
+        case totpVerified = "totp_verified"
+        case totpFailed = "totp_failed"
+        case recoveryCodeUsed = "recovery_code_used"
+        case recoveryCodeFailed = "recovery_code_failed"
+        case recoveryCodesRegenerated = "recovery_codes_regenerated"
+        case deviceRemembered = "device_remembered"
+        case rememberedDeviceUsed = "remembered_device_used"
+        case deviceRevoked = "device_revoked"
 
         /// What the Activity page says.
         public var label: String {
@@ -37,12 +48,22 @@ public struct AuditEvent: Sendable, Equatable {
             case .logout: return "Logged out"
             case .sessionRevoked: return "Session logged out"
             case .otherSessionsRevoked: return "Logged out everywhere else"
+            case .totpEnabled: return "Authenticator app turned on"
+            case .totpDisabled: return "Authenticator app turned off"
+            case .totpVerified: return "Authenticator code accepted"
+            case .totpFailed: return "Wrong authenticator code"
+            case .recoveryCodeUsed: return "Recovery code used"
+            case .recoveryCodeFailed: return "Wrong recovery code"
+            case .recoveryCodesRegenerated: return "New recovery codes made"
+            case .deviceRemembered: return "Device remembered for 30 days"
+            case .rememberedDeviceUsed: return "Remembered device skipped the code"
+            case .deviceRevoked: return "Remembered device forgotten"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
-            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed].contains(self)
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed].contains(self)
         }
     }
 

@@ -5,16 +5,23 @@ import Security
 /// its SHA-256, so a stolen database cannot be replayed as cookies.
 /// `verifiedAt` stays nil until the PIN is entered: a half-logged-in session.
 public struct Session: Sendable, Equatable {
+    /// The proof that opened the session (`sessions.first_factor`). `.phone` (a passwordless code)
+    /// means the second step may not be another code to the same phone.
+    public enum FirstFactor: String, Sendable {
+        case password, phone
+    }
+
     public let id: Int64
     public let userID: Int64
     public let csrfSecret: [UInt8]
     public let verifiedAt: Int64?
     public let createdAt: Int64
     public let lastSeenAt: Int64
+    public let firstFactor: FirstFactor
 
     public var isVerified: Bool { verifiedAt != nil }
 
-    static let columns = "id, user_id, csrf_secret, verified_at, created_at, last_seen_at"
+    static let columns = "id, user_id, csrf_secret, verified_at, created_at, last_seen_at, first_factor"
 
     init(row: Row) {
         id = row.int64("id") ?? 0
@@ -23,6 +30,8 @@ public struct Session: Sendable, Equatable {
         verifiedAt = row.int64("verified_at")
         createdAt = row.int64("created_at") ?? 0
         lastSeenAt = row.int64("last_seen_at") ?? 0
+        // Unknown values read as `.phone`, the stricter of the two.
+        firstFactor = row.string("first_factor").map { FirstFactor(rawValue: $0) ?? .phone } ?? .password
     }
 
     /// The cookie value: 32 bytes from the CSPRNG, base64url.
@@ -31,17 +40,17 @@ public struct Session: Sendable, Equatable {
     static func digest(of token: String) -> String { Hex.encode(Digest.sha256(token)) }
 
     /// Starts a half-logged-in session and returns it with the token for the cookie.
-    public static func create(userID: Int64, ip: String, userAgent: String, now: Int64,
-                              in db: DatabaseConnection) throws -> (Session, token: String) {
+    public static func create(userID: Int64, ip: String, userAgent: String, firstFactor: FirstFactor = .password,
+                              now: Int64, in db: DatabaseConnection) throws -> (Session, token: String) {
         let token = newToken()
         let secret = SecureRandom.bytes(32)
         try db.execute("""
-            INSERT INTO sessions (token_digest, user_id, csrf_secret, created_at, last_seen_at, ip, user_agent)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sessions (token_digest, user_id, csrf_secret, created_at, last_seen_at, ip, user_agent, first_factor)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(digest(of: token)), .integer(userID), .blob(secret), .integer(now), .integer(now),
-                  .text(ip), .text(String(userAgent.prefix(256)))])
+                  .text(ip), .text(String(userAgent.prefix(256))), .text(firstFactor.rawValue)])
         let session = Session(id: db.lastInsertRowID, userID: userID, csrfSecret: secret, verifiedAt: nil,
-                              createdAt: now, lastSeenAt: now)
+                              createdAt: now, lastSeenAt: now, firstFactor: firstFactor)
         return (session, token)
     }
 
@@ -80,7 +89,8 @@ public struct Session: Sendable, Equatable {
         let secret = SecureRandom.bytes(32)
         try db.execute("UPDATE sessions SET token_digest = ?, csrf_secret = ?, verified_at = ?, last_seen_at = ? WHERE id = ?",
                        [.text(Session.digest(of: token)), .blob(secret), .integer(now), .integer(now), .integer(id)])
-        let session = Session(id: id, userID: userID, csrfSecret: secret, verifiedAt: now, createdAt: createdAt, lastSeenAt: now)
+        let session = Session(id: id, userID: userID, csrfSecret: secret, verifiedAt: now, createdAt: createdAt, lastSeenAt: now,
+                              firstFactor: firstFactor)
         return (session, token)
     }
 
@@ -97,8 +107,10 @@ public struct Session: Sendable, Equatable {
         try db.execute("DELETE FROM sessions WHERE user_id = ? AND id != ?", [.integer(userID), .integer(keep)])
     }
 
-    init(id: Int64, userID: Int64, csrfSecret: [UInt8], verifiedAt: Int64?, createdAt: Int64, lastSeenAt: Int64) {
+    init(id: Int64, userID: Int64, csrfSecret: [UInt8], verifiedAt: Int64?, createdAt: Int64, lastSeenAt: Int64,
+         firstFactor: FirstFactor) {
         self.id = id; self.userID = userID; self.csrfSecret = csrfSecret
         self.verifiedAt = verifiedAt; self.createdAt = createdAt; self.lastSeenAt = lastSeenAt
+        self.firstFactor = firstFactor
     }
 }

@@ -8,6 +8,8 @@ import HTTP
 ///   end
 ///   get "/healthz" => "health#show"; get "/metrics" => "metrics#show"
 ///   resource :session,      only: [:new, :create, :destroy]
+///   resource :number (under /user): edit, update; verification new/create  (number_changes)
+///   resource :passwordless, only: [:new, :create] + get/post :code          (PASSWORDLESS_LOGIN=on)
 ///   resource :verification, only: [:new, :create] do post :resend; post :call end
 ///   match "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
 public enum Routes {
@@ -23,6 +25,10 @@ public enum Routes {
         r.delete("/user/sessions", UserSessionsController.self, "destroy") { try $0.destroy() }
         r.delete("/user/sessions/others", UserSessionsController.self, "destroy_others") { try $0.destroyOthers() }
         r.get("/user/activity", ActivitiesController.self, "index") { try $0.index() }
+        r.get("/user/number/edit", NumberChangesController.self, "edit") { try $0.edit() }
+        r.patch("/user/number", NumberChangesController.self, "update") { try $0.update() }
+        r.get("/user/number/verification/new", NumberChangesController.self, "new_verification") { try $0.newVerification() }
+        r.post("/user/number/verification", NumberChangesController.self, "verify") { try $0.verify() }
 
         r.get("/healthz", HealthController.self, "show") { try $0.show() }
         r.get("/metrics", MetricsController.self, "show") { try $0.show() }
@@ -30,11 +36,25 @@ public enum Routes {
         r.get("/session/new", SessionsController.self, "new") { try $0.new() }
         r.post("/session", SessionsController.self, "create") { try $0.create() }
         r.delete("/session", SessionsController.self, "destroy") { try $0.destroy() }
+        // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
+        r.get("/passwordless/new", PasswordlessController.self, "new") { try $0.new() }
+        r.post("/passwordless", PasswordlessController.self, "create") { try $0.create() }
+        r.get("/passwordless/code", PasswordlessController.self, "code") { try $0.code() }
+        r.post("/passwordless/code", PasswordlessController.self, "verify") { try $0.verify() }
 
         r.get("/verification/new", VerificationsController.self, "new") { try $0.new() }
         r.post("/verification", VerificationsController.self, "create") { try $0.create() }
         r.post("/verification/resend", VerificationsController.self, "resend") { try $0.resend() }
         r.post("/verification/call", VerificationsController.self, "call") { try $0.call() }
+        // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
+        r.post("/verification/totp", SecondFactorController.self, "totp") { try $0.totp() }
+        r.post("/verification/recovery", SecondFactorController.self, "recovery") { try $0.recovery() }
+        r.get("/user/two_factor", TwoFactorController.self, "show") { try $0.show() }
+        r.get("/user/totp/new", AuthenticatorController.self, "new") { try $0.new() }
+        r.post("/user/totp", AuthenticatorController.self, "create") { try $0.create() }
+        r.delete("/user/totp", AuthenticatorController.self, "destroy") { try $0.destroy() }
+        r.post("/user/recovery_codes", RecoveryCodesController.self, "create") { try $0.create() }
+        r.delete("/user/remembered_devices", RememberedDevicesController.self, "destroy") { try $0.destroy() }
 
         // The Verify JSON API (Vonage Verify v1 paths; GET or POST, as Vonage accepts both).
         for method in ["GET", "POST"] {

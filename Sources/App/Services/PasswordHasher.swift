@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Security
 import Support
 
@@ -77,6 +80,18 @@ public final class PasswordHasher: @unchecked Sendable {
         }
     }
 
+    /// Throws `Busy` if the pool and queue are full right now. A cheap early answer, before
+    /// the caller spends database writes on an attempt that would be refused anyway (the
+    /// hash itself checks again: another request may take the last place meanwhile).
+    public func checkRoom() throws {
+        condition.lock()
+        guard isFull else {
+            condition.unlock()
+            return
+        }
+        try refuse()   // unlocks
+    }
+
     /// Hashes running or waiting right now, and requests refused so far (for tests and
     /// operators).
     public var load: (inFlight: Int, refused: Int) {
@@ -100,17 +115,7 @@ public final class PasswordHasher: @unchecked Sendable {
         var result: Result<T, Error>?
         let done = DispatchSemaphore(value: 0)
         condition.lock()
-        guard !stopping, running + (jobs.count - head) < threads + queueLimit else {
-            refusals += 1
-            // One line per 10 s at most: a storm of refusals must not become a storm of log lines.
-            let now = Date().timeIntervalSince1970
-            let warn = now - lastWarning >= 10
-            if warn { lastWarning = now }
-            let refused = refusals
-            condition.unlock()
-            if warn { Log.warning("password hashing at capacity (\(threads) threads, \(queueLimit) queued): answering 503; \(refused) refused so far") }
-            throw Busy()
-        }
+        if stopping || isFull { try refuse() }
         if !threadsStarted {
             // Started on first use: a server that nobody logs in to keeps no idle threads.
             threadsStarted = true
@@ -128,7 +133,33 @@ public final class PasswordHasher: @unchecked Sendable {
         return try result!.get()
     }
 
+    /// Called with the lock held.
+    private var isFull: Bool { running + (jobs.count - head) >= threads + queueLimit }
+
+    /// Counts the refusal, releases the lock and throws `Busy`.
+    private func refuse() throws -> Never {
+        refusals += 1
+        // One line per 10 s at most: a storm of refusals must not become a storm of log lines.
+        let now = Date().timeIntervalSince1970
+        let warn = now - lastWarning >= 10
+        if warn { lastWarning = now }
+        let refused = refusals
+        condition.unlock()
+        if warn { Log.warning("password hashing at capacity (\(threads) threads, \(queueLimit) queued): answering 503; \(refused) refused so far") }
+        throw Busy()
+    }
+
+    /// Niceness of the hashing threads. When logins and page views compete for the CPU,
+    /// the scheduler weighs a request thread about three times a bcrypt thread, so page
+    /// views (a millisecond each) keep their latency; an otherwise idle CPU still goes
+    /// to bcrypt. Not higher: other busy processes on the machine would starve logins.
+    static let niceness: Int32 = 5
+
     private func work() {
+        #if os(Linux)
+        // Linux keeps a nice value per thread: `who` 0 means this thread, not the whole process.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+        #endif
         while true {
             condition.lock()
             while head == jobs.count && !stopping { condition.wait() }

@@ -19,11 +19,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     let key: [UInt8]
     let maxWrongChecks: Int
     let throttle: SendThrottle
+    /// Metrics and audit (PinActivity in the app); nil in engine-only uses.
+    let observer: VerifyObserver?
 
     public init(database: Database, sms: SMSGateway, voice: VoiceGateway, pinKey: [UInt8],
-                maxWrongChecks: Int, throttle: SendThrottle) {
+                maxWrongChecks: Int, throttle: SendThrottle, observer: VerifyObserver? = nil) {
         self.database = database; self.sms = sms; self.voice = voice; self.key = pinKey
-        self.maxWrongChecks = maxWrongChecks; self.throttle = throttle
+        self.maxWrongChecks = maxWrongChecks; self.throttle = throttle; self.observer = observer
     }
 
     // MARK: Request
@@ -64,6 +66,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         guard !code.isEmpty, code.count <= 10, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw VerifyError.invalid("code")
         }
+        // Told to the observer only once the transaction has committed.
+        var compared: (kind: VerifyEvent.Kind, request: VerifyRequest, valid: Bool)?
         let outcome: Result<String, VerifyError> = try database.write { db in
             guard let r = try VerifyRequest.find(requestID: requestID, in: db), r.accountID == accountID else {
                 return .failure(.notFound(requestID))
@@ -84,12 +88,16 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.wrongCode, "The code provided has expired; a new one comes with the next event",
                                             requestID: requestID))
             }
-            let eventID = try VerifyEvent.all(requestPK: r.pk, in: db).last?.eventID ?? ""
+            let lastEvent = try VerifyEvent.all(requestPK: r.pk, in: db).last
+            let eventID = lastEvent?.eventID ?? ""
+            let kind = lastEvent?.kind ?? .sms
             if ConstantTime.equals(self.digest(pin: code, requestID: r.requestID), digest) {
                 try VerifyCheck.record(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now, in: db)
                 try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
+                compared = (kind, r, true)
                 return .success(eventID)
             }
+            compared = (kind, r, false)
             try VerifyCheck.record(requestPK: r.pk, code: code, status: .invalid, ip: ip, now: now, in: db)
             try VerifyRequest.recordWrongCheck(pk: r.pk, in: db)
             if r.wrongChecks + 1 >= maxWrongChecks {
@@ -99,6 +107,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             }
             return .failure(VerifyError(.wrongCode, "The code provided does not match the expected value", requestID: requestID))
         }
+        if let compared { observer?.pinChecked(compared.kind, request: compared.request, valid: compared.valid, now: now) }
         return try outcome.get()
     }
 
@@ -172,7 +181,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 try claim(request, index: request.eventIndex, ip: request.clientIP, now: now, in: db)
             }
             guard let claimed else { continue }   // someone else (a trigger) got there first
-            _ = try deliver(claimed)
+            _ = try deliver(claimed, scheduled: true)
             fired += 1
         }
         return fired
@@ -205,7 +214,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     /// Sends a claimed event outside any transaction (a slow gateway must not hold the
     /// writer) and records the outcome. Returns whether it went out.
-    private func deliver(_ claimed: Claimed) throws -> Bool {
+    private func deliver(_ claimed: Claimed, scheduled: Bool = false) throws -> Bool {
         let r = claimed.request
         var delivered = true
         do {
@@ -218,6 +227,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             delivered = false
         }
         try database.write { try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: $0) }
+        if delivered { observer?.pinSent(claimed.kind, request: r, scheduled: scheduled, now: claimed.event.createdAt) }
         return delivered
     }
 

@@ -1,0 +1,96 @@
+import HTTP
+import QRCode
+import Security
+import Support
+import Templates
+
+/// Setting up an authenticator app (RFC 6238 TOTP) and turning it off. Set-up makes a pending
+/// secret (kept sealed server-side), shows it as base32 and as a QR code of its `otpauth://`
+/// URI drawn by us (inline SVG: no script, so the CSP allows it), and switches it on only after
+/// a correct current code — then shows the first set of recovery codes.
+public struct AuthenticatorController: Controller {
+    public static let name = "authenticator"
+    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    /// GET /user/totp/new: the set-up page. Reloading shows the same pending secret.
+    func new() throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        let app = context.app
+        let existing = try app.database.read { try TOTPCredential.find(userID: user.id, keys: app.keys, in: $0) }
+        if existing?.isEnabled == true {
+            context.flash(.notice, "Your authenticator app is already on.")
+            return context.redirect(to: "/user/two_factor")
+        }
+        let pending = try existing ?? app.database.write {
+            try TOTPCredential.createPending(userID: user.id, keys: app.keys, now: context.now, in: $0)
+        }
+        return try setupPage(user: user, credential: pending, status: 200, error: nil)
+    }
+
+    /// POST /user/totp: confirms the pending secret with a current code, switches it on and
+    /// shows the recovery codes (once).
+    func create() throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        let app = context.app, now = context.now
+        let result: (TOTPCredential?, [String]?) = try app.database.write { db in
+            guard let pending = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), !pending.isEnabled else {
+                return (nil, nil)
+            }
+            guard try pending.accept(context.params["code"], now: now, in: db) else { return (pending, nil) }
+            try TOTPCredential.enable(userID: user.id, now: now, in: db)
+            return (pending, try RecoveryCode.replaceAll(userID: user.id, keys: app.keys, now: now, in: db))
+        }
+        switch result {
+        case (nil, _):
+            context.flash(.alert, "Start the set-up again: that one had already finished or was replaced.")
+            return context.redirect(to: "/user/two_factor")
+        case (let pending?, nil):
+            return try setupPage(user: user, credential: pending, status: 422,
+                                 error: "That code isn't right. Check the app shows \(app.config.brandName) and enter the 6 digits it shows now.")
+        case (_, let codes?):
+            Log.info("authenticator app turned on for user \(user.id)")
+            context.audit(.totpEnabled, userID: user.id)
+            return try RecoveryCodesController.show(codes, context: context, intro: .firstSet)
+        }
+    }
+
+    /// DELETE /user/totp: turns the app off (current password + a second factor). The recovery
+    /// codes go with it; SMS is the second factor again.
+    func destroy() throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        let errors = try TwoFactorController.reauthenticate(context: context, user: user)
+        guard errors.isEmpty else { return try TwoFactorController.page(context: context, status: 422, errors: errors) }
+        try context.app.database.write { db in
+            try TOTPCredential.delete(userID: user.id, in: db)
+            try RecoveryCode.deleteAll(userID: user.id, in: db)
+        }
+        Log.info("authenticator app turned off for user \(user.id)")
+        context.audit(.totpDisabled, userID: user.id)
+        context.flash(.notice, "Your authenticator app is off. We'll text a code to \(Redact.phone(user.number)) when you log in.")
+        return context.redirect(to: "/user/two_factor")
+    }
+
+    private func setupPage(user: User, credential: TOTPCredential, status: Int, error: String?) throws -> HTTPResponse {
+        let uri = OTPAuthURI.totp(credential.totp, issuer: context.app.config.brandName, account: user.username)
+        // Medium error correction; 5 px modules with the standard 4-module quiet zone.
+        let svg = try QRCode(text: uri, correction: .medium).svg(moduleSize: 5, quietZone: 4)
+        let base32 = Base32.encode(credential.secret)
+        // Groups of four, as apps' "enter a setup key" screens show them.
+        let grouped = stride(from: 0, to: base32.count, by: 4).map { i -> String in
+            let start = base32.index(base32.startIndex, offsetBy: i)
+            return String(base32[start..<(base32.index(start, offsetBy: 4, limitedBy: base32.endIndex) ?? base32.endIndex)])
+        }.joined(separator: " ")
+        var locals: [String: TemplateValue] = [
+            "qr_svg": .string(svg),
+            "secret": .string(grouped),
+            "otpauth_uri": .string(uri),
+            "account": .string(user.username),
+            "issuer": .string(context.app.config.brandName),
+        ]
+        if let error { locals["error"] = .string(error) }
+        return try context.render("authenticator/new", title: "Set up an authenticator app", status: status, locals)
+    }
+}

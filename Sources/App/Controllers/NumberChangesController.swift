@@ -1,0 +1,183 @@
+import HTTP
+import Messaging
+import Support
+import Templates
+
+/// Changing the account's phone number, only from a fully verified session: the current
+/// password first (regulated like a login), then a PIN sent to the new number through the
+/// Verify engine. Only a right PIN swaps the numbers; until then the old one stays the
+/// login number, so a change left half-way never locks anyone out. Afterwards the old
+/// number is told by SMS, and the audit log records the change (numbers masked).
+public struct NumberChangesController: Controller {
+    public static let name = "number_changes"
+    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    /// GET /user/number/edit
+    func edit() throws -> HTTPResponse {
+        try form(number: "", errors: ValidationErrors())
+    }
+
+    /// PATCH /user/number: checks the password and the number, then texts a PIN to the new number.
+    func update() throws -> HTTPResponse {
+        guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
+        let app = context.app
+        let typed = context.params["number"]
+        var errors = ValidationErrors()
+        var number = ""
+        switch PhoneNumber.normalize(typed) {
+        case .success(let normalized): number = normalized
+        case .failure(let problem): errors.add("number", problem.description)
+        }
+        if errors.isEmpty {
+            if number == user.number {
+                errors.add("number", "That is already your number")
+            } else if try app.database.read({ try User.exists(number: number, in: $0) }) {
+                errors.add("number", "That number already belongs to an account")
+            }
+        }
+        // The password is checked even when the number is wrong, so one submission says everything.
+        switch try PasswordConfirmation.check(context.params["current_password"], user: user, context: context) {
+        case .confirmed: break
+        case .wrong: errors.add("current_password", "That isn't your current password")
+        case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
+        }
+        guard errors.isEmpty else { return try form(number: typed, errors: errors, status: 422) }
+
+        try app.database.write {
+            try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
+        }
+        var start = VerifyStart(number: number, brand: app.config.brandName)
+        start.codeLength = VerificationsController.codeLength
+        start.pinExpiry = app.config.pinExpiry
+        start.nextEventWait = min(app.config.pinExpiry, VerifyStart.nextEventWaitRange.upperBound)
+        start.workflow = Workflow(id: app.config.webWorkflowID) ?? Workflow(id: 5)!
+        start.replacesLiveRequest = true
+        do {
+            let id = try app.verify.start(start, accountID: VerificationsController.accountID,
+                                          ip: context.clientIP, now: context.now)
+            try app.database.write { try NumberChange.link(sessionID: session.id, verifyRequestID: id, in: $0) }
+        } catch let error as VerifyError {
+            try app.database.write { try NumberChange.discard(sessionID: session.id, in: $0) }
+            if error.status == .throttled {
+                let minutes = max(1, app.config.verifySendWindow / 60)
+                errors.add("number", "We've sent too many codes to this number. Please try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
+            } else {
+                errors.add("number", "We couldn't send a code to that number — check it and try again.")
+            }
+            return try form(number: typed, errors: errors, status: 422)
+        }
+        context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(start.workflow.events[0], to: number))
+        Log.info("number change for user \(user.id): code sent to \(Redact.phone(number))")
+        context.flash(.notice, "We've texted a code to \(Redact.phone(number)).")
+        return context.redirect(to: "/user/number/verification/new")
+    }
+
+    /// GET /user/number/verification/new: the code form for the pending change.
+    func newVerification() throws -> HTTPResponse {
+        try codePage(status: 200, error: nil)
+    }
+
+    /// POST /user/number/verification: a right code makes the new number the account's.
+    func verify() throws -> HTTPResponse {
+        guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
+        let app = context.app
+        guard let change = try pendingChange(), let requestID = change.verifyRequestID else {
+            return context.redirect(to: "/user/number/edit")
+        }
+        let request = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: context.now)
+        let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
+        let digits = request?.codeLength ?? VerificationsController.codeLength
+        guard typed.count == digits, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return try codePage(status: 422, error: "Enter the \(digits)-digit code we sent to your new number.")
+        }
+        do {
+            _ = try app.verify.check(requestID: requestID, code: typed, accountID: VerificationsController.accountID,
+                                     ip: context.clientIP, now: context.now)
+        } catch let error as VerifyError {
+            let after = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: context.now)
+            if error.status == .wrongCode || error.status == .tooManyWrongCodes {
+                context.audit(.pinFailed, userID: user.id, detail: PinActivity.detail(after?.lastEventKind, to: change.newNumber))
+            }
+            if error.status == .wrongCode, let after, after.status == .inProgress, (after.pinExpiresAt ?? 0) > context.now {
+                let left = max(0, app.config.pinMaxAttempts - after.wrongChecks)
+                return try codePage(status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+            }
+            return try codePage(status: 422, error: nil)
+        }
+        context.audit(.pinVerified, userID: user.id, detail: PinActivity.detail(request?.lastEventKind, to: change.newNumber))
+        do {
+            try app.database.write { try change.apply(now: context.now, in: $0) }
+        } catch NumberChange.ApplyFailure.numberTaken {
+            // Someone else registered the number while the code was on its way.
+            try app.database.write { try NumberChange.discard(sessionID: session.id, in: $0) }
+            context.flash(.alert, "That number now belongs to another account, so your number was not changed.")
+            return context.redirect(to: "/user/number/edit")
+        }
+        let old = user.number, brand = app.config.brandName
+        context.audit(.numberChanged, userID: user.id, detail: "\(Redact.phone(old)) → \(Redact.phone(change.newNumber))")
+        Log.info("number changed for user \(user.id): \(Redact.phone(old)) → \(Redact.phone(change.newNumber))")
+        do {
+            try app.sms.send(SMSMessage(to: old, body: Self.noticeText(brand: brand)))
+        } catch {
+            // The change stands (the new number is proven); the notice is best effort.
+            Log.error("number-change notice to \(Redact.phone(old)) failed: \(error)")
+        }
+        context.flash(.notice, "Your phone number is now \(Redact.phone(change.newNumber)). We've told your old number.")
+        return context.redirect(to: "/user/edit")
+    }
+
+    /// The text to the old number: no link (phishing looks like links), just what happened.
+    static func noticeText(brand: String) -> String {
+        "Your \(brand) account's phone number was changed. If this wasn't you, contact support."
+    }
+
+    // MARK: Pages
+
+    private func pendingChange() throws -> NumberChange? {
+        guard let session = context.session else { return nil }
+        return try context.app.database.read { try NumberChange.find(sessionID: session.id, in: $0) }
+    }
+
+    private func form(number: String, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        var locals: [String: TemplateValue] = [
+            "masked_number": .string(Redact.phone(user.number)),
+            "number": .string(number),
+            "errors": errors.templateValue,
+            "has_password": .bool(try context.app.database.read { try User.hasPassword(userID: user.id, in: $0) }),
+        ]
+        if let change = try pendingChange(), change.verifyRequestID != nil {
+            locals["pending_number"] = .string(Redact.phone(change.newNumber))
+        }
+        return try context.render("number_changes/edit", title: "Change phone number", status: status, locals)
+    }
+
+    private func codePage(status: Int, error: String?) throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        guard let change = try pendingChange(), let requestID = change.verifyRequestID else {
+            return context.redirect(to: "/user/number/edit")
+        }
+        let request = try context.app.verify.search(requestID: requestID, accountID: VerificationsController.accountID,
+                                                    now: context.now)
+        var locals: [String: TemplateValue] = [
+            "masked_number": .string(Redact.phone(change.newNumber)),
+            "old_number": .string(Redact.phone(user.number)),
+            "digits": .int(request?.codeLength ?? VerificationsController.codeLength),
+        ]
+        if let r = request, r.status == .inProgress, let expires = r.pinExpiresAt, expires > context.now {
+            locals["can_enter_code"] = true
+            locals["by_call"] = .bool(r.lastEventKind == .tts)
+            let minutes = max(1, Int((expires - context.now + 59) / 60))
+            locals["expires_in"] = .string(minutes == 1 ? "1 minute" : "\(minutes) minutes")
+        } else if let r = request, r.status == .failed, r.wrongChecks >= context.app.config.pinMaxAttempts {
+            locals["problem"] = "That was too many wrong codes, so this one no longer works. Start again to get a new code."
+        } else {
+            locals["problem"] = "That code has expired. Start again to get a new code."
+        }
+        if let error { locals["error"] = .string(error) }
+        return try context.render("number_changes/verification", title: "Confirm your new number", status: status, locals)
+    }
+}

@@ -1,0 +1,228 @@
+import HTTP
+import Security
+import Support
+import Templates
+
+/// "Log in with a code instead" (PASSWORDLESS_LOGIN=on): a phone number, then the PIN the
+/// Verify engine texts to it (a voice call follows if unanswered), then a fully verified
+/// session for the number's owner. An unknown number sees exactly the same pages and gets
+/// **no** text (we pay per SMS, and SMS-pumping fraud targets forms like this one) unless
+/// PASSWORDLESS_SIGNUP=on, when a right code creates an account for the number.
+///
+/// Throttles: sends by the engine's SendThrottle (per number and per IP); code guesses by
+/// the login regulation (per account and per IP), exactly like passwords. A throttled send
+/// shows the same page as a sent one, so the page never tells whether a number has an account.
+public struct PasswordlessController: Controller {
+    public static let name = "passwordless"
+    public static let beforeActions = [BeforeAction(.requirePasswordlessLogin), BeforeAction(.redirectIfVerified)]
+    static let cookieName = "twofa_passwordless"
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    /// GET /passwordless/new
+    func new() throws -> HTTPResponse {
+        try numberForm(number: "", error: nil)
+    }
+
+    /// POST /passwordless: texts a code if the number has an account (or sign-up is on).
+    func create() throws -> HTTPResponse {
+        let app = context.app
+        let typed = context.params["number"]
+        let number: String
+        switch PhoneNumber.normalize(typed) {
+        case .success(let normalized): number = normalized
+        case .failure(let problem): return try numberForm(number: typed, error: problem.description, status: 422)
+        }
+        let owner = try app.database.read { try User.find(number: number, in: $0) }
+        var requestID: String?
+        if owner != nil || app.config.passwordlessSignup {
+            var start = VerifyStart(number: number, brand: app.config.brandName)
+            start.codeLength = VerificationsController.codeLength
+            start.pinExpiry = app.config.pinExpiry
+            start.nextEventWait = min(app.config.pinExpiry, VerifyStart.nextEventWaitRange.upperBound)
+            start.workflow = Workflow(id: app.config.webWorkflowID) ?? Workflow(id: 5)!
+            start.replacesLiveRequest = true
+            do {
+                requestID = try app.verify.start(start, accountID: VerificationsController.accountID,
+                                                 ip: context.clientIP, now: context.now)
+                if let owner { context.audit(.pinSent, userID: owner.id, detail: PinActivity.detail(start.workflow.events[0], to: number)) }
+            } catch let error as VerifyError {
+                // Throttled or undeliverable: the page stays the same (see the type's comment).
+                Log.info("passwordless code to \(Redact.phone(number)) not sent: \(error.status)")
+            }
+        } else {
+            Log.info("passwordless login for an unknown number \(Redact.phone(number)): nothing sent")
+        }
+        let token = try app.database.write {
+            try PasswordlessLogin.create(number: number, verifyRequestID: requestID, now: context.now, in: $0)
+        }
+        var response = context.redirect(to: "/passwordless/code")
+        response.setCookie(Cookie(name: Self.cookieName, value: token, httpOnly: true, secure: context.request.isSecure,
+                                  sameSite: .lax))
+        return response
+    }
+
+    /// GET /passwordless/code
+    func code() throws -> HTTPResponse {
+        guard let pending = try pendingLogin() else { return context.redirect(to: "/passwordless/new") }
+        return try codePage(pending, status: 200, error: nil)
+    }
+
+    /// POST /passwordless/code: a right code logs in the number's owner (or signs up).
+    func verify() throws -> HTTPResponse {
+        let app = context.app, ip = context.clientIP, now = context.now
+        guard let pending = try pendingLogin() else {
+            context.flash(.alert, "That code request has ended. Please start again.")
+            return context.redirect(to: "/passwordless/new")
+        }
+        let digits = VerificationsController.codeLength
+        let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
+        guard typed.count == digits, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
+        }
+        let owner = try app.database.read { try User.find(number: pending.number, in: $0) }
+        // A code is a guess at a secret, like a password: the same regulation (written down first).
+        let admission = try app.database.write { try app.regulation.admit(userID: owner?.id, ip: ip, now: now, in: $0) }
+        guard case .admitted(let attempt, let lockedNow) = admission else {
+            app.metrics.loginThrottled()
+            context.audit(.loginThrottled, userID: owner?.id, detail: "passwordless code")
+            return try codePage(pending, status: 422, error: "That code isn't right.")
+        }
+        guard let requestID = pending.verifyRequestID else {
+            // Nothing was sent: every guess is wrong, counted so the page behaves as for a real code.
+            try app.database.write { try pending.recordWrongCheck(in: $0) }
+            return try wrongCode(pending, wrongChecks: pending.wrongChecks + 1)
+        }
+        do {
+            _ = try app.verify.check(requestID: requestID, code: typed, accountID: VerificationsController.accountID, ip: ip, now: now)
+        } catch let error as VerifyError {
+            let request = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: now)
+            if let owner, error.status == .wrongCode || error.status == .tooManyWrongCodes {
+                context.audit(.pinFailed, userID: owner.id, detail: PinActivity.detail(request?.lastEventKind, to: pending.number))
+                if lockedNow { context.audit(.accountLocked, userID: owner.id) }
+            }
+            return try wrongCode(pending, wrongChecks: request?.wrongChecks ?? app.config.pinMaxAttempts)
+        }
+        try app.database.write { db in
+            if let owner {
+                try app.regulation.succeeded(attempt: attempt, userID: owner.id, ip: ip, now: now, in: db)
+            } else {
+                try app.regulation.abandoned(attempt: attempt, userID: nil, ip: ip, now: now, in: db)
+            }
+            try pending.delete(in: db)
+        }
+        let user: User
+        if let owner {
+            user = owner
+            context.audit(.pinVerified, userID: user.id, detail: PinActivity.detail(nil, to: pending.number))
+            context.audit(.loginSucceeded, userID: user.id, detail: "passwordless")
+        } else if app.config.passwordlessSignup, let created = try signUp(number: pending.number) {
+            user = created
+            context.audit(.registered, userID: user.id, detail: "passwordless sign-up")
+            context.audit(.pinVerified, userID: user.id, detail: PinActivity.detail(nil, to: pending.number))
+        } else {
+            // The number changed hands while the code was on its way.
+            context.flash(.alert, "We couldn't log you in with that number. Please start again.")
+            return context.redirect(to: "/passwordless/new")
+        }
+        // A brand-new session, verified at once: the code was the proof.
+        let session = try context.startSession(for: user)
+        let (verified, token) = try app.database.write { db in
+            try User.markNumberVerified(userID: user.id, now: now, in: db)
+            return try session.verified(now: now, in: db)
+        }
+        context.adoptSession(verified, token: token, user: user)
+        Log.info("passwordless login ok for user \(user.id)")
+        context.flash(.notice, owner == nil
+            ? "Welcome! Your account \(user.username) is ready. You log in with a code sent to your phone."
+            : "You're logged in.")
+        var response = context.redirect(to: "/")
+        var expired = Cookie(name: Self.cookieName, value: "", maxAge: 0)
+        expired.secure = context.request.isSecure
+        response.setCookie(expired)
+        return response
+    }
+
+    // MARK: Sign-up
+
+    /// An account for a number just proven by its code. The username is generated
+    /// (`user-` + 10 random characters); the password digest is a bcrypt of 32 random
+    /// bytes nobody knows, so no password logs in until the owner sets one.
+    private func signUp(number: String) throws -> User? {
+        let app = context.app
+        let digest = try app.passwords.hash(SecureRandom.token(byteCount: 32))
+        for _ in 0..<3 {
+            let username = "user-" + Hex.encode(SecureRandom.bytes(5))
+            do {
+                return try app.database.write { db in
+                    let user = try User.create(username: username, number: number, passwordDigest: digest, now: context.now, in: db)
+                    try User.setHasPassword(false, userID: user.id, in: db)
+                    return user
+                }
+            } catch User.CreateFailure.usernameTaken {
+                continue
+            } catch User.CreateFailure.numberTaken {
+                return try app.database.read { try User.find(number: number, in: $0) }
+            }
+        }
+        return nil
+    }
+
+    // MARK: Pages
+
+    private func pendingLogin() throws -> PasswordlessLogin? {
+        guard let token = context.request.cookies[Self.cookieName], !token.isEmpty else { return nil }
+        return try context.app.database.read { try PasswordlessLogin.find(token: token, in: $0) }
+    }
+
+    private func wrongCode(_ pending: PasswordlessLogin, wrongChecks: Int) throws -> HTTPResponse {
+        let left = context.app.config.pinMaxAttempts - wrongChecks
+        guard left > 0, !hasExpired(pending) else { return try codePage(pending, status: 422, error: nil) }
+        return try codePage(pending, status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+    }
+
+    private func hasExpired(_ pending: PasswordlessLogin) -> Bool {
+        context.now >= pending.createdAt + Int64(context.app.config.pinExpiry) * 2
+    }
+
+    /// The same page whether or not a code was sent. The state shown comes from what the
+    /// visitor did (guesses, time), never from whether the number has an account.
+    private func codePage(_ pending: PasswordlessLogin, status: Int, error: String?) throws -> HTTPResponse {
+        let config = context.app.config
+        var wrong = pending.wrongChecks
+        if let id = pending.verifyRequestID,
+           let request = try context.app.verify.search(requestID: id, accountID: VerificationsController.accountID, now: context.now) {
+            wrong = request.wrongChecks
+        }
+        var locals: [String: TemplateValue] = [
+            "masked_number": .string(Redact.phone(pending.number)),
+            "digits": .int(VerificationsController.codeLength),
+            "minutes": .int(max(1, config.pinExpiry / 60)),
+        ]
+        if wrong >= config.pinMaxAttempts {
+            locals["problem"] = "That was too many wrong codes, so this one no longer works. Start again to get a new code."
+        } else if hasExpired(pending) {
+            locals["problem"] = "That code has expired. Start again to get a new code."
+        } else {
+            locals["can_enter_code"] = true
+        }
+        if let error { locals["error"] = .string(error) }
+        return try context.render("passwordless/code", title: "Enter your code", status: status, locals)
+    }
+
+    private func numberForm(number: String, error: String?, status: Int = 200) throws -> HTTPResponse {
+        var locals: [String: TemplateValue] = ["number": .string(number)]
+        if let error { locals["error"] = .string(error) }
+        return try context.render("passwordless/new", title: "Log in with a code", status: status, locals)
+    }
+}
+
+extension Filter {
+    /// The passwordless pages exist only with PASSWORDLESS_LOGIN=on; otherwise they are a 404.
+    public static let requirePasswordlessLogin = Filter("requirePasswordlessLogin") { context in
+        guard !context.app.config.passwordlessLogin else { return nil }
+        return try context.render("errors/show", title: "Not found", status: 404,
+                                  ["heading": "Page not found", "detail": "There is nothing at this address."])
+    }
+}

@@ -1,0 +1,80 @@
+import HTTP
+import Security
+import Support
+import Templates
+
+/// The account's two-factor page (GET /user/two_factor): whether an authenticator app is on,
+/// how many recovery codes are left, and the remembered devices with "Forget" buttons.
+/// Changing any of it is in AuthenticatorController, RecoveryCodesController and
+/// RememberedDevicesController.
+public struct TwoFactorController: Controller {
+    public static let name = "two_factor"
+    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+
+    let context: RequestContext
+    public init(_ context: RequestContext) { self.context = context }
+
+    /// GET /user/two_factor
+    func show() throws -> HTTPResponse {
+        try Self.page(context: context, status: 200, errors: ValidationErrors())
+    }
+
+    static func page(context: RequestContext, status: Int, errors: ValidationErrors) throws -> HTTPResponse {
+        guard let user = context.user else { return context.redirect(to: "/session/new") }
+        let now = context.now
+        let (enabled, remaining, devices) = try context.app.database.read { db in
+            (try TOTPCredential.isEnabled(userID: user.id, in: db), try RecoveryCode.remaining(userID: user.id, in: db),
+             try RememberedDevice.active(userID: user.id, now: now, in: db))
+        }
+        let currentDevice = context.request.cookies[RememberedDevice.cookieName].flatMap { Int64($0.prefix { $0 != "." }) }
+        let rows: [TemplateValue] = devices.map { d in
+            [
+                "id": .string(String(d.id)),
+                "browser": .string(UserAgentSummary.describe(d.userAgent)),
+                "ip": .string(d.ip.isEmpty ? "unknown" : d.ip),
+                "remembered": .string(AuditEvent.format(time: d.createdAt)),
+                "expires": .string(AuditEvent.format(time: d.expiresAt)),
+                "last_used": .string(d.lastUsedAt.map(AuditEvent.format(time:)) ?? "not yet"),
+                "current": .bool(d.id == currentDevice),
+            ]
+        }
+        return try context.render("two_factor/show", title: "Two-factor authentication", status: status, [
+            "totp_enabled": .bool(enabled),
+            "remaining": .int(remaining),
+            "codes_word": .string(remaining == 1 ? "code" : "codes"),
+            "few_left": .bool(enabled && remaining <= 3),
+            "devices": .array(rows),
+            "masked_number": .string(Redact.phone(user.number)),
+            "errors": errors.templateValue,
+        ])
+    }
+
+    /// Turning the app off and making new recovery codes ask again for the current password and
+    /// a second factor: a current app code, or a recovery code (which is spent). Returns the
+    /// errors to show; empty when both were right.
+    static func reauthenticate(context: RequestContext, user: User) throws -> ValidationErrors {
+        let app = context.app
+        var errors = ValidationErrors()
+        if try !app.passwords.verify(context.params["current_password"], against: user.passwordDigest) {
+            errors.add("current_password", "That isn't your current password")
+        }
+        let typed = context.params["code"]
+        let digits = typed.filter { $0 != " " }
+        let isAppCode = digits.count == 6 && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        guard errors.isEmpty else { return errors }  // a code is only spent behind a right password
+        let accepted: Bool = try app.database.write { db in
+            if isAppCode {
+                guard let credential = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), credential.isEnabled else { return false }
+                return try credential.accept(digits, now: context.now, in: db)
+            }
+            return try RecoveryCode.use(typed, userID: user.id, keys: app.keys, now: context.now, in: db)
+        }
+        if !accepted {
+            errors.add("code", "Enter a current code from your authenticator app, or an unused recovery code")
+        } else if !isAppCode {
+            let left = try app.database.read { try RecoveryCode.remaining(userID: user.id, in: $0) }
+            context.audit(.recoveryCodeUsed, userID: user.id, detail: "\(left) left")
+        }
+        return errors
+    }
+}

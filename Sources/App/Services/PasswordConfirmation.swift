@@ -1,0 +1,44 @@
+import Support
+
+/// The "current password" check of the account forms (change password, change number),
+/// under the same regulation as logging in: a hijacked session must not become a way to
+/// guess the password without limit. Each check is admitted (written down as a failure)
+/// before bcrypt runs; a right password takes it back.
+struct PasswordConfirmation {
+    enum Outcome: Equatable {
+        case confirmed
+        case wrong
+        /// Banned or locked by the regulation: the password was not even tried.
+        case refused
+    }
+
+    /// What the form says when the regulation refuses.
+    static let refusedMessage = "Too many wrong passwords. Please wait a while and try again."
+
+    static func check(_ password: String, user: User, context: RequestContext) throws -> Outcome {
+        let app = context.app, ip = context.clientIP, now = context.now
+        // A passwordless sign-up has no password to confirm until it sets one; its verified
+        // session (the code to its number) is all the proof it has.
+        if try !app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) { return .confirmed }
+        let admission = try app.database.write { try app.regulation.admit(userID: user.id, ip: ip, now: now, in: $0) }
+        guard case .admitted(let attempt, let lockedNow) = admission else {
+            app.metrics.loginThrottled()
+            context.audit(.loginThrottled, userID: user.id, detail: "current password")
+            return .refused
+        }
+        let matches: Bool
+        do {
+            matches = try app.passwords.verify(password, against: user.passwordDigest)
+        } catch {
+            try? app.database.write { try app.regulation.abandoned(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
+            throw error
+        }
+        guard matches else {
+            context.audit(.loginFailed, userID: user.id, detail: "current password")
+            if lockedNow { context.audit(.accountLocked, userID: user.id) }
+            return .wrong
+        }
+        try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
+        return .confirmed
+    }
+}

@@ -1,0 +1,48 @@
+import Database
+import Support
+
+/// The engine's observer (VerifyObserver): every PIN sent, verified or failed is counted
+/// for /metrics by channel, whoever asked. The audit log learns here about the events the
+/// scheduler fires on its own (the voice call after an unanswered text), which no
+/// controller sees; sends and checks a person asked for are audited by their controller,
+/// with that request's IP and browser.
+struct PinActivity: VerifyObserver {
+    let database: Database
+    let metrics: Metrics
+
+    func pinSent(_ kind: VerifyEvent.Kind, request: VerifyRequest, scheduled: Bool, now: Int64) {
+        metrics.pinSent(channel: kind.channel)
+        guard scheduled, request.accountID == VerificationsController.accountID else { return }
+        do {
+            try database.write { db in
+                guard let userID = try Self.owner(of: request, in: db) else { return }
+                try AuditLog.record(.pinSent, userID: userID, detail: Self.detail(kind, to: request.number),
+                                    ip: request.clientIP, userAgent: "", now: now, in: db)
+            }
+        } catch {
+            Log.error("audit of a scheduled PIN not recorded: \(error)")
+        }
+    }
+
+    func pinChecked(_ kind: VerifyEvent.Kind, request: VerifyRequest, valid: Bool, now: Int64) {
+        if valid { metrics.pinVerified(channel: kind.channel) } else { metrics.pinFailed(channel: kind.channel) }
+    }
+
+    /// `text message to +44 ••••••• 123` / `voice call to …`: the channel and the masked number.
+    static func detail(_ kind: VerifyEvent.Kind?, to number: String) -> String {
+        "\(kind == .tts ? "voice call" : "text message") to \(Redact.phone(number))"
+    }
+
+    /// The account a web request belongs to: the session at the PIN step, a number change,
+    /// or the owner of the number a passwordless login is for (nil before a sign-up).
+    static func owner(of request: VerifyRequest, in db: DatabaseConnection) throws -> Int64? {
+        if let row = try db.queryOne("SELECT user_id FROM sessions WHERE verify_request_id = ?", [.text(request.requestID)]) {
+            return row.int64("user_id")
+        }
+        if let userID = try NumberChange.userID(verifyRequestID: request.requestID, in: db) { return userID }
+        if let number = try PasswordlessLogin.number(verifyRequestID: request.requestID, in: db) {
+            return try db.queryOne("SELECT id FROM users WHERE number = ?", [.text(number)])?.int64("id")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,54 @@
+import Database
+import Security
+
+/// Attempt limits for codes typed at the second-factor step that the Verify engine does not
+/// see (authenticator-app and recovery codes). SMS/voice PINs keep the engine's own limit
+/// (`PIN_MAX_ATTEMPTS` wrong → that code is dead); these mirror it and add an account limit:
+///
+/// - per session: `PIN_MAX_ATTEMPTS` (3) wrong codes end the session — start over with the
+///   password (which `LoginRegulation` counts);
+/// - per account: `LOGIN_MAX_FAILURES` (5) wrong codes within `LOGIN_FAILURE_WINDOW` ban the
+///   account for `LOGIN_BAN_DURATION`, through the same `login_bans` row a password ban uses,
+///   so someone who knows the password cannot keep logging in for 3 more guesses each time.
+///   These failures live in their own table because a correct password forgives
+///   `login_failures`, and must not forgive guesses at the second factor.
+public struct SecondFactorRegulation: Sendable {
+    public let maxPerSession: Int
+    public let login: LoginRegulation
+
+    public enum Outcome: Equatable, Sendable {
+        /// Wrong; this many tries are left in the session.
+        case triesLeft(Int)
+        /// Wrong for the last time: end the session.
+        case sessionOver
+    }
+
+    /// Whether the account is banned (by wrong passwords or wrong codes) or locked right now.
+    public func isRefused(userID: Int64, now: Int64, in db: DatabaseConnection) throws -> Bool {
+        let status = try LoginRegulation.status(userID: userID, now: now, in: db)
+        return status.lockedAt != nil || status.bannedUntil != nil
+    }
+
+    /// Names one half-logged-in session for counting (sessions.id can be reused after a delete).
+    static func key(of session: Session) -> String { Hex.encode(Digest.sha256(session.csrfSecret)) }
+
+    /// Records a wrong code and bans the account when it reaches the account limit.
+    public func failed(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> Outcome {
+        let sessionKey = Self.key(of: session)
+        let since = now - Int64(login.window)
+        try db.execute("DELETE FROM second_factor_failures WHERE user_id = ? AND failed_at <= ?", [.integer(userID), .integer(since)])
+        try db.execute("INSERT INTO second_factor_failures (user_id, session_key, failed_at) VALUES (?, ?, ?)",
+                       [.integer(userID), .text(sessionKey), .integer(now)])
+        let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
+                                     [.integer(userID), .integer(since)])?.int("n") ?? 0
+        if recent >= login.maxFailures {
+            try db.execute("""
+                INSERT INTO login_bans (scope, subject, banned_until) VALUES ('user', ?, ?)
+                ON CONFLICT (scope, subject) DO UPDATE SET banned_until = excluded.banned_until
+                """, [.text(String(userID)), .integer(now + Int64(login.banDuration))])
+        }
+        let inSession = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE session_key = ?",
+                                        [.text(sessionKey)])?.int("n") ?? 0
+        return inSession >= maxPerSession ? .sessionOver : .triesLeft(maxPerSession - inSession)
+    }
+}

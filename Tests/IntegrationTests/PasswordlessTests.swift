@@ -1,0 +1,171 @@
+import App
+import Database
+import Foundation
+import XCTest
+
+/// Passwordless login is off unless PASSWORDLESS_LOGIN=on.
+final class PasswordlessOffTests: IntegrationTestCase {
+    func testNoLinkAndNotFound() throws {
+        let browser = server.browser()
+        let login = try browser.get("/session/new")
+        XCTAssertFalse(login.body.contains("Log in with a code instead"))
+        XCTAssertEqual(try browser.get("/passwordless/new").status, 404)
+        XCTAssertEqual(try browser.get("/passwordless/code").status, 404)
+        try browser.get("/session/new")
+        XCTAssertEqual(try browser.post("/passwordless", [("number", "+44 7700 900123")]).status, 404)
+        XCTAssertTrue(server.messages().isEmpty)
+    }
+}
+
+/// "Log in with a code instead" (PASSWORDLESS_LOGIN=on, sign-up off).
+final class PasswordlessTests: IntegrationTestCase {
+    override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
+    let number = "+447700900123"
+
+    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
+
+    @discardableResult
+    func askForCode(_ browser: Browser, _ number: String) throws -> TestResponse {
+        try browser.get("/passwordless/new")
+        return try browser.post("/passwordless", [("number", number)])
+    }
+
+    /// alice, registered and then logged out.
+    func registeredAlice() throws {
+        let browser = try verifiedUser()
+        XCTAssertEqual(try logOut(browser).location, "/session/new")
+    }
+
+    func testKnownNumberLogsIn() throws {
+        try registeredAlice()
+        let browser = server.browser()
+        let login = try browser.get("/session/new")
+        XCTAssertTrue(login.body.contains(#"<a href="/passwordless/new">Log in with a code instead</a>"#), login.body)
+        XCTAssertEqual(try askForCode(browser, "+44 7700 900123").location, "/passwordless/code")
+        let page = try browser.get("/passwordless/code")
+        XCTAssertTrue(page.body.contains("If <strong class=\"number\">+44 ••••••• 123</strong> has an account"), page.body)
+        XCTAssertEqual(messages(to: number).count, 2, "sign-up's code, then this one")
+        let pin = try XCTUnwrap(server.lastPIN(to: number))
+        let done = try browser.post("/passwordless/code", [("code", pin)])
+        XCTAssertEqual(done.location, "/")
+        let home = try browser.get("/")
+        XCTAssertEqual(home.status, 200)
+        XCTAssertTrue(home.body.contains("alice"), "fully logged in as the number's owner")
+        XCTAssertNil(browser.cookies["twofa_passwordless"], "the pending login is over")
+        XCTAssertEqual(try browser.get("/user/edit").status, 200, "a verified session")
+        XCTAssertEqual(try browser.get("/passwordless/new").location, "/", "nothing to do here once logged in")
+
+        let events = try server.app.database.read { db -> [AuditEvent] in
+            let user = try XCTUnwrap(try User.find(username: "alice", in: db))
+            return try AuditEvent.recent(userID: user.id, limit: 50, in: db)
+        }
+        XCTAssertTrue(events.contains { $0.kind == .loginSucceeded && $0.detail == "passwordless" })
+        XCTAssertTrue(events.contains { $0.kind == .pinSent && $0.detail == "text message to +44 ••••••• 123" })
+        // The code is single use: replaying the form does nothing.
+        XCTAssertNotEqual(try server.browser().post("/passwordless/code", [("code", pin)]).location, "/")
+    }
+
+    /// The code page of an unknown number is the known number's page, and no SMS goes out.
+    func testUnknownNumberSeesTheSamePageAndNothingIsSent() throws {
+        try registeredAlice()
+        let known = server.browser(), unknown = server.browser()
+        XCTAssertEqual(try askForCode(known, "+44 7700 900123").location, "/passwordless/code")
+        XCTAssertEqual(try askForCode(unknown, "+44 7700 900777").location, "/passwordless/code")
+        XCTAssertTrue(messages(to: "+447700900777").isEmpty, "no SMS to a number without an account")
+
+        func normalised(_ body: String) -> String {
+            body.replacingOccurrences(of: "+44 ••••••• 777", with: "NUMBER").replacingOccurrences(of: "+44 ••••••• 123", with: "NUMBER")
+                .replacingOccurrences(of: #"value="[^"]+""#, with: "value=\"…\"", options: .regularExpression)
+        }
+        XCTAssertEqual(normalised(try known.get("/passwordless/code").body), normalised(try unknown.get("/passwordless/code").body))
+        let wrongKnown = try known.post("/passwordless/code", [("code", "000000")])
+        let wrongUnknown = try unknown.post("/passwordless/code", [("code", "000000")])
+        XCTAssertEqual(wrongUnknown.status, 422)
+        XCTAssertTrue(wrongUnknown.body.contains("That code isn&#39;t right. You have 2 tries left."), wrongUnknown.body)
+        XCTAssertEqual(normalised(wrongKnown.body), normalised(wrongUnknown.body))
+        XCTAssertEqual(try server.app.database.read { try User.find(number: "+447700900777", in: $0) }, nil, "no account made")
+    }
+
+    func testCodeGuessesAreRegulatedAndSendsThrottled() throws {
+        try registeredAlice()   // one text to alice's number so far
+        let browser = server.browser()
+        try askForCode(browser, number)
+        try browser.get("/passwordless/code")
+        for _ in 1...3 { try browser.post("/passwordless/code", [("code", "000000")]) }
+        let dead = try browser.get("/passwordless/code").body
+        XCTAssertTrue(dead.contains("too many wrong codes"), dead)
+        try askForCode(browser, number)   // the third text in the window
+        try browser.get("/passwordless/code")
+        for _ in 1...2 { try browser.post("/passwordless/code", [("code", "000000")]) }
+        // Five wrong codes: the account and this IP are banned, so even the right code is refused.
+        let pin = try XCTUnwrap(server.lastPIN(to: number))
+        let refused = try browser.post("/passwordless/code", [("code", pin)])
+        XCTAssertEqual(refused.status, 422)
+        XCTAssertTrue(refused.body.contains("That code isn&#39;t right."), refused.body)
+        XCTAssertNil(browser.cookies["twofa_session"], "not logged in")
+        XCTAssertTrue(try server.browser().get("/metrics").body.contains("twofa_login_throttled_total 1"))
+
+        // The send throttle: a fourth code to the number within the window is not sent, and the page doesn't say so.
+        XCTAssertEqual(messages(to: number).count, 3)
+        let other = server.browser()
+        other.sourceAddress = "127.0.0.2"
+        XCTAssertEqual(try askForCode(other, number).location, "/passwordless/code")
+        XCTAssertEqual(messages(to: number).count, 3, "throttled per number")
+        let otherPage = try other.get("/passwordless/code").body
+        XCTAssertTrue(otherPage.contains("has an account with us, we've texted"), otherPage)
+    }
+
+    func testBadNumberAndCSRF() throws {
+        let browser = server.browser()
+        let bad = try askForCode(browser, "07700 900123")
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertTrue(bad.body.contains("Start with the country code"), bad.body)
+        XCTAssertEqual(try browser.postWithoutToken("/passwordless", [("number", number)]).status, 403)
+        XCTAssertEqual(try browser.postWithoutToken("/passwordless/code", [("code", "123456")]).status, 403)
+        XCTAssertEqual(try browser.get("/passwordless/code").location, "/passwordless/new", "no pending login")
+    }
+}
+
+/// PASSWORDLESS_SIGNUP=on: a verified new number gets an account.
+final class PasswordlessSignupTests: IntegrationTestCase {
+    override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on", "PASSWORDLESS_SIGNUP": "on"] }
+
+    func testUnknownNumberGetsAnAccountAfterItsCode() throws {
+        let browser = server.browser()
+        try browser.get("/passwordless/new")
+        XCTAssertEqual(try browser.post("/passwordless", [("number", "+1 202 555 0123")]).location, "/passwordless/code")
+        XCTAssertEqual(try server.app.database.read { try User.find(number: "+12025550123", in: $0) }, nil,
+                       "no account before the code")
+        let pin = try XCTUnwrap(server.lastPIN(to: "+12025550123"))
+        try browser.get("/passwordless/code")
+        XCTAssertEqual(try browser.post("/passwordless/code", [("code", pin)]).location, "/")
+        let home = try browser.get("/")
+        XCTAssertEqual(home.status, 200)
+        let user = try XCTUnwrap(try server.app.database.read { try User.find(number: "+12025550123", in: $0) })
+        XCTAssertTrue(user.username.hasPrefix("user-"), user.username)
+        XCTAssertTrue(home.body.contains(user.username))
+        XCTAssertNotNil(user.numberVerifiedAt)
+        XCTAssertTrue(user.passwordDigest.hasPrefix("$2b$"), "a real digest of random bytes, so no password matches")
+        let events = try server.app.database.read { try AuditEvent.recent(userID: user.id, in: $0) }
+        XCTAssertTrue(events.contains { $0.kind == .registered && $0.detail == "passwordless sign-up" })
+
+        // No password logs in to it (an empty one included).
+        let other = server.browser()
+        for guess in ["", "password", user.username] {
+            XCTAssertEqual(try logIn(other, username: user.username, password: guess).status, 422)
+        }
+
+        // From the verified session it can choose a first password (there is no current one to give).
+        let edit = try browser.get("/user/edit")
+        XCTAssertFalse(edit.body.contains(#"name="current_password""#), edit.body)
+        XCTAssertTrue(edit.body.contains("Your account has no password yet"))
+        let set = try browser.post("/user", [("password", "my very first passphrase"),
+                                             ("password_confirmation", "my very first passphrase")], method: "patch")
+        XCTAssertEqual(set.location, "/")
+        XCTAssertTrue(try browser.get("/user/edit").body.contains(#"name="current_password""#), "now it has one")
+        let third = server.browser()
+        third.sourceAddress = "127.0.0.3"   // apart from the wrong guesses above
+        XCTAssertEqual(try logIn(third, username: user.username, password: "my very first passphrase").location,
+                       "/verification/new", "the password logs in now")
+    }
+}
