@@ -91,42 +91,34 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     // MARK: Database
 
     public func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        if readerCount == 0 { return try withWriter { try inSnapshot($0, body) } }
+        if readerCount == 0 { return try withWriter { try transaction($0, begin: "BEGIN DEFERRED", body) } }
         let reader = try checkOutReader()
         defer { checkIn(reader) }
-        return try inSnapshot(reader, body)
+        return try transaction(reader, begin: "BEGIN DEFERRED", body)
     }
 
-    /// A deferred transaction gives every query in one `read` the same snapshot
-    /// (without it each statement could see a different committed state).
-    private func inSnapshot<T>(_ connection: SQLiteConnection, _ body: (DatabaseConnection) throws -> T) throws -> T {
+    /// Runs `body` between `begin` and COMMIT, rolling back if it throws.
+    /// Reads use BEGIN DEFERRED: every query in one `read` sees the same snapshot (without a
+    /// transaction each statement could see a different committed state). Writes use BEGIN
+    /// IMMEDIATE, which takes the write lock now, so a transaction never fails halfway with
+    /// SQLITE_BUSY when it first writes (another process may hold the file).
+    private func transaction<T>(_ connection: SQLiteConnection, begin: String,
+                                _ body: (DatabaseConnection) throws -> T) throws -> T {
         // Through the statement cache: sqlite3_exec would parse these again on every request.
-        try connection.execute("BEGIN DEFERRED", [])
+        try connection.execute(begin, [])
         do {
             let result = try body(connection)
             try connection.execute("COMMIT", [])
             return result
         } catch {
+            // SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).
             if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
             throw error
         }
     }
 
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try withWriter { connection in
-            // IMMEDIATE takes the write lock now, so a transaction never fails halfway
-            // with SQLITE_BUSY when it first writes (another process may hold the file).
-            try connection.execute("BEGIN IMMEDIATE", [])
-            do {
-                let result = try body(connection)
-                try connection.execute("COMMIT", [])
-                return result
-            } catch {
-                // SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).
-                if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
-                throw error
-            }
-        }
+        try withWriter { try transaction($0, begin: "BEGIN IMMEDIATE", body) }
     }
 
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
