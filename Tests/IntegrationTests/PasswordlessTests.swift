@@ -1,6 +1,7 @@
 import App
 import Database
 import Foundation
+import Security
 import XCTest
 
 /// Passwordless login is off unless PASSWORDLESS_LOGIN=on.
@@ -130,6 +131,43 @@ final class PasswordlessTests: IntegrationTestCase {
 final class PasswordlessSignupTests: IntegrationTestCase {
     override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on", "PASSWORDLESS_SIGNUP": "on"] }
 
+    /// An account without a password can turn an app on, but turning it off or making new
+    /// recovery codes (which ask for the current password) says to set a password first.
+    func testAccountWithoutPasswordMustSetOneBeforeTurningTheAppOff() throws {
+        let number = "+12025550123"
+        let browser = server.browser()
+        try browser.get("/passwordless/new")
+        try browser.post("/passwordless", [("number", number)])
+        try browser.get("/passwordless/code")
+        XCTAssertEqual(try browser.post("/passwordless/code", [("code", try XCTUnwrap(server.lastPIN(to: number)))]).location, "/")
+        let (totp, codes) = try turnOnApp(browser)
+
+        let page = try browser.get("/user/two_factor")
+        XCTAssertTrue(page.body.contains(#"Set a password first on <a href="/user/edit">Edit account</a>"#), page.body)
+        XCTAssertFalse(page.body.contains(#"name="current_password""#), "no password field to fill in")
+        let off = try browser.post("/user/totp", [("current_password", ""), ("code", totp.code(at: server.clock.now()))],
+                                   method: "delete")
+        XCTAssertEqual(off.status, 422)
+        XCTAssertTrue(off.body.contains(#"Set a password first on <a href="/user/edit">Edit account</a>"#), off.body)
+        XCTAssertTrue(off.body.contains(#"role="alert">Set a password first"#), off.body)
+        let regenerate = try browser.post("/user/recovery_codes", [("current_password", ""), ("code", codes[0])])
+        XCTAssertEqual(regenerate.status, 422)
+        XCTAssertTrue(regenerate.body.contains("Set a password first on"), regenerate.body)
+        let stillOn = try browser.get("/user/two_factor").body
+        XCTAssertTrue(stillOn.contains(#"id="recovery-remaining">10<"#), "the app is still on and no code was spent: \(stillOn)")
+
+        // Once a password is set, the usual confirmation works.
+        try browser.get("/user/edit")
+        XCTAssertEqual(try browser.post("/user", [("password", "my very first passphrase"),
+                                                  ("password_confirmation", "my very first passphrase")], method: "patch").location, "/")
+        server.clock.advance(seconds: 30)
+        try browser.get("/user/two_factor")
+        XCTAssertEqual(try browser.post("/user/totp", [("current_password", "my very first passphrase"),
+                                                       ("code", totp.code(at: server.clock.now()))], method: "delete").location,
+                       "/user/two_factor")
+        XCTAssertTrue(try browser.get("/user/two_factor").body.contains("Set up an authenticator app"))
+    }
+
     func testUnknownNumberGetsAnAccountAfterItsCode() throws {
         let browser = server.browser()
         try browser.get("/passwordless/new")
@@ -167,5 +205,141 @@ final class PasswordlessSignupTests: IntegrationTestCase {
         third.sourceAddress = "127.0.0.3"   // apart from the wrong guesses above
         XCTAssertEqual(try logIn(third, username: user.username, password: "my very first passphrase").location,
                        "/verification/new", "the password logs in now")
+    }
+}
+
+/// Passwordless login for a user with an authenticator app: the texted code is only the first
+/// factor; the app's code (or a recovery code) must follow, and no further text is offered.
+final class PasswordlessWithAppTests: IntegrationTestCase {
+    override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
+    let number = "+447700900123"
+
+    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
+
+    /// alice with an app, logged out; then the passwordless code step on a browser.
+    func passwordlessCode(_ browser: Browser) throws -> TestResponse {
+        try browser.get("/passwordless/new")
+        XCTAssertEqual(try browser.post("/passwordless", [("number", number)]).location, "/passwordless/code")
+        let pin = try XCTUnwrap(server.lastPIN(to: number))
+        try browser.get("/passwordless/code")
+        return try browser.post("/passwordless/code", [("code", pin)])
+    }
+
+    func appUser() throws -> (Browser, TOTP, [String]) {
+        let browser = try verifiedUser()
+        let (totp, codes) = try turnOnApp(browser)
+        XCTAssertEqual(try logOut(browser).location, "/session/new")
+        return (browser, totp, codes)
+    }
+
+    func testTextedCodeOnlyHalfLogsInAndTheAppCodeCompletes() throws {
+        let (browser, totp, _) = try appUser()
+        let afterCode = try passwordlessCode(browser)
+        XCTAssertEqual(afterCode.location, "/verification/new", "an app user is not logged in by the texted code alone")
+        XCTAssertNil(browser.cookies["twofa_passwordless"], "the pending passwordless login is over")
+        XCTAssertEqual(try browser.get("/").location, "/verification/new", "half-logged-in")
+        XCTAssertEqual(try browser.get("/user/two_factor").location, "/verification/new")
+
+        let page = try browser.get("/verification/new")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.body.contains("Enter the code from your authenticator app"), page.body)
+        XCTAssertTrue(page.body.contains("Use a recovery code"))
+        XCTAssertFalse(page.body.contains("Text me a code instead"), "no SMS fallback after an SMS first factor")
+        XCTAssertFalse(page.body.contains("/verification/resend"))
+        XCTAssertFalse(page.body.contains("/verification/call"))
+        let asSMS = try browser.get("/verification/new?via=sms")
+        XCTAssertTrue(asSMS.body.contains("Enter the code from your authenticator app"), "?via=sms does not reach the PIN page")
+        XCTAssertFalse(asSMS.body.contains("Send a new code"))
+
+        // Asking for a text anyway is refused, and nothing goes out.
+        let sent = messages(to: number).count
+        let resend = try browser.post("/verification/resend", [])
+        XCTAssertEqual(resend.status, 403)
+        XCTAssertTrue(resend.body.contains("You logged in with a code texted to your phone"), resend.body)
+        XCTAssertEqual(messages(to: number).count, sent, "no SMS for a resend")
+        server.clock.advance(seconds: 601)   // past the send throttle's window, so only the refusal can stop a call
+        let call = try browser.post("/verification/call", [])
+        XCTAssertEqual(call.status, 403)
+        XCTAssertEqual(messages(to: number).count, sent, "no call either")
+        // The texted code itself is no answer to this step.
+        let replayedPIN = try browser.post("/verification", [("code", try XCTUnwrap(server.lastPIN(to: number)))])
+        XCTAssertEqual(replayedPIN.status, 403)
+        XCTAssertEqual(try browser.get("/").location, "/verification/new", "still half-logged-in")
+
+        let token = browser.cookies["twofa_session"]
+        try browser.get("/verification/new")
+        let done = try browser.post("/verification/totp", [("code", totp.code(at: server.clock.now()))])
+        XCTAssertEqual(done.location, "/")
+        XCTAssertNotEqual(browser.cookies["twofa_session"], token, "a new token after the second factor")
+        let home = try browser.get("/")
+        XCTAssertEqual(home.status, 200)
+        XCTAssertTrue(home.body.contains("alice"))
+        XCTAssertTrue(try browser.get("/user/activity").body.contains("Authenticator code accepted"))
+    }
+
+    func testARecoveryCodeAlsoCompletes() throws {
+        let (browser, _, codes) = try appUser()
+        XCTAssertEqual(try passwordlessCode(browser).location, "/verification/new")
+        let page = try browser.get("/verification/new?via=recovery")
+        XCTAssertTrue(page.body.contains("Use a recovery code"), page.body)
+        XCTAssertFalse(page.body.contains("Text me a code instead"))
+        XCTAssertEqual(try browser.post("/verification/recovery", [("code", codes[2])]).location, "/")
+        XCTAssertEqual(try browser.get("/").status, 200)
+    }
+
+    /// The documented decision: a remembered device has already passed the second factor, so
+    /// texted code + remembered browser logs in, as password + remembered browser does.
+    func testRememberedDeviceSkipsTheAppCodeAndForgettingItBringsItBack() throws {
+        let (browser, totp, _) = try appUser()
+        XCTAssertEqual(try passwordlessCode(browser).location, "/verification/new")
+        try browser.get("/verification/new")
+        XCTAssertEqual(try browser.post("/verification/totp", [("code", totp.code(at: server.clock.now())), ("remember", "1")]).location, "/")
+        XCTAssertNotNil(browser.cookies["twofa_remember"])
+        server.clock.advance(seconds: 601)
+        _ = try logOut(browser)
+        XCTAssertEqual(try passwordlessCode(browser).location, "/", "remembered browser: the app code is skipped")
+        XCTAssertEqual(try browser.get("/").status, 200)
+
+        // Another browser (no cookie) still needs the app.
+        let other = server.browser()
+        other.sourceAddress = "127.0.0.2"
+        server.clock.advance(seconds: 601)
+        XCTAssertEqual(try passwordlessCode(other).location, "/verification/new")
+    }
+
+    /// No app: the texted code logs straight in (as `PasswordlessTests.testKnownNumberLogsIn`);
+    /// and the same holds once the app is turned off again.
+    func testAfterTurningTheAppOffTheCodeAloneLogsIn() throws {
+        let (browser, totp, _) = try appUser()
+        try logIn(browser)
+        try browser.get("/verification/new")
+        XCTAssertEqual(try browser.post("/verification/totp", [("code", totp.code(at: server.clock.now()))]).location, "/")
+        server.clock.advance(seconds: 30)
+        try browser.get("/user/two_factor")
+        XCTAssertEqual(try browser.post("/user/totp", [("current_password", password), ("code", totp.code(at: server.clock.now()))],
+                                        method: "delete").location, "/user/two_factor")
+        _ = try logOut(browser)
+        server.clock.advance(seconds: 601)
+        XCTAssertEqual(try passwordlessCode(browser).location, "/")
+        XCTAssertEqual(try browser.get("/").status, 200)
+    }
+}
+
+extension IntegrationTestCase {
+    /// Turns the app on from a verified browser; returns its generator and the recovery codes.
+    /// The clock then moves a step on, so the confirmation code's step is behind us.
+    func turnOnApp(_ browser: Browser) throws -> (TOTP, [String]) {
+        let page = try browser.get("/user/totp/new")
+        let base32 = try XCTUnwrap(page.body.range(of: #"id="secret-key">[A-Z2-7 ]+<"#, options: .regularExpression)
+            .map { page.body[$0].dropFirst(#"id="secret-key">"#.count).dropLast().filter { $0 != " " } }, page.body)
+        let totp = TOTP(secret: try XCTUnwrap(Base32.decode(String(base32))))
+        let done = try browser.post("/user/totp", [("code", totp.code(at: server.clock.now()))])
+        XCTAssertEqual(done.status, 200, done.body)
+        let regex = try NSRegularExpression(pattern: #"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#)
+        let codes = regex.matches(in: done.body, range: NSRange(done.body.startIndex..., in: done.body))
+            .compactMap { Range($0.range(at: 1), in: done.body).map { String(done.body[$0]) } }
+        XCTAssertEqual(codes.count, 10, done.body)
+        server.clock.advance(seconds: 30)
+        return (totp, codes)
     }
 }

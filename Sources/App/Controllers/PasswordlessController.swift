@@ -5,7 +5,8 @@ import Templates
 
 /// "Log in with a code instead" (PASSWORDLESS_LOGIN=on): a phone number, then the PIN the
 /// Verify engine texts to it (a voice call follows if unanswered), then a fully verified
-/// session for the number's owner. An unknown number sees exactly the same pages and gets
+/// session for the number's owner — or, when the owner has an authenticator app, a
+/// half-logged-in one that still needs the app's code (see `appSecondStep`). An unknown number sees exactly the same pages and gets
 /// **no** text (we pay per SMS, and SMS-pumping fraud targets forms like this one) unless
 /// PASSWORDLESS_SIGNUP=on, when a right code creates an account for the number.
 ///
@@ -126,7 +127,8 @@ public struct PasswordlessController: Controller {
             context.flash(.alert, "We couldn't log you in with that number. Please start again.")
             return context.redirect(to: "/passwordless/new")
         }
-        // A brand-new session, verified at once: the code was the proof.
+        if let secondStep = try appSecondStep(user: user) { return endingPendingLogin(secondStep) }
+        // No authenticator app: a brand-new session, verified at once: the code was the proof.
         let session = try context.startSession(for: user)
         let (verified, token) = try app.database.write { db in
             try User.markNumberVerified(userID: user.id, now: now, in: db)
@@ -137,7 +139,36 @@ public struct PasswordlessController: Controller {
         context.flash(.notice, owner == nil
             ? "Welcome! Your account \(user.username) is ready. You log in with a code sent to your phone."
             : "You're logged in.")
-        var response = context.redirect(to: "/")
+        return endingPendingLogin(context.redirect(to: "/"))
+    }
+
+    /// With an authenticator app on, the texted code is only the first factor (SMS is the weaker,
+    /// SIM-swappable one): the session starts half-logged-in, marked `.phone`, and the second-factor
+    /// step then takes only the app's code or a recovery code — never another text to the same phone.
+    /// Nil when the user has no app (the code alone logs in, as before).
+    ///
+    /// A remembered device still skips the app code. Deliberately: the cookie says "this browser
+    /// already passed the second factor" (it is only issued after one), so texted code + remembered
+    /// browser is two factors — the same bargain as password + remembered browser. Forgetting the
+    /// device (or changing the password) takes it back.
+    private func appSecondStep(user: User) throws -> HTTPResponse? {
+        let app = context.app, now = context.now
+        guard try app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) else { return nil }
+        let session = try context.startSession(for: user, firstFactor: .phone)
+        try app.database.write { try User.markNumberVerified(userID: user.id, now: now, in: $0) }
+        if let device = try SecondFactorController.rememberedDevice(context: context, user: user) {
+            try app.database.write { try RememberedDevice.touch(id: device.id, now: now, in: $0) }
+            return try SecondFactorController.complete(context: context, session: session, user: user,
+                                                       event: .rememberedDeviceUsed, remember: false)
+        }
+        Log.info("passwordless code ok for user \(user.id); authenticator app code next")
+        context.flash(.notice, "Code accepted. Now enter the code from your authenticator app.")
+        return context.redirect(to: "/verification/new")
+    }
+
+    /// The pending login is over, whatever comes next: its cookie goes.
+    private func endingPendingLogin(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
         var expired = Cookie(name: Self.cookieName, value: "", maxAge: 0)
         expired.secure = context.request.isSecure
         response.setCookie(expired)

@@ -8,6 +8,8 @@ import Templates
 /// engine, which `VerificationsController` runs), or a recovery code. A remembered device skips
 /// the step. Every way ends the same: the session is marked verified with a new token, so
 /// `requireVerifiedPin` lets it through. Wrong codes count in `SecondFactorRegulation`.
+/// A session opened by a passwordless code (`firstFactor == .phone`) gets only the app and
+/// recovery codes here: no texted PIN, as the phone was its first factor.
 public struct SecondFactorController: Controller {
     public static let name = "second_factor"
     public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.redirectIfVerified)]
@@ -21,19 +23,23 @@ public struct SecondFactorController: Controller {
     /// → its code (nothing is texted until the user asks); otherwise the texted PIN.
     static func begin(context: RequestContext, session: Session, user: User) throws -> HTTPResponse {
         let app = context.app
-        if let cookie = context.request.cookies[RememberedDevice.cookieName], !cookie.isEmpty {
-            let device = try app.database.read {
-                try RememberedDevice.find(cookie: cookie, userID: user.id, keys: app.keys, now: context.now, in: $0)
-            }
-            if let device {
-                try app.database.write { try RememberedDevice.touch(id: device.id, now: context.now, in: $0) }
-                return try complete(context: context, session: session, user: user, event: .rememberedDeviceUsed, remember: false)
-            }
+        if let device = try rememberedDevice(context: context, user: user) {
+            try app.database.write { try RememberedDevice.touch(id: device.id, now: context.now, in: $0) }
+            return try complete(context: context, session: session, user: user, event: .rememberedDeviceUsed, remember: false)
         }
         if try app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) {
             return context.redirect(to: "/verification/new")
         }
         return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
+    }
+
+    /// The live remembered device this browser's cookie names for `user`, if any.
+    static func rememberedDevice(context: RequestContext, user: User) throws -> RememberedDevice? {
+        guard let cookie = context.request.cookies[RememberedDevice.cookieName], !cookie.isEmpty else { return nil }
+        let app = context.app
+        return try app.database.read {
+            try RememberedDevice.find(cookie: cookie, userID: user.id, keys: app.keys, now: context.now, in: $0)
+        }
     }
 
     /// Marks the session verified (new token), remembers the device when asked, and goes home.
@@ -68,19 +74,35 @@ public struct SecondFactorController: Controller {
 
     /// The authenticator-app (or recovery-code) form, when that is what this session should see:
     /// asked for with `?via=app` / `?via=recovery`, or by default when the user has an app and
-    /// has not asked for a text. Nil: show the texted-PIN page.
+    /// has not asked for a text. Always, when the session began with a passwordless code (there is
+    /// no text to fall back to). Nil: show the texted-PIN page.
     static func pageIfPreferred(context: RequestContext) throws -> HTTPResponse? {
         guard let session = context.session, let user = context.user else { return nil }
-        let via = context.params["via"]
-        guard via != "sms", try context.app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) else { return nil }
-        if via.isEmpty, try context.app.database.read({ try Session.verifyRequestID(sessionID: session.id, in: $0) }) != nil {
+        let via = context.params["via"], phoneFirst = session.firstFactor == .phone
+        guard phoneFirst || via != "sms",
+              try context.app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) else { return nil }
+        if !phoneFirst, via.isEmpty,
+           try context.app.database.read({ try Session.verifyRequestID(sessionID: session.id, in: $0) }) != nil {
             return nil  // they asked for a text: that page, with a way back to the app
         }
         return try page(context: context, recovery: via == "recovery", status: 200, error: nil)
     }
 
+    /// Why a session opened by a passwordless code gets no texted code at the second step.
+    static let noSecondTextMessage = "You logged in with a code texted to your phone, so this step needs your "
+        + "authenticator app or a recovery code — another text to the same phone would prove nothing new."
+
+    /// The answer to asking for (or entering) a texted PIN from a session whose first factor was
+    /// the phone: a 403 with the app's form and the reason. Nil for any other session.
+    static func refuseTextAfterPhone(context: RequestContext) throws -> HTTPResponse? {
+        guard let session = context.session, session.firstFactor == .phone else { return nil }
+        Log.info("texted PIN refused for user \(session.userID): the session began with a passwordless code")
+        return try page(context: context, recovery: false, status: 403, error: noSecondTextMessage)
+    }
+
     static func page(context: RequestContext, recovery: Bool, status: Int, error: String?) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = ["recovery": .bool(recovery)]
+        let phoneFirst = context.session?.firstFactor == .phone
+        var locals: [String: TemplateValue] = ["recovery": .bool(recovery), "phone_first": .bool(phoneFirst)]
         if let error { locals["error"] = .string(error) }
         return try context.render("second_factor/new", title: recovery ? "Use a recovery code" : "Enter your code",
                                   status: status, locals)

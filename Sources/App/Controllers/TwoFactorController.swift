@@ -22,9 +22,9 @@ public struct TwoFactorController: Controller {
     static func page(context: RequestContext, status: Int, errors: ValidationErrors) throws -> HTTPResponse {
         guard let user = context.user else { return context.redirect(to: "/session/new") }
         let now = context.now
-        let (enabled, remaining, devices) = try context.app.database.read { db in
+        let (enabled, remaining, devices, hasPassword) = try context.app.database.read { db in
             (try TOTPCredential.isEnabled(userID: user.id, in: db), try RecoveryCode.remaining(userID: user.id, in: db),
-             try RememberedDevice.active(userID: user.id, now: now, in: db))
+             try RememberedDevice.active(userID: user.id, now: now, in: db), try User.hasPassword(userID: user.id, in: db))
         }
         let currentDevice = context.request.cookies[RememberedDevice.cookieName].flatMap { Int64($0.prefix { $0 != "." }) }
         let rows: [TemplateValue] = devices.map { d in
@@ -45,18 +45,32 @@ public struct TwoFactorController: Controller {
             "few_left": .bool(enabled && remaining <= 3),
             "devices": .array(rows),
             "masked_number": .string(Redact.phone(user.number)),
+            "has_password": .bool(hasPassword),
             "errors": errors.templateValue,
         ])
     }
 
+    static let setPasswordFirstMessage = "Set a password first on Edit account"
+
     /// Turning the app off and making new recovery codes ask again for the current password and
     /// a second factor: a current app code, or a recovery code (which is spent). Returns the
     /// errors to show; empty when both were right.
+    ///
+    /// An account from passwordless sign-up has no password to give: it must set one first (on
+    /// Edit account). Its session may have been opened by a texted code plus the app, and the
+    /// password is what keeps a thief holding the phone and the session from dropping the app.
     static func reauthenticate(context: RequestContext, user: User) throws -> ValidationErrors {
         let app = context.app
         var errors = ValidationErrors()
-        if try !app.passwords.verify(context.params["current_password"], against: user.passwordDigest) {
-            errors.add("current_password", "That isn't your current password")
+        guard try app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else {
+            errors.add("password_needed", setPasswordFirstMessage)
+            return errors
+        }
+        // Under the login regulation, like the other "current password" forms.
+        switch try PasswordConfirmation.check(context.params["current_password"], user: user, context: context) {
+        case .confirmed: break
+        case .wrong: errors.add("current_password", "That isn't your current password")
+        case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
         }
         let typed = context.params["code"]
         let digits = typed.filter { $0 != " " }

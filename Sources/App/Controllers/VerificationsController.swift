@@ -29,12 +29,20 @@ public struct VerificationsController: Controller {
     func new() throws -> HTTPResponse {
         // An authenticator app, when set up, is offered first (SecondFactorController); no text until asked.
         if let appPage = try SecondFactorController.pageIfPreferred(context: context) { return appPage }
+        if context.session?.firstFactor == .phone {
+            // Began with a passwordless code for an app that has since been turned off: no text to
+            // offer here, and a fresh passwordless login now logs straight in.
+            try context.endSession()
+            context.flash(.alert, "Please log in again.")
+            return context.redirect(to: "/session/new")
+        }
         return try page(status: 200, error: nil)
     }
 
     /// POST /verification: checks the code.
     func create() throws -> HTTPResponse {
         guard let session = context.session else { return context.redirect(to: "/session/new") }
+        if let refusal = try SecondFactorController.refuseTextAfterPhone(context: context) { return refusal }
         let app = context.app
         guard let request = try currentRequest(session) else { return try page(status: 422, error: nil) }
         let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
@@ -89,6 +97,8 @@ public struct VerificationsController: Controller {
 
     private func sendAgain(preferCall: Bool) throws -> HTTPResponse {
         guard let session = context.session, let user = context.user else { return context.redirect(to: "/session/new") }
+        // The phone was the first factor: a text or call to it now would be the same factor twice.
+        if let refusal = try SecondFactorController.refuseTextAfterPhone(context: context) { return refusal }
         let app = context.app
         let request = try currentRequest(session)
         // Issue 2's rule still holds: one send per session per interval, whatever the button.

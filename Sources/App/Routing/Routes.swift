@@ -3,15 +3,23 @@ import HTTP
 /// The route table. Rails equivalents:
 ///   root "pages#index"
 ///   resource :user,         only: [:new, :create, :edit, :update] do
-///     resources :sessions,  only: [:index, :destroy] (id as a form field) + delete :others
-///     resources :activity,  only: [:index]
+///     resources :sessions,  only: [:index, :destroy] (id as a form field) + delete :others   (user_sessions)
+///     resources :activity,  only: [:index]                                                     (activities)
+///     resource :number,     only: [:edit, :update] + get "verification/new", post "verification" (number_changes)
+///     resource :two_factor, only: [:show]
+///     resource :totp,       only: [:new, :create, :destroy]                                    (authenticator)
+///     resources :recovery_codes,     only: [:create]
+///     resources :remembered_devices, only: [:destroy] (id as a form field)
 ///   end
 ///   get "/healthz" => "health#show"; get "/metrics" => "metrics#show"
 ///   resource :session,      only: [:new, :create, :destroy]
-///   resource :number (under /user): edit, update; verification new/create  (number_changes)
 ///   resource :passwordless, only: [:new, :create] + get/post :code          (PASSWORDLESS_LOGIN=on)
-///   resource :verification, only: [:new, :create] do post :resend; post :call end
-///   match "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
+///   resource :verification, only: [:new, :create] do
+///     post :resend; post :call                                   (verifications: the texted PIN)
+///     post :totp; post :recovery                                 (second_factor: app or recovery code)
+///   end
+///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
+///   get "/verify/openapi.json" => "verify_api#openapi"
 public enum Routes {
     static func draw() -> Router {
         var r = Router()

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Security
 import Support
 
@@ -149,17 +146,7 @@ public final class PasswordHasher: @unchecked Sendable {
         throw Busy()
     }
 
-    /// Niceness of the hashing threads. When logins and page views compete for the CPU,
-    /// the scheduler weighs a request thread about three times a bcrypt thread, so page
-    /// views (a millisecond each) keep their latency; an otherwise idle CPU still goes
-    /// to bcrypt. Not higher: other busy processes on the machine would starve logins.
-    static let niceness: Int32 = 5
-
     private func work() {
-        #if os(Linux)
-        // Linux keeps a nice value per thread: `who` 0 means this thread, not the whole process.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
-        #endif
         while true {
             condition.lock()
             while head == jobs.count && !stopping { condition.wait() }
