@@ -34,6 +34,8 @@ case "serve":
         Log.info("shutting down: finishing in-flight requests")
         app.scheduler.stop()
         server.shutdown()
+        // Nothing may still be running when exit() tears the process down.
+        app.passwords.stop()
         Log.info("stopped")
         exit(0)
     }

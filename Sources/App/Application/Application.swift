@@ -54,15 +54,22 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         self.keys = keys
         let sms = try gateway ?? Self.makeGateway(config)
         self.sms = sms
-        let engine = BuiltinVerifyEngine(
-            database: database, sms: sms,
-            voice: try voiceGateway ?? Self.makeVoiceGateway(config), pinKey: keys.key(for: "pin"),
-            maxWrongChecks: config.pinMaxAttempts,
-            throttle: SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
-                                   window: config.verifySendWindow),
-            observer: PinActivity(database: database, metrics: metrics))
-        verify = engine
-        scheduler = EventScheduler(engine: engine, clock: clock)
+        let throttle = SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
+                                    window: config.verifySendWindow)
+        if config.verifyEngine == "vonage" {
+            // Vonage's hosted Verify makes, sends and schedules the PINs: no scheduler here.
+            verify = try Self.makeVonageVerifyEngine(config, database: database, throttle: throttle,
+                                                     observer: PinActivity(database: database, metrics: metrics))
+            scheduler = EventScheduler(engine: nil, clock: clock)
+        } else {
+            let engine = BuiltinVerifyEngine(
+                database: database, sms: sms,
+                voice: try voiceGateway ?? Self.makeVoiceGateway(config), pinKey: keys.key(for: "pin"),
+                maxWrongChecks: config.pinMaxAttempts, throttle: throttle,
+                observer: PinActivity(database: database, metrics: metrics))
+            verify = engine
+            scheduler = EventScheduler(engine: engine, clock: clock)
+        }
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
         self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
                                                      cost: config.bcryptCost)

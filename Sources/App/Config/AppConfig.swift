@@ -26,7 +26,7 @@ public struct AppConfig: Sendable {
     public var pinExpiry: Int
     public var pinMaxAttempts: Int
     public var pinResendInterval: Int
-    /// The Verify engine: `builtin` (here) or `vonage` (delegating; not available yet).
+    /// The Verify engine: `builtin` (here) or `vonage` (delegating to Vonage's hosted Verify API).
     public var verifyEngine: String
     /// The workflow of the web app's PIN step (Vonage ids 1–7; 5 = SMS then a voice call).
     public var webWorkflowID: Int
@@ -131,7 +131,7 @@ public struct AppConfig: Sendable {
         if host.isEmpty { throw ConfigError("HOST must not be empty") }
         switch verifyEngine {
         case "builtin": break
-        case "vonage": throw ConfigError("VERIFY_ENGINE=vonage is not available yet (use builtin)")
+        case "vonage": try gateways.checkVonageVerify(production: environment == .production)
         default: throw ConfigError("VERIFY_ENGINE must be builtin or vonage (got \"\(verifyEngine)\")")
         }
         if bcryptThreads == 0 {

@@ -84,6 +84,16 @@ public struct GatewayCredentials: Sendable, CustomStringConvertible {
         }
     }
 
+    /// VERIFY_ENGINE=vonage sends every PIN request to Vonage's hosted Verify API
+    /// (VONAGE_API_BASE_URL) with the account's key and secret.
+    func checkVonageVerify(production: Bool) throws {
+        let missing = [("VONAGE_API_KEY", vonageAPIKey), ("VONAGE_API_SECRET", vonageAPISecret)].filter { $0.1.isEmpty }.map(\.0)
+        guard missing.isEmpty else {
+            throw ConfigError("VERIFY_ENGINE=vonage needs \(missing.joined(separator: ", ")) in the environment")
+        }
+        try checkURL(vonageAPIBaseURL, "VONAGE_API_BASE_URL", production: production)
+    }
+
     /// Empty means the provider's default. Production sends credentials only over https.
     private func checkURL(_ text: String, _ name: String, production: Bool) throws {
         guard !text.isEmpty else { return }

@@ -1,5 +1,6 @@
 /// The Verify service behind the web app's PIN step and the JSON API. `builtin` runs it
-/// here; a delegating engine could forward to Vonage's hosted API behind the same calls.
+/// here (BuiltinVerifyEngine); `vonage` forwards the same calls to Vonage's hosted API
+/// (VonageVerifyEngine).
 /// Failures the API reports as a status are thrown as `VerifyError`.
 public protocol VerifyEngine: Sendable {
     /// Creates a request and fires its first event; returns the request id.
