@@ -6,7 +6,7 @@ import Security
 import Support
 import Templates
 
-/// The wired application: config → database → gateway → PIN service → router.
+/// The wired application: config → database → gateways → Verify engine → router.
 /// It is the HTTP responder: one `respond` call per request, on a worker thread.
 public final class Application: HTTPResponder, @unchecked Sendable {
     public let config: AppConfig

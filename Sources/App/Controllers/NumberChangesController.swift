@@ -49,12 +49,7 @@ public struct NumberChangesController: Controller {
         try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
         }
-        var start = VerifyStart(number: number, brand: app.config.brandName)
-        start.codeLength = VerificationsController.codeLength
-        start.pinExpiry = app.config.pinExpiry
-        start.nextEventWait = min(app.config.pinExpiry, VerifyStart.nextEventWaitRange.upperBound)
-        start.workflow = Workflow(id: app.config.webWorkflowID) ?? Workflow(id: 5)!
-        start.replacesLiveRequest = true
+        let start = VerifyStart.web(number: number, config: app.config)
         do {
             let id = try app.verify.start(start, accountID: VerificationsController.accountID,
                                           ip: context.clientIP, now: context.now)

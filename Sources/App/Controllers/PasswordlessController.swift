@@ -38,12 +38,7 @@ public struct PasswordlessController: Controller {
         let owner = try app.database.read { try User.find(number: number, in: $0) }
         var requestID: String?
         if owner != nil || app.config.passwordlessSignup {
-            var start = VerifyStart(number: number, brand: app.config.brandName)
-            start.codeLength = VerificationsController.codeLength
-            start.pinExpiry = app.config.pinExpiry
-            start.nextEventWait = min(app.config.pinExpiry, VerifyStart.nextEventWaitRange.upperBound)
-            start.workflow = Workflow(id: app.config.webWorkflowID) ?? Workflow(id: 5)!
-            start.replacesLiveRequest = true
+            let start = VerifyStart.web(number: number, config: app.config)
             do {
                 requestID = try app.verify.start(start, accountID: VerificationsController.accountID,
                                                  ip: context.clientIP, now: context.now)

@@ -19,8 +19,7 @@ public struct VerificationsController: Controller {
     /// Sends the one PIN that starts the unverified state (after login or sign-up).
     /// Reloading the PIN page afterwards sends nothing.
     static func sendFirstCode(context: RequestContext, session: Session, user: User) throws -> HTTPResponse {
-        let outcome = try startRequest(context: context, session: session, user: user,
-                                       workflow: Workflow(id: context.app.config.webWorkflowID) ?? Workflow(id: 5)!)
+        let outcome = try startRequest(context: context, session: session, user: user)
         flash(outcome, context: context, user: user, first: true)
         return context.redirect(to: "/verification/new")
     }
@@ -119,27 +118,21 @@ public struct VerificationsController: Controller {
                 outcome = error.status == .throttled ? .throttled : .failed
             }
         } else {
-            let workflow = preferCall ? Workflow(id: 7)! : (Workflow(id: app.config.webWorkflowID) ?? Workflow(id: 5)!)
-            outcome = try Self.startRequest(context: context, session: session, user: user, workflow: workflow)
+            outcome = try Self.startRequest(context: context, session: session, user: user,
+                                            workflow: preferCall ? Workflow(id: 7)! : nil)
         }
         Self.flash(outcome, context: context, user: user, first: false)
         return context.redirect(to: "/verification/new")
     }
 
-    /// Starts a web request for the user's number (superseding any live one) and links it to the session.
-    static func startRequest(context: RequestContext, session: Session, user: User, workflow: Workflow) throws -> Outcome {
-        let config = context.app.config
-        var start = VerifyStart(number: user.number, brand: config.brandName)
-        start.codeLength = codeLength
-        start.pinExpiry = config.pinExpiry
-        // The call follows when the text's code expires (capped at Vonage's 900 s maximum).
-        start.nextEventWait = min(config.pinExpiry, VerifyStart.nextEventWaitRange.upperBound)
-        start.workflow = workflow
-        start.replacesLiveRequest = true
+    /// Starts a web request for the user's number (superseding any live one) and links it to
+    /// the session; `workflow` nil means the configured one (WEB_WORKFLOW_ID).
+    static func startRequest(context: RequestContext, session: Session, user: User, workflow: Workflow? = nil) throws -> Outcome {
+        let start = VerifyStart.web(number: user.number, config: context.app.config, workflow: workflow)
         do {
             let id = try context.app.verify.start(start, accountID: accountID, ip: context.request.remoteAddress, now: context.now)
             try context.app.database.write { try Session.link(sessionID: session.id, verifyRequestID: id, in: $0) }
-            return .sent(workflow.events[0])
+            return .sent(start.workflow.events[0])
         } catch let error as VerifyError {
             if !error.requestID.isEmpty {
                 // Delivery failed after the request was made: link it so the page can say so.
