@@ -76,6 +76,10 @@ final class AccountSecurityUnitTests: XCTestCase {
                        "no token configured: no token accepted")
         XCTAssertTrue(MetricsController.mayRead(request(from: "203.0.113.9", [("Authorization", "Bearer s3cret-token")]), token: "s3cret-token"))
         XCTAssertFalse(MetricsController.mayRead(request(from: "203.0.113.9", [("Authorization", "Bearer s3cret-tokeN")]), token: "s3cret-token"))
+        // Production trusts only the token: a same-host proxy may add no forwarding header.
+        XCTAssertFalse(MetricsController.mayRead(request(from: "127.0.0.1"), token: "", trustLoopback: false))
+        XCTAssertTrue(MetricsController.mayRead(request(from: "127.0.0.1", [("Authorization", "Bearer s3cret-token")]),
+                                                token: "s3cret-token", trustLoopback: false))
     }
 
     func testHSTSOnlyOverHTTPS() throws {

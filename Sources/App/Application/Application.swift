@@ -94,7 +94,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
             Log.error("\(request.method) \(request.path) failed: \(error)")
             response = .text("Something went wrong. Nothing was lost; please try again.\n", status: 500)
         }
-        SecurityHeaders.apply(to: &response, secure: request.isSecure)
+        SecurityHeaders.apply(to: &response, secure: request.isSecure || config.secureCookies)
         metrics.observeRequest(route: label, status: response.status,
                                seconds: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9)
         return response

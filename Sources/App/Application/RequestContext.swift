@@ -15,6 +15,9 @@ public final class RequestContext {
     public let now: Int64
     let app: Application
 
+    /// Reached over HTTPS: directly, or through the TLS proxy that SECURE_COOKIES declares.
+    public var isSecure: Bool { request.isSecure || app.config.secureCookies }
+
     public private(set) var session: Session?
     public private(set) var user: User?
 
@@ -123,7 +126,7 @@ public final class RequestContext {
 
     func setCookie(_ cookie: Cookie) {
         var cookie = cookie
-        cookie.secure = request.isSecure
+        cookie.secure = isSecure
         cookie.httpOnly = true
         cookie.sameSite = .lax
         cookie.path = "/"
@@ -167,7 +170,7 @@ public final class RequestContext {
             setCookie(Cookie(name: Flash.cookieName, value: outgoingFlash.cookieValue(key: app.flashKey)))
         }
         for cookie in cookies { response.setCookie(cookie) }
-        SecurityHeaders.apply(to: &response, secure: request.isSecure)
+        SecurityHeaders.apply(to: &response, secure: isSecure)
         // Pages carry CSRF tokens and personal data: never cache them anywhere.
         response.headers.set("Cache-Control", "no-store")
     }

@@ -52,6 +52,9 @@ public struct AppConfig: Sendable {
     public var loginBanDuration = 900
     /// When set, GET /metrics also answers non-loopback clients sending `Authorization: Bearer <token>`.
     public var metricsToken = ""
+    /// Cookies get `Secure` and responses HSTS although this process speaks plain HTTP: for
+    /// production behind a TLS-terminating proxy (SECURE_COOKIES; on by default in production).
+    public var secureCookies = false
     /// Seconds from a request's first byte until its header block must be complete; slower
     /// clients (slowloris) get 408 and are closed (HEADER_TIMEOUT).
     public var headerTimeout = 10
@@ -111,8 +114,8 @@ public struct AppConfig: Sendable {
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
         config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)
-        func onOff(_ key: String, _ env: String) throws -> Bool {
-            switch try values.string(key, env: env, default: "off").lowercased() {
+        func onOff(_ key: String, _ env: String, default fallback: String = "off") throws -> Bool {
+            switch try values.string(key, env: env, default: fallback).lowercased() {
             case "on": return true
             case "off", "": return false
             case let other: throw ConfigError("\(env) / \"\(key)\" must be on or off (got \"\(other)\")")
@@ -120,6 +123,8 @@ public struct AppConfig: Sendable {
         }
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
+        config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",
+                                         default: config.environment == .production ? "on" : "off")
         try config.validate()
         return config
     }

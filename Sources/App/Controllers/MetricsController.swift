@@ -6,8 +6,10 @@ import Security
 /// Protected: the counters tell an attacker how well an attack is going, so only a
 /// scraper on the same machine (loopback, and not relayed by a reverse proxy, which would
 /// add X-Forwarded-For / Forwarded) may read them — or anyone sending
-/// `Authorization: Bearer $METRICS_TOKEN` when that is set. Everyone else gets the
-/// ordinary 404 page text, as if there were nothing here.
+/// `Authorization: Bearer $METRICS_TOKEN` when that is set. In production only the token
+/// counts: a reverse proxy on the same host need not add any forwarding header, and then
+/// every outside request would look local. Everyone else gets a plain 404, as if there
+/// were nothing here.
 public struct MetricsController: Controller {
     public static let name = "metrics"
     public static let usesBrowserSession = false
@@ -16,7 +18,9 @@ public struct MetricsController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     func show() throws -> HTTPResponse {
-        guard Self.mayRead(context.request, token: context.app.config.metricsToken) else {
+        let config = context.app.config
+        guard Self.mayRead(context.request, token: config.metricsToken,
+                           trustLoopback: config.environment != .production) else {
             return .text("Not found\n", status: 404)
         }
         var response = HTTPResponse.text(context.app.metrics.render())
@@ -24,12 +28,13 @@ public struct MetricsController: Controller {
         return response
     }
 
-    static func mayRead(_ request: HTTPRequest, token: String) -> Bool {
+    static func mayRead(_ request: HTTPRequest, token: String, trustLoopback: Bool = true) -> Bool {
         if !token.isEmpty, let header = request.headers["Authorization"], header.hasPrefix("Bearer ") {
             // Hashes first, so not even the token's length shows in the timing.
             let given = Digest.sha256(Array(header.dropFirst("Bearer ".count).utf8))
             if ConstantTime.equals(given, Digest.sha256(Array(token.utf8))) { return true }
         }
+        guard trustLoopback else { return false }
         let proxied = ["X-Forwarded-For", "Forwarded", "X-Real-IP"].contains { request.headers[$0] != nil }
         return !proxied && isLoopback(request.remoteAddress)
     }

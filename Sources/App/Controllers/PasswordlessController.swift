@@ -54,7 +54,7 @@ public struct PasswordlessController: Controller {
             try PasswordlessLogin.create(number: number, verifyRequestID: requestID, now: context.now, in: $0)
         }
         var response = context.redirect(to: "/passwordless/code")
-        response.setCookie(Cookie(name: Self.cookieName, value: token, httpOnly: true, secure: context.request.isSecure,
+        response.setCookie(Cookie(name: Self.cookieName, value: token, httpOnly: true, secure: context.isSecure,
                                   sameSite: .lax))
         return response
     }
@@ -165,7 +165,7 @@ public struct PasswordlessController: Controller {
     private func endingPendingLogin(_ response: HTTPResponse) -> HTTPResponse {
         var response = response
         var expired = Cookie(name: Self.cookieName, value: "", maxAge: 0)
-        expired.secure = context.request.isSecure
+        expired.secure = context.isSecure
         response.setCookie(expired)
         return response
     }
