@@ -131,41 +131,75 @@ final class PasswordlessTests: IntegrationTestCase {
 final class PasswordlessSignupTests: IntegrationTestCase {
     override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on", "PASSWORDLESS_SIGNUP": "on"] }
 
-    /// An account without a password can turn an app on, but turning it off or making new
-    /// recovery codes (which ask for the current password) says to set a password first.
-    func testAccountWithoutPasswordMustSetOneBeforeTurningTheAppOff() throws {
-        let number = "+12025550123"
+    func signUpWithoutPassword(_ number: String = "+12025550123") throws -> Browser {
         let browser = server.browser()
         try browser.get("/passwordless/new")
         try browser.post("/passwordless", [("number", number)])
         try browser.get("/passwordless/code")
         XCTAssertEqual(try browser.post("/passwordless/code", [("code", try XCTUnwrap(server.lastPIN(to: number)))]).location, "/")
-        let (totp, codes) = try turnOnApp(browser)
+        return browser
+    }
 
+    /// An account without a password must set one before turning an app on (the app's set-up
+    /// asks for the current password, so a hijacked session can't enrol its own app).
+    func testAccountWithoutPasswordMustSetOneBeforeTurningTheAppOn() throws {
+        let browser = try signUpWithoutPassword()
         let page = try browser.get("/user/two_factor")
         XCTAssertTrue(page.body.contains(#"Set a password first on <a href="/user/edit">Edit account</a>"#), page.body)
-        XCTAssertFalse(page.body.contains(#"name="current_password""#), "no password field to fill in")
+        XCTAssertFalse(page.body.contains(#"href="/user/totp/new""#), "no set-up button")
+        let setup = try browser.get("/user/totp/new")
+        XCTAssertFalse(setup.body.contains(#"id="secret-key""#), "no secret handed out: \(setup.body)")
+        XCTAssertTrue(setup.body.contains(#"role="alert">Set a password first"#), setup.body)
+        let on = try browser.post("/user/totp", [("current_password", ""), ("code", "123456")])
+        XCTAssertEqual(on.status, 422)
+        XCTAssertTrue(on.body.contains(#"role="alert">Set a password first"#), on.body)
+        XCTAssertTrue(try browser.get("/user/two_factor").body.contains("Set a password first"), "still off")
+
+        // Once a password is set, turning it on asks for it.
+        try browser.get("/user/edit")
+        XCTAssertEqual(try browser.post("/user", [("password", "my very first passphrase"),
+                                                  ("password_confirmation", "my very first passphrase")], method: "patch").location, "/")
+        let (totp, codes) = try turnOnApp(browser, password: "my very first passphrase")
+        XCTAssertEqual(codes.count, 10)
+
+        // An account that lost its password flag with the app on (made before this rule) is
+        // told to set a password before turning it off or making new codes.
+        let user = try XCTUnwrap(try server.app.database.read { try User.find(number: "+12025550123", in: $0) })
+        try server.app.database.write { try User.setHasPassword(false, userID: user.id, in: $0) }
         let off = try browser.post("/user/totp", [("current_password", ""), ("code", totp.code(at: server.clock.now()))],
                                    method: "delete")
         XCTAssertEqual(off.status, 422)
-        XCTAssertTrue(off.body.contains(#"Set a password first on <a href="/user/edit">Edit account</a>"#), off.body)
         XCTAssertTrue(off.body.contains(#"role="alert">Set a password first"#), off.body)
         let regenerate = try browser.post("/user/recovery_codes", [("current_password", ""), ("code", codes[0])])
         XCTAssertEqual(regenerate.status, 422)
         XCTAssertTrue(regenerate.body.contains("Set a password first on"), regenerate.body)
-        let stillOn = try browser.get("/user/two_factor").body
-        XCTAssertTrue(stillOn.contains(#"id="recovery-remaining">10<"#), "the app is still on and no code was spent: \(stillOn)")
+        XCTAssertTrue(try browser.get("/user/two_factor").body.contains(#"id="recovery-remaining">10<"#), "still on, no code spent")
+    }
 
-        // Once a password is set, the usual confirmation works.
+    /// A first password needs a fresh login: the session must have been verified within the
+    /// last 10 minutes, so a session cookie stolen later cannot choose the password.
+    func testFirstPasswordNeedsALoginFromTheLastTenMinutes() throws {
+        let browser = try signUpWithoutPassword()
+        server.clock.advance(seconds: 601)
+        try browser.get("/user/edit")
+        let stale = try browser.post("/user", [("password", "my very first passphrase"),
+                                               ("password_confirmation", "my very first passphrase")], method: "patch")
+        XCTAssertEqual(stale.status, 422)
+        XCTAssertTrue(stale.body.contains("log in again to do this"), stale.body)
+        let user = try XCTUnwrap(try server.app.database.read { try User.find(number: "+12025550123", in: $0) })
+        XCTAssertFalse(try server.app.database.read { try User.hasPassword(userID: user.id, in: $0) }, "no password was set")
+
+        // A fresh login (a new code to the number) may.
+        _ = try logOut(browser)
+        server.clock.advance(seconds: 601)   // past the passwordless send throttle
+        try browser.get("/passwordless/new")
+        try browser.post("/passwordless", [("number", "+12025550123")])
+        try browser.get("/passwordless/code")
+        XCTAssertEqual(try browser.post("/passwordless/code", [("code", try XCTUnwrap(server.lastPIN(to: "+12025550123")))]).location, "/")
         try browser.get("/user/edit")
         XCTAssertEqual(try browser.post("/user", [("password", "my very first passphrase"),
                                                   ("password_confirmation", "my very first passphrase")], method: "patch").location, "/")
-        server.clock.advance(seconds: 30)
-        try browser.get("/user/two_factor")
-        XCTAssertEqual(try browser.post("/user/totp", [("current_password", "my very first passphrase"),
-                                                       ("code", totp.code(at: server.clock.now()))], method: "delete").location,
-                       "/user/two_factor")
-        XCTAssertTrue(try browser.get("/user/two_factor").body.contains("Set up an authenticator app"))
+        XCTAssertTrue(try server.app.database.read { try User.hasPassword(userID: user.id, in: $0) })
     }
 
     func testUnknownNumberGetsAnAccountAfterItsCode() throws {
@@ -328,12 +362,13 @@ final class PasswordlessWithAppTests: IntegrationTestCase {
 extension IntegrationTestCase {
     /// Turns the app on from a verified browser; returns its generator and the recovery codes.
     /// The clock then moves a step on, so the confirmation code's step is behind us.
-    func turnOnApp(_ browser: Browser) throws -> (TOTP, [String]) {
+    func turnOnApp(_ browser: Browser, password: String? = nil) throws -> (TOTP, [String]) {
         let page = try browser.get("/user/totp/new")
         let base32 = try XCTUnwrap(page.body.range(of: #"id="secret-key">[A-Z2-7 ]+<"#, options: .regularExpression)
             .map { page.body[$0].dropFirst(#"id="secret-key">"#.count).dropLast().filter { $0 != " " } }, page.body)
         let totp = TOTP(secret: try XCTUnwrap(Base32.decode(String(base32))))
-        let done = try browser.post("/user/totp", [("code", totp.code(at: server.clock.now()))])
+        let done = try browser.post("/user/totp", [("current_password", password ?? self.password),
+                                                   ("code", totp.code(at: server.clock.now()))])
         XCTAssertEqual(done.status, 200, done.body)
         let regex = try NSRegularExpression(pattern: #"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#)
         let codes = regex.matches(in: done.body, range: NSRange(done.body.startIndex..., in: done.body))

@@ -41,7 +41,7 @@ final class TwoFactorTests: IntegrationTestCase {
         XCTAssertEqual(page.status, 200, page.body)
         let base32 = try secret(onSetupPage: page.body)
         let totp = TOTP(secret: try XCTUnwrap(Base32.decode(base32)))
-        let done = try browser.post("/user/totp", [("code", totp.code(at: server.clock.now()))])
+        let done = try browser.post("/user/totp", [("current_password", password), ("code", totp.code(at: server.clock.now()))])
         XCTAssertEqual(done.status, 200, done.body)
         let codes = allMatches(#"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#, in: done.body)
         XCTAssertEqual(codes.count, 10, done.body)
@@ -101,13 +101,13 @@ final class TwoFactorTests: IntegrationTestCase {
         let totp = TOTP(secret: try XCTUnwrap(Base32.decode(base32)))
         let now = server.clock.now()
         let wrong = totp.code(at: now + 300)   // a real code, but not for now
-        let refused = try browser.post("/user/totp", [("code", wrong)])
+        let refused = try browser.post("/user/totp", [("current_password", password), ("code", wrong)])
         XCTAssertEqual(refused.status, 422)
         XCTAssertTrue(refused.body.contains("That code isn&#39;t right"))
         XCTAssertEqual(try secret(onSetupPage: refused.body), base32)
         XCTAssertFalse(try browser.get("/user/two_factor").body.contains("tag-ok\">On"), "still off")
 
-        let done = try browser.post("/user/totp", [("code", totp.code(at: now))])
+        let done = try browser.post("/user/totp", [("current_password", password), ("code", totp.code(at: now))])
         XCTAssertEqual(done.status, 200)
         let codes = allMatches(#"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#, in: done.body)
         XCTAssertEqual(codes.count, 10)
@@ -243,6 +243,82 @@ final class TwoFactorTests: IntegrationTestCase {
         XCTAssertEqual(blocked.location, "/session/new")
         XCTAssertNotEqual(try passwordStep(browser).location, "/verification/new", "the account is banned for now")
         XCTAssertTrue(try browser.get("/session/new").status == 200)
+    }
+
+    /// Parallel guesses from one half-logged-in session: the limit check, the code check and the
+    /// failure are one write, so exactly 3 codes are checked and counted however they race.
+    func testParallelWrongCodesFromOneSessionStopAtTheSessionLimit() throws {
+        let (browser, setup) = try appUser()
+        _ = try logOut(browser)
+        try passwordStep(browser)
+        try browser.get("/verification/new")
+        let token = try XCTUnwrap(browser.csrfToken)
+        // Eight requests on eight connections, all sent before any is answered, so the server's
+        // workers handle them at the same time.
+        let cookie = browser.cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        let connections = try (0..<8).map { _ in try RawConnection(port: server.port) }
+        for (i, connection) in connections.enumerated() {
+            let body = Browser.encode([("code", String(format: "%06d", 100_000 + i)), ("authenticity_token", token)])
+            try connection.send("POST /verification/totp HTTP/1.1\r\nHost: localhost\r\nUser-Agent: twofa-tests\r\n"
+                                + "Cookie: \(cookie)\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                                + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        }
+        let statuses = try connections.map { connection -> Int in
+            try connection.readUntilClosed()
+            return try connection.response().status
+        }
+        XCTAssertEqual(statuses.filter { $0 == 422 }.count, 2, "two wrong codes told how many tries are left: \(statuses)")
+        // The third ends the session; the rest are refused (303 to log in, or 403 once the session is gone).
+        XCTAssertEqual(statuses.filter { $0 == 303 || $0 == 403 }.count, 6, "\(statuses)")
+        XCTAssertEqual(try browser.get("/verification/new").location, "/session/new", "the session is over")
+        // Only 3 counted towards the account's 5: a fresh login gets 2 more, and then the right code works.
+        XCTAssertEqual(try passwordStep(browser).location, "/verification/new", "not banned")
+        let fourth = try codeStep(browser, "000000")
+        XCTAssertEqual(fourth.status, 422)
+        XCTAssertEqual(try browser.post("/verification/totp", [("code", setup.totp.code(at: server.clock.now()))]).location, "/")
+    }
+
+    /// Wrong codes in the re-check form (new recovery codes, turning the app off) count like
+    /// wrong codes at login: 3 end this session's tries and they count towards the account's 5.
+    func testWrongCodesInTheRecheckFormAreCounted() throws {
+        let (browser, setup) = try appUser()
+        try browser.get("/user/two_factor")
+        for code in ["000000", "000001", "000002"] {
+            let wrong = try browser.post("/user/recovery_codes", [("current_password", password), ("code", code)])
+            XCTAssertEqual(wrong.status, 422)
+            XCTAssertTrue(wrong.body.contains("Enter a current code from your authenticator app"), wrong.body)
+        }
+        let refused = try browser.post("/user/recovery_codes", [("current_password", password),
+                                                                ("code", setup.totp.code(at: server.clock.now()))])
+        XCTAssertEqual(refused.status, 422, "no more codes are checked in this session")
+        XCTAssertTrue(refused.body.contains("Too many wrong codes"), refused.body)
+        XCTAssertEqual(try remaining(browser), 10, "no new set was made")
+
+        _ = try logOut(browser)
+        try passwordStep(browser)
+        XCTAssertEqual(try codeStep(browser, "000003").status, 422)
+        let fifth = try browser.post("/verification/totp", [("code", "000004")])
+        XCTAssertEqual(fifth.status, 422)
+        XCTAssertEqual(try browser.post("/verification/totp", [("code", setup.totp.code(at: server.clock.now()))]).location,
+                       "/session/new", "5 wrong codes in all: the account is banned, the right code is refused")
+    }
+
+    /// Turning the app on asks for the current password (regulated like a login).
+    func testTurningTheAppOnNeedsTheCurrentPassword() throws {
+        let browser = try verifiedUser()
+        let page = try browser.get("/user/totp/new")
+        XCTAssertTrue(page.body.contains(#"name="current_password""#), page.body)
+        let totp = TOTP(secret: try XCTUnwrap(Base32.decode(try secret(onSetupPage: page.body))))
+        let code = totp.code(at: server.clock.now())
+        for fields in [[("code", code)], [("current_password", "not my password"), ("code", code)]] {
+            let refused = try browser.post("/user/totp", fields)
+            XCTAssertEqual(refused.status, 422)
+            XCTAssertTrue(refused.body.contains("That isn&#39;t your current password"), refused.body)
+            XCTAssertFalse(refused.body.contains("<code>"), "no recovery codes")
+        }
+        XCTAssertFalse(try browser.get("/user/two_factor").body.contains("tag-ok\">On"), "still off")
+        XCTAssertEqual(try browser.post("/user/totp", [("current_password", password), ("code", code)]).status, 200)
+        XCTAssertTrue(try browser.get("/user/two_factor").body.contains("tag-ok\">On"))
     }
 
     // MARK: Recovery codes

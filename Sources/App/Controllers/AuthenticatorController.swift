@@ -19,6 +19,7 @@ public struct AuthenticatorController: Controller {
     func new() throws -> HTTPResponse {
         guard let user = context.user else { return context.redirect(to: "/session/new") }
         let app = context.app
+        if let refusal = try needsPasswordFirst(user) { return refusal }
         let existing = try app.database.read { try TOTPCredential.find(userID: user.id, keys: app.keys, in: $0) }
         if existing?.isEnabled == true {
             context.flash(.notice, "Your authenticator app is already on.")
@@ -31,10 +32,30 @@ public struct AuthenticatorController: Controller {
     }
 
     /// POST /user/totp: confirms the pending secret with a current code, switches it on and
-    /// shows the recovery codes (once).
+    /// shows the recovery codes (once). Needs the current password too: turning the app on hands
+    /// out the recovery codes and makes the app a factor, so a hijacked session must not be able
+    /// to enrol its own app (the same re-check as turning it off, less the code the account
+    /// doesn't have yet).
     func create() throws -> HTTPResponse {
         guard let user = context.user else { return context.redirect(to: "/session/new") }
         let app = context.app, now = context.now
+        if let refusal = try needsPasswordFirst(user) { return refusal }
+        // Regulated like a login; the code is only looked at behind a right password.
+        let passwordError: String?
+        switch try PasswordConfirmation.check(context.params["current_password"], user: user, context: context) {
+        case .confirmed: passwordError = nil
+        case .wrong: passwordError = "That isn't your current password"
+        case .refused: passwordError = PasswordConfirmation.refusedMessage
+        case .stale: passwordError = PasswordConfirmation.staleMessage  // not reached: it has a password
+        }
+        if let passwordError {
+            guard let pending = try app.database.read({ try TOTPCredential.find(userID: user.id, keys: app.keys, in: $0) }),
+                  !pending.isEnabled else {
+                context.flash(.alert, "Start the set-up again: that one had already finished or was replaced.")
+                return context.redirect(to: "/user/two_factor")
+            }
+            return try setupPage(user: user, credential: pending, status: 422, error: nil, passwordError: passwordError)
+        }
         let result: (TOTPCredential?, [String]?) = try app.database.write { db in
             guard let pending = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), !pending.isEnabled else {
                 return (nil, nil)
@@ -73,7 +94,17 @@ public struct AuthenticatorController: Controller {
         return context.redirect(to: "/user/two_factor")
     }
 
-    private func setupPage(user: User, credential: TOTPCredential, status: Int, error: String?) throws -> HTTPResponse {
+    /// An account with no password (passwordless sign-up) has nothing to confirm with: the
+    /// two-factor page, saying to set a password first. Nil when it has one.
+    private func needsPasswordFirst(_ user: User) throws -> HTTPResponse? {
+        guard try !context.app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else { return nil }
+        var errors = ValidationErrors()
+        errors.add("password_needed", TwoFactorController.setPasswordFirstMessage)
+        return try TwoFactorController.page(context: context, status: context.request.method == "GET" ? 200 : 422, errors: errors)
+    }
+
+    private func setupPage(user: User, credential: TOTPCredential, status: Int, error: String?,
+                           passwordError: String? = nil) throws -> HTTPResponse {
         let uri = OTPAuthURI.totp(credential.totp, issuer: context.app.config.brandName, account: user.username)
         // Medium error correction; 5 px modules with the standard 4-module quiet zone.
         let svg = try QRCode(text: uri, correction: .medium).svg(moduleSize: 5, quietZone: 4)
@@ -91,6 +122,7 @@ public struct AuthenticatorController: Controller {
             "issuer": .string(context.app.config.brandName),
         ]
         if let error { locals["error"] = .string(error) }
+        if let passwordError { locals["password_error"] = .string(passwordError) }
         return try context.render("authenticator/new", title: "Set up an authenticator app", status: status, locals)
     }
 }

@@ -43,6 +43,7 @@ public struct NumberChangesController: Controller {
         case .confirmed: break
         case .wrong: errors.add("current_password", "That isn't your current password")
         case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
+        case .stale: errors.add("current_password", PasswordConfirmation.staleMessage)
         }
         guard errors.isEmpty else { return try form(number: typed, errors: errors, status: 422) }
 

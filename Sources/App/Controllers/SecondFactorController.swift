@@ -130,16 +130,32 @@ public struct SecondFactorController: Controller {
                                    : "Enter the 6-digit code from your authenticator app."
             return try Self.page(context: context, recovery: recovery, status: 422, error: message)
         }
-        // Banned or locked (wrong passwords or codes): nothing is checked, start over later.
-        if try app.database.read({ try regulation.isRefused(userID: user.id, now: now, in: $0) }) {
+        // Refusal, check and failure in one write transaction: parallel guesses from one session
+        // are counted one after another, so none gets past the session or account limit.
+        enum Verdict { case refused(SecondFactorRegulation.Refusal), accepted, wrong(SecondFactorRegulation.Outcome) }
+        let verdict: Verdict = try app.database.write { db in
+            if let refusal = try regulation.refusal(userID: user.id, session: session, now: now, in: db) { return .refused(refusal) }
+            let accepted: Bool
+            if recovery {
+                accepted = try RecoveryCode.use(typed, userID: user.id, keys: app.keys, now: now, in: db)
+            } else if let credential = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), credential.isEnabled {
+                accepted = try credential.accept(typed, now: now, in: db)
+            } else {
+                accepted = false
+            }
+            if accepted { return .accepted }
+            return .wrong(try regulation.failed(userID: user.id, session: session, now: now, in: db))
+        }
+        let outcome: SecondFactorRegulation.Outcome
+        switch verdict {
+        case .refused(.account):
+            // Banned or locked (wrong passwords or codes): nothing was checked, start over later.
             return try startOver(user: user, message: "Too many wrong attempts on this account. Please try again later.")
-        }
-        let accepted: Bool = try app.database.write { db in
-            if recovery { return try RecoveryCode.use(typed, userID: user.id, keys: app.keys, now: now, in: db) }
-            guard let credential = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), credential.isEnabled else { return false }
-            return try credential.accept(typed, now: now, in: db)
-        }
-        if accepted {
+        case .refused(.session):
+            return try startOver(user: user, message: "That was too many wrong codes. Please log in again.")
+        case .wrong(let wrong):
+            outcome = wrong
+        case .accepted:
             if recovery {
                 let left = try app.database.read { try RecoveryCode.remaining(userID: user.id, in: $0) }
                 let response = try Self.complete(context: context, session: session, user: user, event: .recoveryCodeUsed,
@@ -152,7 +168,6 @@ public struct SecondFactorController: Controller {
                                      remember: Self.wantsRemember(context))
         }
         context.audit(recovery ? .recoveryCodeFailed : .totpFailed, userID: user.id)
-        let outcome = try app.database.write { try regulation.failed(userID: user.id, session: session, now: now, in: $0) }
         switch outcome {
         case .sessionOver:
             return try startOver(user: user, message: "That was too many wrong codes. Please log in again.")

@@ -71,18 +71,43 @@ public struct TwoFactorController: Controller {
         case .confirmed: break
         case .wrong: errors.add("current_password", "That isn't your current password")
         case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
+        case .stale: errors.add("current_password", PasswordConfirmation.staleMessage)  // not reached: it has a password
         }
         let typed = context.params["code"]
         let digits = typed.filter { $0 != " " }
         let isAppCode = digits.count == 6 && digits.allSatisfy { $0.isASCII && $0.isNumber }
         guard errors.isEmpty else { return errors }  // a code is only spent behind a right password
-        let accepted: Bool = try app.database.write { db in
-            if isAppCode {
-                guard let credential = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), credential.isEnabled else { return false }
-                return try credential.accept(digits, now: context.now, in: db)
-            }
-            return try RecoveryCode.use(typed, userID: user.id, keys: app.keys, now: context.now, in: db)
+        guard let session = context.session else {
+            errors.add("code", "Please log in again")
+            return errors
         }
+        // Wrong codes here count like wrong codes at login (SecondFactorRegulation): refusal,
+        // check and failure in one write, so someone holding the session and the password
+        // cannot guess app or recovery codes without limit, in turn or in parallel.
+        let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
+        let refusal: SecondFactorRegulation.Refusal?
+        let accepted: Bool
+        (refusal, accepted) = try app.database.write { db in
+            if let refusal = try regulation.refusal(userID: user.id, session: session, now: context.now, in: db) { return (refusal, false) }
+            let ok: Bool
+            if isAppCode {
+                if let credential = try TOTPCredential.find(userID: user.id, keys: app.keys, in: db), credential.isEnabled {
+                    ok = try credential.accept(digits, now: context.now, in: db)
+                } else {
+                    ok = false
+                }
+            } else {
+                ok = try RecoveryCode.use(typed, userID: user.id, keys: app.keys, now: context.now, in: db)
+            }
+            if !ok { _ = try regulation.failed(userID: user.id, session: session, now: context.now, in: db) }
+            return (nil, ok)
+        }
+        if let refusal {
+            errors.add("code", refusal == .account ? "Too many wrong codes on this account. Please wait a while and try again."
+                                                   : "Too many wrong codes. Please log out and log in again to try again.")
+            return errors
+        }
+        if !accepted { context.audit(isAppCode ? .totpFailed : .recoveryCodeFailed, userID: user.id) }
         if !accepted {
             errors.add("code", "Enter a current code from your authenticator app, or an unused recovery code")
         } else if !isAppCode {

@@ -87,6 +87,7 @@ public struct UsersController: Controller {
         case .confirmed: break
         case .wrong: errors.add("current_password", "That isn't your current password")
         case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
+        case .stale: errors.add("current_password", PasswordConfirmation.staleMessage)
         }
         User.validatePassword(params["password"], confirmation: params["password_confirmation"], into: &errors)
         if errors["password"] == nil, let problem = context.app.passwordPolicy.problem(

@@ -10,16 +10,30 @@ struct PasswordConfirmation {
         case wrong
         /// Banned or locked by the regulation: the password was not even tried.
         case refused
+        /// An account with no password, from a session verified too long ago: log in again.
+        case stale
     }
+
+    /// How recent a passwordless account's login must be to stand in for its password.
+    static let freshLogin: Int64 = 600
+
+    /// What the form says for `.stale`.
+    static let staleMessage = "For your security, log in again to do this: your account has no password, "
+        + "so we need a login from the last 10 minutes."
 
     /// What the form says when the regulation refuses.
     static let refusedMessage = "Too many wrong passwords. Please wait a while and try again."
 
     static func check(_ password: String, user: User, context: RequestContext) throws -> Outcome {
         let app = context.app, ip = context.clientIP, now = context.now
-        // A passwordless sign-up has no password to confirm until it sets one; its verified
-        // session (the code to its number) is all the proof it has.
-        if try !app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) { return .confirmed }
+        // A passwordless sign-up has no password to confirm until it sets one; a login (the code
+        // to its number, and the app if it has one) is all the proof it has. Only a fresh one
+        // counts: a session cookie stolen later, or a browser left open, must not be enough to
+        // choose a first password or a new number and so take the account over.
+        if try !app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) {
+            guard let verifiedAt = context.session?.verifiedAt, now - verifiedAt <= Self.freshLogin else { return .stale }
+            return .confirmed
+        }
         let admission = try app.database.write { try app.regulation.admit(userID: user.id, ip: ip, now: now, in: $0) }
         guard case .admitted(let attempt, let lockedNow) = admission else {
             app.metrics.loginThrottled()

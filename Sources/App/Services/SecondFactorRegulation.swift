@@ -29,6 +29,27 @@ public struct SecondFactorRegulation: Sendable {
         return status.lockedAt != nil || status.bannedUntil != nil
     }
 
+    public enum Refusal: Equatable, Sendable {
+        /// Banned or locked, or at the account limit of wrong codes.
+        case account
+        /// This session has had its `maxPerSession` wrong codes.
+        case session
+    }
+
+    /// Whether a code may not even be checked now, and why. Call it in the same write
+    /// transaction as the check and `failed`, so parallel guesses are counted one after
+    /// another and none slips past a limit. The recent wrong codes are counted too, not only
+    /// the ban row: a right password (`LoginRegulation.succeeded`) lifts that row.
+    public func refusal(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> Refusal? {
+        if try isRefused(userID: userID, now: now, in: db) { return .account }
+        let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
+                                     [.integer(userID), .integer(now - Int64(login.window))])?.int("n") ?? 0
+        if recent >= login.maxFailures { return .account }
+        let inSession = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE session_key = ?",
+                                        [.text(Self.key(of: session))])?.int("n") ?? 0
+        return inSession >= maxPerSession ? .session : nil
+    }
+
     /// Names one half-logged-in session for counting (sessions.id can be reused after a delete).
     static func key(of session: Session) -> String { Hex.encode(Digest.sha256(session.csrfSecret)) }
 
