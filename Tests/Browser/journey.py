@@ -225,11 +225,12 @@ def authenticator(driver, username, password):
     key = driver.find_element(By.ID, "secret-key").text.replace(" ", "")
     expect(re.fullmatch(r"[A-Z2-7]{32}", key), f"a 20-byte base32 key is shown, got {key!r}")
     shot(driver, "totp-setup")
-    fill(driver, code="000000" if totp_code(key) != "000000" else "111111")
+    # Turning the app on asks for the current password too (a stolen session can't enrol one).
+    fill(driver, current_password=password, code="000000" if totp_code(key) != "000000" else "111111")
     submit(driver)
     expect("isn't right" in driver.page_source, "a wrong code is refused")
     shot(driver, "totp-setup-wrong-code")
-    fill(driver, code=totp_code(key))
+    fill(driver, current_password=password, code=totp_code(key))
     submit(driver)
     codes = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "ol.recovery-codes code")]
     expect(len(codes) == 10 and all(re.fullmatch(r"[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}", c) for c in codes),
