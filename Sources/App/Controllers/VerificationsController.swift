@@ -48,10 +48,29 @@ public struct VerificationsController: Controller {
         guard typed.count == request.codeLength, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             return try page(status: 422, error: "Enter the \(request.codeLength)-digit code we sent you.")
         }
+        // Texted PINs count towards the account's wrong second-factor codes (SecondFactorRegulation):
+        // written down before the engine checks, taken back unless it compared and found it wrong.
+        let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
+        guard let attempt = try app.database.write({
+            try regulation.pinAttempt(userID: session.userID, session: session, now: context.now, in: $0)
+        }) else {
+            Log.info("PIN refused for user \(session.userID): too many wrong attempts on the account")
+            try context.endSession()
+            context.flash(.alert, "Too many wrong attempts on this account. Please try again later.")
+            return context.redirect(to: "/session/new")
+        }
+        var counted = false
+        defer { if !counted { try? app.database.write { try regulation.pinTakenBack(attempt, in: $0) } } }
         do {
             _ = try app.verify.check(requestID: request.requestID, code: typed, accountID: Self.accountID,
                                      ip: context.request.remoteAddress, now: context.now)
         } catch let error as VerifyError {
+            // Compared only if the code was live before the check (not dead, expired or replaced).
+            if error.status == .wrongCode || error.status == .tooManyWrongCodes,
+               request.status == .inProgress, let expires = request.pinExpiresAt, expires > context.now {
+                try app.database.write { try regulation.pinWrong(attempt, now: context.now, in: $0) }
+                counted = true
+            }
             if error.status == .wrongCode, let now = try currentRequest(session), now.status == .inProgress,
                let expires = now.pinExpiresAt, expires > context.now {
                 Log.info("wrong PIN for user \(session.userID)")

@@ -3,7 +3,8 @@ import Security
 
 /// Attempt limits for codes typed at the second-factor step that the Verify engine does not
 /// see (authenticator-app and recovery codes). SMS/voice PINs keep the engine's own limit
-/// (`PIN_MAX_ATTEMPTS` wrong → that code is dead); these mirror it and add an account limit:
+/// (`PIN_MAX_ATTEMPTS` wrong → that code is dead) and count towards the account limit below
+/// (`pinAttempt`); app and recovery codes mirror the engine's limit and add the account limit:
 ///
 /// - per session: `PIN_MAX_ATTEMPTS` (3) wrong codes end the session — start over with the
 ///   password (which `LoginRegulation` counts);
@@ -41,13 +42,56 @@ public struct SecondFactorRegulation: Sendable {
     /// another and none slips past a limit. The recent wrong codes are counted too, not only
     /// the ban row: a right password (`LoginRegulation.succeeded`) lifts that row.
     public func refusal(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> Refusal? {
-        if try isRefused(userID: userID, now: now, in: db) { return .account }
-        let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
-                                     [.integer(userID), .integer(now - Int64(login.window))])?.int("n") ?? 0
-        if recent >= login.maxFailures { return .account }
+        if try isAccountRefused(userID: userID, now: now, in: db) { return .account }
         let inSession = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE session_key = ?",
                                         [.text(Self.key(of: session))])?.int("n") ?? 0
         return inSession >= maxPerSession ? .session : nil
+    }
+
+    /// Banned or locked, or at the account limit of recent wrong codes.
+    func isAccountRefused(userID: Int64, now: Int64, in db: DatabaseConnection) throws -> Bool {
+        if try isRefused(userID: userID, now: now, in: db) { return true }
+        let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
+                                     [.integer(userID), .integer(now - Int64(login.window))])?.int("n") ?? 0
+        return recent >= login.maxFailures
+    }
+
+    // MARK: Texted PINs
+
+    /// A texted PIN is checked by the Verify engine in its own transaction (or over HTTP), so it
+    /// cannot share one with the refusal: it is written down as a wrong code first (parallel
+    /// guesses see it), then kept (`pinWrong`) or taken back (`pinTakenBack`). Only the account
+    /// limit applies: the engine's own per-code limit stands for the session's.
+    public struct PINAttempt: Sendable { let id: Int64; let userID: Int64 }
+
+    /// Nil when the account may not check a code now (banned, locked or at the limit).
+    public func pinAttempt(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> PINAttempt? {
+        if try isAccountRefused(userID: userID, now: now, in: db) { return nil }
+        try db.execute("DELETE FROM second_factor_failures WHERE user_id = ? AND failed_at <= ?",
+                       [.integer(userID), .integer(now - Int64(login.window))])
+        // Its own session key, so texted PINs don't use up the session's app/recovery-code tries.
+        try db.execute("INSERT INTO second_factor_failures (user_id, session_key, failed_at) VALUES (?, ?, ?)",
+                       [.integer(userID), .text("pin:" + Self.key(of: session)), .integer(now)])
+        return PINAttempt(id: db.lastInsertRowID, userID: userID)
+    }
+
+    /// The PIN was compared and wrong: it stays counted, and bans the account at the limit.
+    public func pinWrong(_ attempt: PINAttempt, now: Int64, in db: DatabaseConnection) throws {
+        let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
+                                     [.integer(attempt.userID), .integer(now - Int64(login.window))])?.int("n") ?? 0
+        if recent >= login.maxFailures { try ban(userID: attempt.userID, now: now, in: db) }
+    }
+
+    /// The PIN was right, or never compared (dead, expired or replaced code): not a guess.
+    public func pinTakenBack(_ attempt: PINAttempt, in db: DatabaseConnection) throws {
+        try db.execute("DELETE FROM second_factor_failures WHERE id = ?", [.integer(attempt.id)])
+    }
+
+    private func ban(userID: Int64, now: Int64, in db: DatabaseConnection) throws {
+        try db.execute("""
+            INSERT INTO login_bans (scope, subject, banned_until) VALUES ('user', ?, ?)
+            ON CONFLICT (scope, subject) DO UPDATE SET banned_until = excluded.banned_until
+            """, [.text(String(userID)), .integer(now + Int64(login.banDuration))])
     }
 
     /// Names one half-logged-in session for counting (sessions.id can be reused after a delete).
@@ -62,12 +106,7 @@ public struct SecondFactorRegulation: Sendable {
                        [.integer(userID), .text(sessionKey), .integer(now)])
         let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
                                      [.integer(userID), .integer(since)])?.int("n") ?? 0
-        if recent >= login.maxFailures {
-            try db.execute("""
-                INSERT INTO login_bans (scope, subject, banned_until) VALUES ('user', ?, ?)
-                ON CONFLICT (scope, subject) DO UPDATE SET banned_until = excluded.banned_until
-                """, [.text(String(userID)), .integer(now + Int64(login.banDuration))])
-        }
+        if recent >= login.maxFailures { try ban(userID: userID, now: now, in: db) }
         let inSession = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE session_key = ?",
                                         [.text(sessionKey)])?.int("n") ?? 0
         return inSession >= maxPerSession ? .sessionOver : .triesLeft(maxPerSession - inSession)
