@@ -1,3 +1,5 @@
+import Support
+
 /// The `otpauth://` provisioning URI that authenticator apps scan from a QR code
 /// (Google Authenticator's Key URI format), e.g.
 /// `otpauth://totp/twofa:alice%40example.com?secret=…&issuer=twofa&algorithm=SHA1&digits=6&period=30`.
@@ -11,19 +13,5 @@ public enum OTPAuthURI {
             + "&algorithm=SHA1&digits=\(totp.digits)&period=\(totp.period)"
     }
 
-    static func percentEncode(_ string: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func percentEncode(_ string: String) -> String { URIEncoding.escaped(string) }
 }
