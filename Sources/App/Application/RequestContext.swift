@@ -160,17 +160,18 @@ public final class RequestContext {
             outgoingFlash = nil
             if incomingFlash != nil { clearCookie(Flash.cookieName) }
         }
-        let html = try app.templates.render(template, context: context, layout: "layouts/application")
-        return .html(html, status: status)
+        // Rendered straight into bytes: no String built only to be copied into the body.
+        let body = try app.templates.renderBytes(template, context: context, layout: "layouts/application")
+        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]), body: body)
     }
 
-    /// Adds cookies and the headers every dynamic response carries.
+    /// Adds the cookies and the no-store header of a page (Application.respond adds the
+    /// security headers every response carries).
     func finish(_ response: inout HTTPResponse) {
         if let outgoingFlash {
             setCookie(Cookie(name: Flash.cookieName, value: outgoingFlash.cookieValue(key: app.flashKey)))
         }
         for cookie in cookies { response.setCookie(cookie) }
-        SecurityHeaders.apply(to: &response, secure: isSecure)
         // Pages carry CSRF tokens and personal data: never cache them anywhere.
         response.headers.set("Cache-Control", "no-store")
     }
