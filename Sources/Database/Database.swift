@@ -10,4 +10,7 @@ public protocol Database: AnyObject, Sendable {
     /// The writer, serialised with `write`, but with no implicit transaction
     /// (for the migrator, which opens and closes its own).
     func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
+    /// Goes up after every `write` and `writeWithoutTransaction` (committed or not), so a
+    /// cache of rows can tell that it may be stale: read it before the rows, compare later.
+    var changeCount: UInt64 { get }
 }

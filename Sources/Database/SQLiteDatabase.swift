@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Support
+import Synchronization
 
 /// SQLite in WAL mode: one writer connection behind a lock (SQLite allows one writer
 /// at a time anyway, and queuing in-process beats spinning on SQLITE_BUSY) and a pool
@@ -16,6 +17,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
 
     private let writerLock = NSLock()
     private var writer: SQLiteConnection?          // guarded by writerLock
+    private let changes = Atomic<UInt64>(0)
 
     private let readerPool = NSCondition()
     private var idleReaders: [SQLiteConnection] = [] // guarded by readerPool
@@ -134,15 +136,22 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         }
     }
 
+    public var changeCount: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
+
     // MARK: Connections
 
     private func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        // The writer may wait for another thread's transaction: never on an event loop.
+        try BlockingGuard.check()
         let thread = Thread.current
         precondition(thread.threadDictionary[writerOwnerKey] == nil,
                      "nested write on the same SQLiteDatabase would deadlock")
         writerLock.lock()
         thread.threadDictionary[writerOwnerKey] = true
         defer {
+            // After the commit (or rollback): a cache that read the count before its rows
+            // can never keep rows older than this write.
+            changes.add(1, ordering: .sequentiallyConsistent)
             thread.threadDictionary[writerOwnerKey] = nil
             writerLock.unlock()
         }
@@ -154,6 +163,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     private func checkOutReader() throws -> SQLiteConnection {
         readerPool.lock()
         defer { readerPool.unlock() }
+        if idleReaders.isEmpty && !isClosed { try BlockingGuard.check() }   // no waiting on an event loop
         while idleReaders.isEmpty && !isClosed { readerPool.wait() }
         if isClosed { throw Self.closedError }
         readersCheckedOut += 1

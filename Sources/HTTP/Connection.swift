@@ -4,12 +4,13 @@ import Support
 /// One client connection and its HTTP/1.1 state machine. Lives on one loop thread.
 ///
 ///     reading ──request──▶ processing ──response──▶ writing ──keep-alive──▶ reading
-///        │                  (worker)                   └──close──▶ lingering ──▶ closed
+///        │  │               (worker)                 ▲ └──close──▶ lingering ──▶ closed
+///        │  └──quick request, answered on the loop───┘
 ///        └──bad request / timeout──▶ writing (error response) ──▶ lingering
 ///
-/// One request at a time: while a worker has it, the socket isn't read (TCP holds back
-/// the client), and pipelined bytes already read wait in the parser — so responses go
-/// out in request order.
+/// One request at a time: quick ones are answered on the loop thread itself; while a
+/// worker has one, the socket isn't read (TCP holds back the client), and pipelined bytes
+/// already read wait in the parser — so responses go out in request order.
 final class Connection {
     enum State {
         case reading, processing, writing, lingering, closed
@@ -128,23 +129,36 @@ final class Connection {
         }
     }
 
-    /// Takes the next step the buffered bytes allow.
+    /// Takes the steps the buffered bytes allow: requests the loop may answer itself are
+    /// answered and written here, one after another while the socket takes each answer
+    /// whole (pipelining); anything else goes to a worker and reading pauses.
     private func advance() {
-        switch parser.next() {
-        case .needMore:
-            notePhase()
-            loop.setInterest(self, Self.readInterest)
-        case .expectContinue:
-            notePhase()
-            startWrite(ResponseSerializer.continueHead, [], then: .resumeReading)
-        case .request(var request, let keepAlive):
-            request.remoteAddress = remoteAddress
-            state = .processing
-            loop.setInterest(self, 0)
-            loop.dispatch(self, request, keepAlive: keepAlive)
-        case .failure(let error):
-            AccessLog.record(method: error.method, path: error.path, status: error.status, milliseconds: 0)
-            respondAndClose(status: error.status, message: error.reason)
+        while true {
+            switch parser.next() {
+            case .needMore:
+                notePhase()
+                loop.setInterest(self, Self.readInterest)
+                return
+            case .expectContinue:
+                notePhase()
+                prepareWrite(ResponseSerializer.continueHead, [], then: .resumeReading)
+                guard writePending() else { return }
+            case .request(var request, let keepAlive):
+                request.remoteAddress = remoteAddress
+                if let output = loop.answerOnLoop(request, keepAlive: keepAlive) {
+                    prepareWrite(output.head, output.body, then: output.keepAlive ? .nextRequest : .close)
+                    guard writePending() else { return }
+                } else {
+                    state = .processing
+                    loop.setInterest(self, 0)
+                    loop.dispatch(self, request, keepAlive: keepAlive)
+                    return
+                }
+            case .failure(let error):
+                AccessLog.record(method: error.method, path: error.path, status: error.status, milliseconds: 0)
+                respondAndClose(status: error.status, message: error.reason)
+                return
+            }
         }
     }
 
@@ -169,16 +183,28 @@ final class Connection {
     // MARK: - Writing
 
     private func startWrite(_ head: [UInt8], _ body: [UInt8], then next: AfterWrite) {
+        prepareWrite(head, body, then: next)
+        flush()
+    }
+
+    private func prepareWrite(_ head: [UInt8], _ body: [UInt8], then next: AfterWrite) {
         outHead = head
         outBody = body
         written = 0
         afterWrite = next
         state = .writing
         since = loop.now
-        flush()
     }
 
+    /// Writes what is pending and, once it has all gone, carries on reading.
     private func flush() {
+        if writePending() { advance() }
+    }
+
+    /// Sends what is left of the response. True when all of it went and the connection
+    /// should read (and maybe answer) what comes next; false when it waits for EPOLLOUT,
+    /// lingers before closing, or has closed.
+    private func writePending() -> Bool {
         let total = outHead.count + outBody.count
         while written < total {
             let n = sendPending()
@@ -191,28 +217,29 @@ final class Connection {
             if n < 0 && code == EINTR { continue }
             if n < 0 && (code == EAGAIN || code == EWOULDBLOCK) {
                 loop.setInterest(self, LinuxCalls.EPOLLOUT)
-                return
+                return false
             }
             close()   // EPIPE, ECONNRESET...: the client is gone
-            return
+            return false
         }
         outHead = []
         outBody = []
         switch afterWrite {
         case .resumeReading:
             state = .reading
-            advance()
+            return true
         case .nextRequest:
             if loop.isDraining {
                 lingerThenClose()
-                return
+                return false
             }
             state = .reading
             phase = parser.phase
             since = loop.now
-            advance()   // a pipelined request may already be buffered
+            return true   // a pipelined request may already be buffered
         case .close:
             lingerThenClose()
+            return false
         }
     }
 

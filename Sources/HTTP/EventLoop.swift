@@ -3,9 +3,9 @@ import Glibc
 import Support
 
 /// One epoll loop thread: accepts connections (sharing the listening socket with the
-/// other loops via EPOLLEXCLUSIVE), reads and writes them without blocking, hands
-/// complete requests to the worker pool and, woken through an eventfd, writes the
-/// responses the workers deliver. Every `Connection` belongs to exactly one loop and is
+/// other loops via EPOLLEXCLUSIVE), reads and writes them without blocking, answers
+/// quick requests itself (see `answerOnLoop`), hands the others to the worker pool and,
+/// woken through an eventfd, writes the responses the workers deliver. Every `Connection` belongs to exactly one loop and is
 /// touched only on its thread.
 final class EventLoop: @unchecked Sendable {
     let context: ServerContext
@@ -229,6 +229,16 @@ final class EventLoop: @unchecked Sendable {
     func connectionClosed(_ connection: Connection) {
         connections[connection.fd] = nil
         context.connections.release()
+    }
+
+    /// The answer to `request` when the responder may give it right here on the loop
+    /// thread and does so without trying to block; nil means "hand it to a worker".
+    func answerOnLoop(_ request: HTTPRequest, keepAlive: Bool) -> RequestHandler.Output? {
+        guard context.responder.answersOnEventLoop(request) else { return nil }
+        let receivedAt = now
+        return BlockingGuard.withoutBlocking {
+            RequestHandler.handle(request, keepAlive: keepAlive, receivedAt: receivedAt, context: context)
+        }
     }
 
     func dispatch(_ connection: Connection, _ request: HTTPRequest, keepAlive: Bool) {

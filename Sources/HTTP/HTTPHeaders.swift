@@ -35,7 +35,8 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Replaces every field called `name` with a single one.
     public mutating func set(_ name: String, _ value: String) {
-        remove(name)
+        // Usually the name is new: then no removal pass (which would copy-check the array).
+        if contains(name) { remove(name) }
         fields.append((name: name, value: value))
     }
 

@@ -1,6 +1,17 @@
 /// The application side of the server.
 public protocol HTTPResponder: AnyObject, Sendable {
-    /// Called on a worker thread, never on an event-loop thread, so it may block
-    /// (SQLite, bcrypt). A thrown error becomes a 500 page and an error log line.
+    /// Usually called on a worker thread, where it may block (SQLite writes, bcrypt).
+    /// For requests `answersOnEventLoop` accepts, it is first tried on the event-loop
+    /// thread inside `BlockingGuard.withoutBlocking`; if it tries to block there, its
+    /// answer is dropped and it runs again on a worker. A thrown error becomes a 500 page
+    /// and an error log line.
     func respond(to request: HTTPRequest) throws -> HTTPResponse
+
+    /// Whether `request` is quick and read-only up to any blocking call, so worth
+    /// answering on the event loop (saving two thread hand-offs). Default: never.
+    func answersOnEventLoop(_ request: HTTPRequest) -> Bool
+}
+
+extension HTTPResponder {
+    public func answersOnEventLoop(_ request: HTTPRequest) -> Bool { false }
 }

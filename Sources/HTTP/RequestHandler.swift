@@ -1,7 +1,8 @@
 import Support
 
-/// The worker-thread half of a request: call the responder, turn errors into a 500,
-/// write the access-log line and serialize the response for the loop to send.
+/// The application half of a request, on a worker (or on the loop for quick requests):
+/// call the responder, turn errors into a 500, write the access-log line and serialize
+/// the response for the loop to send.
 enum RequestHandler {
     struct Output {
         var head: [UInt8]
@@ -23,10 +24,13 @@ enum RequestHandler {
                 Log.error("responder returned status \(response.status) for \(request.method) \(request.path)")
                 response = errorPage
             }
+        } catch is BlockingGuard.WouldBlock {
+            response = errorPage   // discarded: the request runs again on a worker
         } catch {
             Log.error("responder failed for \(request.method) \(request.path): \(error)")
             response = errorPage
         }
+        if BlockingGuard.hasTripped { return Output(head: [], body: [], keepAlive: false) }   // discarded too
         let keep = keepAlive && !context.isDraining && !response.headers.hasToken("close", in: "Connection")
         let (head, body) = ResponseSerializer.serialize(
             response, keepAlive: keep, requestVersion: request.version, isHead: request.method == "HEAD")

@@ -19,15 +19,10 @@ enum ResponseSerializer {
         head.append(contentsOf: statusLine(status))
         for (name, value) in response.headers {
             if managed.contains(where: { HTTPHeaders.sameName($0, name) }) { continue }
-            guard isValidName(name), isValidValue(value) else {
+            if !appendField(name, value, to: &head) {
                 // A CR or LF here would let a value inject headers (response splitting).
                 Log.warning("dropped invalid response header \(name.utf8.count <= 64 ? name : "(long name)")")
-                continue
             }
-            head.append(contentsOf: name.utf8)
-            head.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
-            head.append(contentsOf: value.utf8)
-            head.append(contentsOf: crlf)
         }
         if !bodyless {
             head.append(contentsOf: contentLengthPrefix)
@@ -63,11 +58,22 @@ enum ResponseSerializer {
         commonStatusLines[status] ?? Array("HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n".utf8)
     }
 
-    private static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy(RequestParser.isTokenByte)
-    }
-
-    private static func isValidValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }
+    /// Appends `name: value` CRLF after checking both in the same pass over their bytes;
+    /// false (and nothing appended) when the name is not a token or the value holds a
+    /// control character.
+    private static func appendField(_ name: String, _ value: String, to head: inout [UInt8]) -> Bool {
+        var name = name, value = value
+        return name.withUTF8 { n in
+            value.withUTF8 { v in
+                guard !n.isEmpty, n.allSatisfy(RequestParser.isTokenByte),
+                      v.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else { return false }
+                head.append(contentsOf: n)
+                head.append(UInt8(ascii: ":"))
+                head.append(UInt8(ascii: " "))
+                head.append(contentsOf: v)
+                head.append(contentsOf: crlf)
+                return true
+            }
+        }
     }
 }

@@ -81,6 +81,7 @@ public final class OutboundHTTPClient: @unchecked Sendable {
     /// gateway's job. `transient` returns a reason when the answer means "try again".
     public func send(_ request: OutboundRequest,
                      transient: (OutboundResponse) -> String? = OutboundHTTPClient.serverError) throws -> OutboundResponse {
+        try BlockingGuard.check()
         let started = DispatchTime.now()
         var attempt = 0
         while true {

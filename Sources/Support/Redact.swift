@@ -4,16 +4,23 @@ public enum Redact {
     /// three digits only, so a person recognises their number and a log reader learns
     /// nothing useful.
     public static func phone(_ e164: String, bullet: String = "•") -> String {
-        // Over the bytes, not Characters: this runs on every page that shows the number.
+        // Built as bytes, not Characters or concatenated Strings: this runs on every page
+        // that shows the number.
         let digits = e164.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }
         let codeLength = countryCodeLength(digits)
+        let bulletBytes = Array(bullet.utf8)
+        var out: [UInt8] = [UInt8(ascii: "+")]
         guard digits.count >= codeLength + 5 else {
-            return "+" + String(repeating: bullet, count: digits.count)
+            for _ in 0..<digits.count { out += bulletBytes }
+            return String(decoding: out, as: UTF8.self)
         }
-        var masked = "+" + String(decoding: digits[..<codeLength], as: UTF8.self) + " "
-        masked += String(repeating: bullet, count: digits.count - codeLength - 3)
-        masked += " " + String(decoding: digits[(digits.count - 3)...], as: UTF8.self)
-        return masked
+        out.reserveCapacity(digits.count * bulletBytes.count + 8)
+        out += digits[..<codeLength]
+        out.append(UInt8(ascii: " "))
+        for _ in 0..<(digits.count - codeLength - 3) { out += bulletBytes }
+        out.append(UInt8(ascii: " "))
+        out += digits[(digits.count - 3)...]
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Length of the ITU-T E.164 country calling code at the start of `digits` (ASCII).

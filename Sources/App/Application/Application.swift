@@ -7,7 +7,8 @@ import Support
 import Templates
 
 /// The wired application: config → database → gateways → Verify engine → router.
-/// It is the HTTP responder: one `respond` call per request, on a worker thread.
+/// It is the HTTP responder: one `respond` call per request, on a worker thread or, for
+/// the quick pages, on the event loop.
 public final class Application: HTTPResponder, @unchecked Sendable {
     public let config: AppConfig
     public let database: Database
@@ -22,6 +23,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     let apiRateLimiter: APIRateLimiter
     /// bcrypt on its own bounded pool, so logins can't starve page views.
     public let passwords: PasswordHasher
+    /// Sessions read recently, so most page views cost no database read.
+    let sessions: SessionCache
     /// Brute-force bans per account and IP (LOGIN_* settings), kept in the database.
     public let regulation: LoginRegulation
     /// Common-password list and username/number rules, loaded once at start.
@@ -43,10 +46,14 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                 gateway: SMSGateway? = nil, voiceGateway: VoiceGateway? = nil, passwords: PasswordHasher? = nil) throws {
         self.config = config
         self.clock = clock
-        let database = try SQLiteDatabase(path: config.databasePath, readers: max(2, config.workerThreads))
+        // A reader for every worker and every event loop (loops read for the quick pages),
+        // so nobody waits for a connection.
+        let readers = config.workerThreads + HTTPServer.Configuration().loopThreads
+        let database = try SQLiteDatabase(path: config.databasePath, readers: readers)
         let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
         for migration in applied { Log.info("applied migration \(migration.file)") }
         self.database = database
+        sessions = SessionCache(database: database)
         templates = try TemplateLibrary(directory: config.viewsDirectory)
         assets = try StaticAssets(directory: config.publicDirectory)
         let keys = KeyGenerator(secretKeyBase: config.secretKeyBase)
@@ -90,6 +97,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         var response: HTTPResponse
         do {
             response = try dispatch(request, label: &label)
+        } catch let error as BlockingGuard.WouldBlock {
+            throw error   // tried on the event loop; it runs again on a worker
         } catch {
             Log.error("\(request.method) \(request.path) failed: \(error)")
             response = .text("Something went wrong. Nothing was lost; please try again.\n", status: 500)
@@ -98,6 +107,19 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         metrics.observeRequest(route: label, status: response.status,
                                seconds: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9)
         return response
+    }
+
+    /// Assets, quick pages (read-only GETs) and the not-found page are answered on the
+    /// event loop; a quick page that turns out to need a write (an expired session, the
+    /// once-a-minute last-seen time) is handed to a worker by `BlockingGuard`.
+    public func answersOnEventLoop(_ request: HTTPRequest) -> Bool {
+        guard request.method == "GET" || request.method == "HEAD" else { return false }
+        if request.path.hasPrefix("/assets/") { return true }
+        switch router.match(method: request.method, path: request.path) {
+        case .found(let route): return route.quick
+        case .notFound: return true
+        case .methodNotAllowed: return false
+        }
     }
 
     private func dispatch(_ request: HTTPRequest, label: inout String) throws -> HTTPResponse {
@@ -156,6 +178,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
             } else {
                 do {
                     response = try route.call(context)
+                } catch let error as BlockingGuard.WouldBlock {
+                    throw error
                 } catch is PasswordHasher.Busy {
                     // Refused at once rather than queued without bound: the client retries shortly.
                     response = Self.busyResponse

@@ -49,7 +49,7 @@ public final class RequestContext {
     func loadSession() throws {
         guard let token = incomingCookies[Self.sessionCookie], !token.isEmpty else { return }
         let config = app.config
-        let found = try app.database.read { try Session.findWithUser(token: token, in: $0) }
+        let found = try app.sessions.findWithUser(token: token)
         guard let (session, user) = found else {
             clearCookie(Self.sessionCookie)
             return
@@ -148,6 +148,7 @@ public final class RequestContext {
     public func render(_ template: String, title: String, status: Int = 200,
                        _ locals: [String: TemplateValue] = [:]) throws -> HTTPResponse {
         var context = locals
+        context.reserveCapacity(locals.count + 8)
         context["title"] = .string(title)
         context["brand"] = .string(app.config.brandName)
         context["stylesheet"] = .string(app.assets.stylesheetPath)

@@ -61,7 +61,12 @@ public struct Session: Sendable, Equatable {
 
     /// The session named by `token` and its user in one query (it runs on every page view).
     public static func findWithUser(token: String, in db: DatabaseConnection) throws -> (Session, User)? {
-        guard let row = try db.queryOne(withUserSQL, [.text(digest(of: token))]) else { return nil }
+        try findWithUser(digest: digest(of: token), in: db)
+    }
+
+    /// The same, by the token's digest (`SessionCache` keys by it).
+    static func findWithUser(digest: String, in db: DatabaseConnection) throws -> (Session, User)? {
+        guard let row = try db.queryOne(withUserSQL, [.text(digest)]) else { return nil }
         // The first columns are the session's, the rest the user's (both have an "id").
         let split = sessionColumnCount
         let session = Session(row: Row(columns: Array(row.columns[..<split]), values: Array(row.values[..<split])))

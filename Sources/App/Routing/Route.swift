@@ -9,6 +9,9 @@ public struct Route: Sendable {
     public let filters: [Filter]
     /// False for API controllers: no session cookie, no CSRF check, JSON bodies accepted.
     public let usesBrowserSession: Bool
+    /// A page that only reads (up to any blocking call): the event loop answers it
+    /// itself instead of handing it to a worker (see `BlockingGuard`).
+    public let quick: Bool
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
 
     /// Runs the filters in order (the first that answers wins), then the action.

@@ -20,20 +20,22 @@ import HTTP
 ///   end
 ///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
+///
+/// `quick: true` marks pages that only read: the event loop answers them itself.
 public enum Routes {
     static func draw() -> Router {
         var r = Router()
-        r.get("/", PagesController.self, "index") { try $0.index() }
+        r.get("/", PagesController.self, "index", quick: true) { try $0.index() }
 
-        r.get("/user/new", UsersController.self, "new") { try $0.new() }
+        r.get("/user/new", UsersController.self, "new", quick: true) { try $0.new() }
         r.post("/user", UsersController.self, "create") { try $0.create() }
-        r.get("/user/edit", UsersController.self, "edit") { try $0.edit() }
+        r.get("/user/edit", UsersController.self, "edit", quick: true) { try $0.edit() }
         r.patch("/user", UsersController.self, "update") { try $0.update() }
-        r.get("/user/sessions", UserSessionsController.self, "index") { try $0.index() }
+        r.get("/user/sessions", UserSessionsController.self, "index", quick: true) { try $0.index() }
         r.delete("/user/sessions", UserSessionsController.self, "destroy") { try $0.destroy() }
         r.delete("/user/sessions/others", UserSessionsController.self, "destroy_others") { try $0.destroyOthers() }
-        r.get("/user/activity", ActivitiesController.self, "index") { try $0.index() }
-        r.get("/user/number/edit", NumberChangesController.self, "edit") { try $0.edit() }
+        r.get("/user/activity", ActivitiesController.self, "index", quick: true) { try $0.index() }
+        r.get("/user/number/edit", NumberChangesController.self, "edit", quick: true) { try $0.edit() }
         r.patch("/user/number", NumberChangesController.self, "update") { try $0.update() }
         r.get("/user/number/verification/new", NumberChangesController.self, "new_verification") { try $0.newVerification() }
         r.post("/user/number/verification", NumberChangesController.self, "verify") { try $0.verify() }
@@ -41,11 +43,11 @@ public enum Routes {
         r.get("/healthz", HealthController.self, "show") { try $0.show() }
         r.get("/metrics", MetricsController.self, "show") { try $0.show() }
 
-        r.get("/session/new", SessionsController.self, "new") { try $0.new() }
+        r.get("/session/new", SessionsController.self, "new", quick: true) { try $0.new() }
         r.post("/session", SessionsController.self, "create") { try $0.create() }
         r.delete("/session", SessionsController.self, "destroy") { try $0.destroy() }
         // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
-        r.get("/passwordless/new", PasswordlessController.self, "new") { try $0.new() }
+        r.get("/passwordless/new", PasswordlessController.self, "new", quick: true) { try $0.new() }
         r.post("/passwordless", PasswordlessController.self, "create") { try $0.create() }
         r.get("/passwordless/code", PasswordlessController.self, "code") { try $0.code() }
         r.post("/passwordless/code", PasswordlessController.self, "verify") { try $0.verify() }
@@ -57,7 +59,7 @@ public enum Routes {
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
         r.post("/verification/totp", SecondFactorController.self, "totp") { try $0.totp() }
         r.post("/verification/recovery", SecondFactorController.self, "recovery") { try $0.recovery() }
-        r.get("/user/two_factor", TwoFactorController.self, "show") { try $0.show() }
+        r.get("/user/two_factor", TwoFactorController.self, "show", quick: true) { try $0.show() }
         r.get("/user/totp/new", AuthenticatorController.self, "new") { try $0.new() }
         r.post("/user/totp", AuthenticatorController.self, "create") { try $0.create() }
         r.delete("/user/totp", AuthenticatorController.self, "destroy") { try $0.destroy() }

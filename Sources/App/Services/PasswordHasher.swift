@@ -109,6 +109,7 @@ public final class PasswordHasher: @unchecked Sendable {
     /// Queues `body` for a pool thread and waits for its result; throws `Busy` without
     /// waiting when the pool and queue are full.
     private func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        try BlockingGuard.check()
         var result: Result<T, Error>?
         let done = DispatchSemaphore(value: 0)
         condition.lock()

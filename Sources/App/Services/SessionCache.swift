@@ -1,0 +1,55 @@
+import Database
+import Foundation
+import Support
+
+/// Sessions (with their users) looked up recently, so that most page views cost no SQLite
+/// read. An entry is used only while the database has seen no write since it was read
+/// (`Database.changeCount`: any write in this process, a logout or a revoked session
+/// included, empties it in effect) and for at most `maxAge` seconds, which bounds how
+/// long a write by another process (`twofa users lock …`) can go unnoticed.
+/// Keys are token digests, as in the sessions table: no raw token is kept.
+final class SessionCache: @unchecked Sendable {
+    private struct Entry {
+        let session: Session
+        let user: User
+        let changeCount: UInt64
+        let readAt: Double
+    }
+
+    let maxAge: Double
+    let capacity: Int
+    private let database: Database
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+
+    init(database: Database, maxAge: Double = 1, capacity: Int = 10_000) {
+        self.database = database
+        self.maxAge = maxAge
+        self.capacity = capacity
+    }
+
+    /// The session named by `token` and its user: from the cache while it is current,
+    /// otherwise from the database (and then remembered).
+    func findWithUser(token: String) throws -> (Session, User)? {
+        let digest = Session.digest(of: token)
+        let changeCount = database.changeCount   // before the read: see Database.changeCount
+        let now = MonotonicClock.now()
+        lock.lock()
+        let cached = entries[digest]
+        lock.unlock()
+        if let cached, cached.changeCount == changeCount, now - cached.readAt < maxAge {
+            return (cached.session, cached.user)
+        }
+        let found = try database.read { try Session.findWithUser(digest: digest, in: $0) }
+        lock.lock()
+        if let (session, user) = found {
+            // Full: start again rather than track ages (a refill costs one read per session).
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[digest] = Entry(session: session, user: user, changeCount: changeCount, readAt: now)
+        } else {
+            entries[digest] = nil
+        }
+        lock.unlock()
+        return found
+    }
+}
