@@ -18,7 +18,7 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
 
         // Layers, lowest first. Arrows point down only.
-        .target(name: "Support"),
+        .target(name: "Support", dependencies: ["CLinux"]),
         .target(name: "HTTP", dependencies: ["CLinux", "Support"]),
         .target(name: "Database", dependencies: ["CSQLite", "Support"]),
         .target(name: "Security", dependencies: ["CCrypt", "COpenSSL", "Support"]),

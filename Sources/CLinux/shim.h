@@ -8,8 +8,11 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <pthread.h>
 
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+// Also _GNU_SOURCE only. Foundation's Thread.name doesn't reliably reach the kernel on Linux.
+extern int pthread_setname_np(pthread_t thread, const char *name);
 
 // struct epoll_event is packed on x86_64, which Swift cannot express; these wrappers
 // keep its layout on the C side and hand Swift plain integers.

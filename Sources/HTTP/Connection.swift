@@ -27,6 +27,8 @@ final class Connection {
     /// unread data doesn't make the kernel send a RST that destroys that response.
     static let lingerSeconds = 2.0
     static let lingerMaxBytes = 1 << 20
+    /// Pipelined requests answered on the loop in one go before the next is handed to a worker.
+    static let maxAnsweredPerTurn = 16
 
     let fd: Int32
     let remoteAddress: String
@@ -133,6 +135,7 @@ final class Connection {
     /// answered and written here, one after another while the socket takes each answer
     /// whole (pipelining); anything else goes to a worker and reading pauses.
     private func advance() {
+        var answeredHere = 0
         while true {
             switch parser.next() {
             case .needMore:
@@ -145,7 +148,10 @@ final class Connection {
                 guard writePending() else { return }
             case .request(var request, let keepAlive):
                 request.remoteAddress = remoteAddress
-                if let output = loop.answerOnLoop(request, keepAlive: keepAlive) {
+                // Past a burst of pipelined requests, the next goes to a worker, so that
+                // one client cannot keep this loop from its other connections.
+                if answeredHere < Self.maxAnsweredPerTurn, let output = loop.answerOnLoop(request, keepAlive: keepAlive) {
+                    answeredHere += 1
                     prepareWrite(output.head, output.body, then: output.keepAlive ? .nextRequest : .close)
                     guard writePending() else { return }
                 } else {

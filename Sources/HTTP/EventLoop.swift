@@ -50,8 +50,11 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "http-loop-\(index)"
+        let name = "http-loop-\(index)"
+        let thread = Thread { [self] in
+            ThreadName.setCurrent(name)
+            run()
+        }
         thread.start()
     }
 
@@ -236,9 +239,11 @@ final class EventLoop: @unchecked Sendable {
     func answerOnLoop(_ request: HTTPRequest, keepAlive: Bool) -> RequestHandler.Output? {
         guard context.responder.answersOnEventLoop(request) else { return nil }
         let receivedAt = now
-        return BlockingGuard.withoutBlocking {
-            RequestHandler.handle(request, keepAlive: keepAlive, receivedAt: receivedAt, context: context)
+        var output: RequestHandler.Output?
+        let answered = BlockingGuard.withoutBlocking {
+            output = RequestHandler.handle(request, keepAlive: keepAlive, receivedAt: receivedAt, context: context)
         }
+        return answered ? output : nil
     }
 
     func dispatch(_ connection: Connection, _ request: HTTPRequest, keepAlive: Bool) {

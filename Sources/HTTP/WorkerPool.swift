@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A fixed set of threads running submitted jobs in FIFO order. Responders block
 /// (SQLite, bcrypt), so they run here and never on an event-loop thread.
@@ -12,11 +13,12 @@ final class WorkerPool: @unchecked Sendable {
     init(threads: Int, name: String = "http-worker") {
         for i in 0..<max(1, threads) {
             exited.enter()
+            let threadName = "\(name)-\(i)"
             let thread = Thread { [self] in
+                ThreadName.setCurrent(threadName)
                 work()
                 exited.leave()
             }
-            thread.name = "\(name)-\(i)"
             thread.start()
         }
     }

@@ -8,8 +8,11 @@ public struct CSRFToken {
     /// An empty secret gives an empty token, which never validates (rather than crashing a request).
     public static func generate(sessionSecret: [UInt8]) -> String {
         guard !sessionSecret.isEmpty else { return "" }
-        let pad = SecureRandom.bytes(sessionSecret.count)
-        return Base64URL.encode(pad + xor(pad, sessionSecret))
+        // pad ‖ (pad XOR secret), built in one buffer: this runs on every page with a form.
+        var token = SecureRandom.bytes(sessionSecret.count)
+        token.reserveCapacity(2 * sessionSecret.count)
+        for i in 0..<sessionSecret.count { token.append(token[i] ^ sessionSecret[i]) }
+        return Base64URL.encode(token)
     }
 
     /// Decodes, unmasks and compares in constant time. Malformed input is just invalid.

@@ -10,6 +10,7 @@ import Glibc
 /// call may be answered on a loop: page views that read (the app lists them).
 public enum BlockingGuard {
     public struct WouldBlock: Error, CustomStringConvertible {
+        public init() {}
         public var description: String { "blocking work attempted on an event-loop thread" }
     }
 
@@ -34,13 +35,14 @@ public enum BlockingGuard {
     /// (the answer being built will be thrown away: skip the rest of the work).
     public static var hasTripped: Bool { pthread_getspecific(key) == tripped }
 
-    /// Runs `body` with blocking forbidden on this thread. Returns nil when `body` tried
-    /// to block, whatever it returned or threw (an error swallowed on the way out still counts).
-    public static func withoutBlocking<T>(_ body: () -> T) -> T? {
+    /// Runs `body` with blocking forbidden on this thread. Returns false when `body` tried
+    /// to block, whatever it did then (an error swallowed on the way out still counts).
+    /// Not generic: it is called across modules on every quick request.
+    public static func withoutBlocking(_ body: () -> Void) -> Bool {
         pthread_setspecific(key, active)
-        let result = body()
+        body()
         let blocked = pthread_getspecific(key) == tripped
         pthread_setspecific(key, nil)
-        return blocked ? nil : result
+        return !blocked
     }
 }

@@ -2,15 +2,17 @@
 /// renderer is made per call, so worker threads never share mutable state.
 struct TemplateRenderer {
     private(set) var out: [UInt8] = []
-    /// Scopes, innermost last: the root context, then one per enclosing `{{#each}}` item.
-    private var scopes: [TemplateValue]
+    /// The root context: most lookups end here, so it is kept unwrapped.
+    private let root: [String: TemplateValue]
+    /// One scope per enclosing `{{#each}}` item, innermost last (empty outside loops).
+    private var scopes: [TemplateValue] = []
     /// `@index` of each enclosing `{{#each}}`, innermost last.
     private var indices: [Int] = []
     /// The page rendered at `{{ yield }}` when rendering a layout.
     private var page: [TemplateNode]?
 
     init(context: [String: TemplateValue], page: [TemplateNode]?, capacity: Int) {
-        scopes = [.dict(context)]
+        root = context
         self.page = page
         out.reserveCapacity(capacity)
     }
@@ -52,7 +54,7 @@ struct TemplateRenderer {
     private mutating func renderPage() {
         guard let body = page else { return }
         let savedScopes = scopes, savedIndices = indices
-        scopes = [scopes[0]]
+        scopes = []
         indices = []
         page = nil
         render(body)
@@ -79,16 +81,17 @@ struct TemplateRenderer {
         case .index:
             return indices.last.map { .int($0) } ?? .null
         case .this(let rest):
-            return Self.follow(scopes[scopes.count - 1], rest)
+            return Self.follow(scopes.last ?? .dict(root), rest)
         case .name(let first, let rest):
             // Innermost scope that has the key wins; `rest` is then followed from
             // that value only (no falling back to outer scopes mid-path).
             for scope in scopes.reversed() {
                 if case .dict(let dict) = scope, let value = dict[first] {
-                    return Self.follow(value, rest)
+                    return rest.isEmpty ? value : Self.follow(value, rest)
                 }
             }
-            return .null
+            guard let value = root[first] else { return .null }
+            return rest.isEmpty ? value : Self.follow(value, rest)
         }
     }
 

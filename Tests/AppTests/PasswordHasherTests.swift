@@ -96,6 +96,41 @@ final class PasswordHasherTests: XCTestCase {
         XCTAssertTrue(try hasher.verify("correct horse battery", against: digest))
     }
 
+    /// The pool's threads run at the configured nice value and name (a positive value
+    /// needs no privilege, so this runs anywhere); the caller's thread is left alone.
+    func testPoolThreadsTakeTheirNiceValueAndName() throws {
+        let seen = Collected<(Int32, String)>()
+        let engine = PasswordHasher.Engine(
+            hash: { _, _ in
+                let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+                seen.append((getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0),
+                             name.trimmingCharacters(in: .whitespacesAndNewlines)))
+                return "digest"
+            },
+            verify: { _, _ in false })
+        let before = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        let hasher = PasswordHasher(threads: 1, queueLimit: 0, cost: 4, niceness: 7, engine: engine)
+        _ = try hasher.hash("password one")
+        hasher.stop()
+        XCTAssertEqual(seen.all.map(\.0), [7])
+        XCTAssertEqual(seen.all.map(\.1), ["bcrypt-0"])
+        XCTAssertEqual(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0), before)
+    }
+
+    func testBcryptNiceIsDroppedWhenThePoolHasEveryCore() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        var env = ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
+                   "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
+        XCTAssertEqual(try AppConfig.load(environment: env).bcryptNice,
+                       ProcessInfo.processInfo.activeProcessorCount > 1 ? -10 : 0)
+        env["BCRYPT_THREADS"] = String(ProcessInfo.processInfo.activeProcessorCount)
+        env["WORKER_THREADS"] = String(ProcessInfo.processInfo.activeProcessorCount + 10)
+        XCTAssertEqual(try AppConfig.load(environment: env).bcryptNice, 0)
+        env["BCRYPT_NICE"] = "-21"
+        XCTAssertThrowsError(try AppConfig.load(environment: env))
+    }
+
     func testConfigKeepsWaitingLoginsBelowTheWorkerCount() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
@@ -103,7 +138,8 @@ final class PasswordHasherTests: XCTestCase {
                     "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
 
         let defaults = try AppConfig.load(environment: base)
-        XCTAssertEqual(defaults.bcryptThreads, min(ProcessInfo.processInfo.activeProcessorCount, defaults.workerThreads - defaults.bcryptQueue - 1))
+        // Half the cores (at least one), so a login storm leaves the other half to page views.
+        XCTAssertEqual(defaults.bcryptThreads, max(1, min(ProcessInfo.processInfo.activeProcessorCount / 2, defaults.workerThreads - defaults.bcryptQueue - 1)))
         XCTAssertEqual(defaults.bcryptQueue, 8)
 
         var small = base

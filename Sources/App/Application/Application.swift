@@ -79,7 +79,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         }
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
         self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
-                                                     cost: config.bcryptCost)
+                                                     cost: config.bcryptCost, niceness: Int32(config.bcryptNice))
         regulation = LoginRegulation(maxFailures: config.loginMaxFailures, window: config.loginFailureWindow,
                                      banDuration: config.loginBanDuration)
         passwordPolicy = try PasswordPolicy(file: config.root + "/config/common-passwords.txt")
@@ -100,24 +100,28 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         } catch let error as BlockingGuard.WouldBlock {
             throw error   // tried on the event loop; it runs again on a worker
         } catch {
+            if BlockingGuard.hasTripped { throw BlockingGuard.WouldBlock() }
             Log.error("\(request.method) \(request.path) failed: \(error)")
             response = .text("Something went wrong. Nothing was lost; please try again.\n", status: 500)
         }
+        // Something swallowed the guard's error: the answer is void all the same (and must
+        // not be counted twice).
+        if BlockingGuard.hasTripped { throw BlockingGuard.WouldBlock() }
         SecurityHeaders.apply(to: &response, secure: request.isSecure || config.secureCookies)
         metrics.observeRequest(route: label, status: response.status,
                                seconds: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9)
         return response
     }
 
-    /// Assets, quick pages (read-only GETs) and the not-found page are answered on the
-    /// event loop; a quick page that turns out to need a write (an expired session, the
-    /// once-a-minute last-seen time) is handed to a worker by `BlockingGuard`.
+    /// Assets, quick routes and the not-found page are tried on the event loop; one that
+    /// turns out to need a write (an expired session, the once-a-minute last-seen time, a
+    /// login past its checks) is handed to a worker by `BlockingGuard`.
     public func answersOnEventLoop(_ request: HTTPRequest) -> Bool {
-        guard request.method == "GET" || request.method == "HEAD" else { return false }
-        if request.path.hasPrefix("/assets/") { return true }
+        let isGet = request.method == "GET" || request.method == "HEAD"
+        if isGet && request.path.hasPrefix("/assets/") { return true }
         switch router.match(method: request.method, path: request.path) {
         case .found(let route): return route.quick
-        case .notFound: return true
+        case .notFound: return isGet
         case .methodNotAllowed: return false
         }
     }
@@ -129,7 +133,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         }
         // API controllers authenticate by key: no cookies, no CSRF, JSON bodies allowed.
         if case .found(let route) = router.match(method: request.method, path: request.path), !route.usesBrowserSession {
-            label = "\(route.controller)#\(route.action)"
+            label = route.label
             return try respondWithoutBrowserSession(route, to: request)
         }
 
@@ -167,7 +171,10 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                                           ["heading": "Method not allowed", "detail": "This page does not accept \(method) requests."])
             response.headers.set("Allow", allowed.joined(separator: ", "))
         case .found(let route):
-            label = "\(route.controller)#\(route.action)"
+            label = route.label
+            // A POST tried on the event loop may turn out to mean another action (`_method`):
+            // unless that one is quick too, it belongs on a worker.
+            if !route.quick { try BlockingGuard.check() }
             try context.loadSession()
             if method != "GET" && method != "HEAD" && !context.hasValidCSRFToken() {
                 Log.warning("CSRF token missing or invalid for \(method) \(request.path)")

@@ -11,6 +11,8 @@ extension RequestContext {
                                     userAgent: request.headers["User-Agent"] ?? "", now: now, in: db)
             }
         } catch {
+            // On the event loop the write is refused by design: the request runs again on a worker.
+            if BlockingGuard.hasTripped { return }
             Log.error("audit event \(kind.rawValue) not recorded: \(error)")
         }
     }

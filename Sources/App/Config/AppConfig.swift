@@ -37,7 +37,7 @@ public struct AppConfig: Sendable {
     /// Verify JSON API calls per minute per API key.
     public var verifyAPIRateLimit: Int
     public var workerThreads: Int
-    /// Threads hashing passwords at once (BCRYPT_THREADS; 0 in the file = one per core).
+    /// Threads hashing passwords at once (BCRYPT_THREADS; 0 in the file = half the cores).
     public var bcryptThreads: Int
     /// Logins that may wait for a bcrypt thread; beyond this they get 503 (BCRYPT_QUEUE).
     public var bcryptQueue: Int
@@ -48,6 +48,11 @@ public struct AppConfig: Sendable {
     /// account or IP for the ban duration (LOGIN_MAX_FAILURES / _FAILURE_WINDOW / _BAN_DURATION).
     /// Whatever these say, 100 failures in a row lock an account (LoginRegulation).
     public var loginMaxFailures = 5
+    /// Nice value of the bcrypt threads (BCRYPT_NICE, −20…19). Negative by default: the pool
+    /// is bounded to fewer threads than cores, and a higher priority keeps those threads
+    /// hashing during a login storm while page views use the other cores. Not applied when
+    /// the pool has as many threads as there are cores (nothing would be left for pages).
+    public var bcryptNice = -10
     public var loginFailureWindow = 600
     public var loginBanDuration = 900
     /// When set, GET /metrics also answers non-loopback clients sending `Authorization: Bearer <token>`.
@@ -113,6 +118,7 @@ public struct AppConfig: Sendable {
         config.loginFailureWindow = try values.int("login_failure_window", env: "LOGIN_FAILURE_WINDOW", in: 1...86_400, default: 600)
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
+        config.bcryptNice = try values.int("bcrypt_nice", env: "BCRYPT_NICE", in: -20...19, default: -10)
         config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)
         func onOff(_ key: String, _ env: String, default fallback: String = "off") throws -> Bool {
             switch try values.string(key, env: env, default: fallback).lowercased() {
@@ -139,11 +145,13 @@ public struct AppConfig: Sendable {
         case "vonage": try gateways.checkVonageVerify(production: environment == .production)
         default: throw ConfigError("VERIFY_ENGINE must be builtin or vonage (got \"\(verifyEngine)\")")
         }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         if bcryptThreads == 0 {
-            // One per core, but always leaving HTTP workers free for page views.
-            let cores = ProcessInfo.processInfo.activeProcessorCount
-            bcryptThreads = max(1, min(cores, workerThreads - bcryptQueue - 1))
+            // Half the cores: a login storm can then never take more than half the machine
+            // (the rest serves pages); always leaving HTTP workers free for page views.
+            bcryptThreads = max(1, min(cores / 2, workerThreads - bcryptQueue - 1))
         }
+        if bcryptThreads >= cores && bcryptNice < 0 { bcryptNice = 0 }
         // Each login waiting for bcrypt holds an HTTP worker: keep at least one for everything else.
         guard bcryptThreads + bcryptQueue < workerThreads else {
             throw ConfigError("BCRYPT_THREADS + BCRYPT_QUEUE (\(bcryptThreads) + \(bcryptQueue)) must be less than WORKER_THREADS (\(workerThreads)), so logins waiting for bcrypt can never hold every worker")

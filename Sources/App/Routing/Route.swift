@@ -1,7 +1,8 @@
 import HTTP
 
 /// One line of the route table: verb + path → controller#action behind its filters.
-public struct Route: Sendable {
+/// A class: every request carries its route around, and a reference is one retain.
+public final class Route: Sendable {
     public let method: String
     public let path: String
     public let controller: String
@@ -9,10 +10,26 @@ public struct Route: Sendable {
     public let filters: [Filter]
     /// False for API controllers: no session cookie, no CSRF check, JSON bodies accepted.
     public let usesBrowserSession: Bool
-    /// A page that only reads (up to any blocking call): the event loop answers it
-    /// itself instead of handing it to a worker (see `BlockingGuard`).
+    /// An action with no side effect before its first blocking call (a database write,
+    /// bcrypt): the event loop tries it itself, and hands it to a worker only when it gets
+    /// that far (see `BlockingGuard`). Page views that only read finish on the loop.
     public let quick: Bool
+    /// `controller#action`, the label of the route in logs and /metrics.
+    public let label: String
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
+
+    init(method: String, path: String, controller: String, action: String, filters: [Filter],
+         usesBrowserSession: Bool, quick: Bool, handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+        self.method = method
+        self.path = path
+        self.controller = controller
+        self.action = action
+        self.filters = filters
+        self.usesBrowserSession = usesBrowserSession
+        self.quick = quick
+        self.label = "\(controller)#\(action)"
+        self.handler = handler
+    }
 
     /// Runs the filters in order (the first that answers wins), then the action.
     func call(_ context: RequestContext) throws -> HTTPResponse {

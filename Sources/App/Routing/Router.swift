@@ -25,10 +25,9 @@ public struct Router: Sendable {
     public mutating func add<C: Controller>(_ method: String, _ path: String, _ controller: C.Type, _ action: String,
                                             quick: Bool = false, _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
         precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
-        precondition(!quick || method == "GET", "only GET pages can be quick")
         let route = Route(method: method, path: path, controller: C.name, action: action,
                           filters: C.filters(for: action), usesBrowserSession: C.usesBrowserSession,
-                          quick: quick) { context in try body(C(context)) }
+                          quick: quick, handler: { context in try body(C(context)) })
         routes.append(route)
         table[path, default: [:]][method] = route
     }
@@ -37,9 +36,9 @@ public struct Router: Sendable {
                                             _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
         add("GET", path, c, action, quick: quick, body)
     }
-    public mutating func post<C: Controller>(_ path: String, _ c: C.Type, _ action: String,
+    public mutating func post<C: Controller>(_ path: String, _ c: C.Type, _ action: String, quick: Bool = false,
                                              _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
-        add("POST", path, c, action, body)
+        add("POST", path, c, action, quick: quick, body)
     }
     public mutating func patch<C: Controller>(_ path: String, _ c: C.Type, _ action: String,
                                               _ body: @escaping @Sendable (C) throws -> HTTPResponse) {

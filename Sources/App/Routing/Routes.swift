@@ -21,7 +21,8 @@ import HTTP
 ///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
 ///
-/// `quick: true` marks pages that only read: the event loop answers them itself.
+/// `quick: true`: the event loop tries the action itself (pages that only read, and the
+/// login form's early 503), handing it to a worker at its first blocking call.
 public enum Routes {
     static func draw() -> Router {
         var r = Router()
@@ -44,7 +45,9 @@ public enum Routes {
         r.get("/metrics", MetricsController.self, "show") { try $0.show() }
 
         r.get("/session/new", SessionsController.self, "new", quick: true) { try $0.new() }
-        r.post("/session", SessionsController.self, "create") { try $0.create() }
+        // Quick so that a full bcrypt pool's 503 is answered on the loop: a login storm's
+        // refusals then cost no hand-off to a worker.
+        r.post("/session", SessionsController.self, "create", quick: true) { try $0.create() }
         r.delete("/session", SessionsController.self, "destroy") { try $0.destroy() }
         // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
         r.get("/passwordless/new", PasswordlessController.self, "new", quick: true) { try $0.new() }

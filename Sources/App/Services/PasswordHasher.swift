@@ -35,6 +35,10 @@ public final class PasswordHasher: @unchecked Sendable {
     public let threads: Int
     public let queueLimit: Int
     public let cost: Int
+    /// Nice value for the pool's threads (0: as the rest of the process). Negative raises
+    /// their priority, which needs root or CAP_SYS_NICE (or RLIMIT_NICE); without it they
+    /// stay at 0 and say so once in the log.
+    public let niceness: Int32
     private let engine: Engine
 
     private let condition = NSCondition()
@@ -52,10 +56,11 @@ public final class PasswordHasher: @unchecked Sendable {
     private var threadsStarted = false
     private var lastWarning = -Double.infinity
 
-    public init(threads: Int, queueLimit: Int, cost: Int, engine: Engine = .bcrypt) {
+    public init(threads: Int, queueLimit: Int, cost: Int, niceness: Int32 = 0, engine: Engine = .bcrypt) {
         self.threads = max(1, threads)
         self.queueLimit = max(0, queueLimit)
         self.cost = cost
+        self.niceness = niceness
         self.engine = engine
     }
 
@@ -118,8 +123,11 @@ public final class PasswordHasher: @unchecked Sendable {
             // Started on first use: a server that nobody logs in to keeps no idle threads.
             threadsStarted = true
             for i in 0..<threads {
-                let thread = Thread { [self] in work() }
-                thread.name = "bcrypt-\(i)"
+                let thread = Thread { [self] in
+                    ThreadName.setCurrent("bcrypt-\(i)")
+                    if niceness != 0 { setNiceness(first: i == 0) }
+                    work()
+                }
                 thread.start()
             }
         }
@@ -129,6 +137,14 @@ public final class PasswordHasher: @unchecked Sendable {
         done.wait()
         // `result` is written before `signal` and read after `wait`: the semaphore orders them.
         return try result!.get()
+    }
+
+    /// Applies `niceness` to the calling thread: on Linux nice is per thread, and
+    /// PRIO_PROCESS with id 0 means the calling thread.
+    private func setNiceness(first: Bool) {
+        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) != 0, first {
+            Log.info("bcrypt threads keep nice 0: setting \(niceness) needs root or CAP_SYS_NICE (\(String(cString: strerror(errno))))")
+        }
     }
 
     /// Called with the lock held.

@@ -6,14 +6,21 @@ import Support
 /// read. An entry is used only while the database has seen no write since it was read
 /// (`Database.changeCount`: any write in this process, a logout or a revoked session
 /// included, empties it in effect) and for at most `maxAge` seconds, which bounds how
-/// long a write by another process (`twofa users lock …`) can go unnoticed.
+/// long a write by another process (`twofa users delete …`) can go unnoticed.
 /// Keys are token digests, as in the sessions table: no raw token is kept.
 final class SessionCache: @unchecked Sendable {
-    private struct Entry {
+    private final class Entry {   // a class: a lookup copies one reference, not every field
         let session: Session
         let user: User
         let changeCount: UInt64
         let readAt: Double
+
+        init(session: Session, user: User, changeCount: UInt64, readAt: Double) {
+            self.session = session
+            self.user = user
+            self.changeCount = changeCount
+            self.readAt = readAt
+        }
     }
 
     let maxAge: Double

@@ -31,8 +31,10 @@ public final class EventScheduler: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         guard !running, engine != nil else { return }
         running = true
-        let thread = Thread { [weak self] in self?.loop() }
-        thread.name = "verify-scheduler"
+        let thread = Thread { [weak self] in
+            ThreadName.setCurrent("verify-scheduler")
+            self?.loop()
+        }
         self.thread = thread
         thread.start()
     }

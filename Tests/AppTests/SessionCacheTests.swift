@@ -1,0 +1,92 @@
+import Database
+import Foundation
+import XCTest
+@testable import App
+
+/// `SessionCache` on a real database file: entries last until this process writes
+/// anything, or `maxAge` at most (writes by other processes, e.g. `twofa users delete`).
+final class SessionCacheTests: XCTestCase {
+    private var directory: String!
+    private var config: AppConfig!
+    private var db: SQLiteDatabase!
+    private var user: User!
+    private var session: Session!
+    private var token: String!
+
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "twofa-session-cache-" + UUID().uuidString
+        config = try AppConfig.load(environment: [
+            "APP_ENV": "test", "APP_ROOT": Self.repositoryRoot, "DATABASE_URL": directory + "/db.sqlite3",
+            "SMS_OUTBOX": directory + "/outbox.jsonl", "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
+        ])
+        db = try SQLiteDatabase(path: config.databasePath, readers: 2)
+        _ = try Migrator(directory: config.migrationsDirectory).migrate(db)
+        (user, session, token) = try db.write { conn in
+            let user = try User.create(username: "alice", number: "+447700900123", passwordDigest: "x", now: 1_000, in: conn)
+            let (session, token) = try Session.create(userID: user.id, ip: "127.0.0.1", userAgent: "tests", now: 1_000, in: conn)
+            return (user, session, token)
+        }
+    }
+
+    override func tearDown() {
+        db?.close()
+        db = nil
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// Another process on the same file: its writes don't move our `changeCount`.
+    private func deleteSessionElsewhere() throws {
+        let other = try SQLiteDatabase(path: config.databasePath, readers: 1)
+        defer { other.close() }
+        try other.write { try Session.destroy(id: session.id, in: $0) }
+    }
+
+    func testFindsTheSessionWithItsUser() throws {
+        let cache = SessionCache(database: db)
+        let (found, owner) = try XCTUnwrap(try cache.findWithUser(token: token))
+        XCTAssertEqual(found, session)
+        XCTAssertEqual(owner, user)
+        XCTAssertNil(try cache.findWithUser(token: "not-a-token"))
+        let (again, _) = try XCTUnwrap(try cache.findWithUser(token: token))
+        XCTAssertEqual(again.id, session.id)
+    }
+
+    func testKeepsAnEntryWhileNothingIsWrittenHereAndDropsItAtTheNextWrite() throws {
+        let cache = SessionCache(database: db, maxAge: 3600)
+        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id)
+        try deleteSessionElsewhere()
+        // Within maxAge another process's write goes unnoticed: the entry really is reused.
+        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id, "served from the cache")
+        // Any write through this process's database, about sessions or not, ends that.
+        try db.write { try $0.execute("UPDATE users SET updated_at = updated_at WHERE id = ?", [.integer(user.id)]) }
+        XCTAssertNil(try cache.findWithUser(token: token)?.0.id)
+    }
+
+    func testLogoutInThisProcessIsSeenAtOnce() throws {
+        let cache = SessionCache(database: db, maxAge: 3600)
+        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id)
+        try db.write { try Session.destroy(id: session.id, in: $0) }
+        XCTAssertNil(try cache.findWithUser(token: token)?.0.id)
+    }
+
+    func testDeletingTheUserFromAnotherProcessIsNoticedOnceMaxAgePasses() throws {
+        let cache = SessionCache(database: db, maxAge: 0.05)
+        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id)
+        // What `twofa users delete alice` does: its own SQLiteDatabase on the file.
+        let message = try UserAdmin.delete(config, username: "alice")
+        XCTAssertTrue(message.hasPrefix("Deleted user alice"), message)
+        usleep(100_000)   // past maxAge
+        XCTAssertNil(try cache.findWithUser(token: token)?.0.id, "the deleted account's session is gone")
+    }
+
+    func testChangesToTheUserAreSeenAtOnce() throws {
+        let cache = SessionCache(database: db, maxAge: 3600)
+        XCTAssertEqual(try cache.findWithUser(token: token)?.1.number, "+447700900123")
+        try db.write { try $0.execute("UPDATE users SET number = ? WHERE id = ?", [.text("+447700900999"), .integer(user.id)]) }
+        XCTAssertEqual(try cache.findWithUser(token: token)?.1.number, "+447700900999")
+    }
+}

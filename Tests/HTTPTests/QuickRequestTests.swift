@@ -1,0 +1,248 @@
+import Foundation
+import XCTest
+@testable import HTTP
+import Support
+
+/// Paths starting `/quick` may be answered on the event loop. Every call is recorded with
+/// the name of the thread it ran on, which each response also carries in `X-Thread`.
+final class QuickTestResponder: HTTPResponder, @unchecked Sendable {
+    struct Call: Equatable {
+        let path: String
+        let thread: String
+    }
+    struct Boom: Error {}
+
+    static let bigBodyBytes = 8 << 20   // more than loopback socket buffers hold
+
+    private let lock = NSLock()
+    private var recorded: [Call] = []
+    var calls: [Call] { lock.lock(); defer { lock.unlock() }; return recorded }
+
+    func answersOnEventLoop(_ request: HTTPRequest) -> Bool { request.path.hasPrefix("/quick") }
+
+    func respond(to request: HTTPRequest) throws -> HTTPResponse {
+        let thread = Self.threadName()
+        lock.lock(); recorded.append(Call(path: request.path, thread: thread)); lock.unlock()
+        var response: HTTPResponse
+        switch request.path {
+        case "/quick/blocks":
+            try BlockingGuard.check()   // e.g. a database write
+            response = .text("blocks done")
+        case "/quick/swallows":
+            _ = try? BlockingGuard.check()   // app code that hides the error must not get its answer out
+            response = .text("swallows done")
+        case "/quick/throws":
+            throw Boom()
+        case "/quick/big":
+            response = .text(String(repeating: "b", count: Self.bigBodyBytes))
+        case "/quick/fixed":
+            response = .text("fixed body")
+        case "/slow":
+            usleep(200_000)
+            response = .text("slow done")
+        default:
+            response = .text("\(request.method) \(request.path)")
+        }
+        response.headers.set("X-Thread", thread)
+        return response
+    }
+
+    /// The kernel's name for the current thread ("http-loop-0", "http-worker-3").
+    static func threadName() -> String {
+        let text = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Quick requests answered on the event-loop thread, and handed to a worker when they
+/// try to block (`BlockingGuard`), over real sockets.
+final class QuickRequestTests: XCTestCase {
+    private var server: HTTPServer!
+    private var responder: QuickTestResponder!
+    private var logs = LogCapture()
+
+    override func setUpWithError() throws {
+        logs = LogCapture()
+        let capture = logs
+        Log.redirect { capture.append($0) }
+        var config = HTTPServer.Configuration()
+        config.port = 0
+        config.loopThreads = 2
+        config.workerThreads = 2
+        responder = QuickTestResponder()
+        server = HTTPServer(configuration: config, responder: responder)
+        try server.start()
+    }
+
+    override func tearDown() {
+        server?.shutdown()
+        server = nil
+        Log.redirect { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        super.tearDown()
+    }
+
+    private func client() throws -> RawClient { try RawClient(port: server.port) }
+
+    private func get(_ path: String, extra: String = "") -> String {
+        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n"
+    }
+
+    private func isLoop(_ thread: String?) -> Bool { thread?.hasPrefix("http-loop-") == true }
+    private func isWorker(_ thread: String?) -> Bool { thread?.hasPrefix("http-worker-") == true }
+
+    /// Access-log lines for `path` (`GET /quick/a 200 0.1ms`).
+    private func accessLines(_ method: String, _ path: String) -> [String] {
+        logs.lines.filter { $0.contains(" INFO \(method) \(path) ") }
+    }
+
+    func testQuickRequestIsAnsweredOnTheLoop() throws {
+        let c = try client()
+        try c.send(get("/quick/a"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "GET /quick/a")
+        XCTAssertTrue(isLoop(response.header("X-Thread")), "answered on \(response.header("X-Thread") ?? "-")")
+        XCTAssertEqual(responder.calls.count, 1, "\(responder.calls)")
+        XCTAssertEqual(accessLines("GET", "/quick/a").count, 1, "\(logs.lines)")
+    }
+
+    func testOtherRequestsGoToAWorker() throws {
+        let c = try client()
+        try c.send(get("/plain"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.text, "GET /plain")
+        XCTAssertTrue(isWorker(response.header("X-Thread")), "answered on \(response.header("X-Thread") ?? "-")")
+        XCTAssertEqual(responder.calls.map(\.path), ["/plain"], "never tried on the loop")
+    }
+
+    func testQuickRequestThatWouldBlockIsRunAgainOnAWorkerAndAnsweredOnce() throws {
+        let c = try client()
+        try c.send(get("/quick/blocks"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "blocks done")
+        XCTAssertTrue(isWorker(response.header("X-Thread")), "answered on \(response.header("X-Thread") ?? "-")")
+
+        let calls = responder.calls
+        XCTAssertEqual(calls.map(\.path), ["/quick/blocks", "/quick/blocks"], "tried on the loop, then again on a worker")
+        XCTAssertTrue(isLoop(calls.first?.thread), "\(calls)")
+        XCTAssertTrue(isWorker(calls.last?.thread), "\(calls)")
+        XCTAssertEqual(accessLines("GET", "/quick/blocks").count, 1, "the dropped attempt isn't logged: \(logs.lines)")
+        XCTAssertFalse(logs.lines.contains { $0.contains("ERROR") }, "\(logs.lines)")
+
+        // Nothing of the dropped attempt reached the socket: it would show up in front of this.
+        try c.send(get("/quick/after"))
+        let next = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(next.text, "GET /quick/after")
+        XCTAssertTrue(isLoop(next.header("X-Thread")), "the loop answers quick requests again afterwards")
+    }
+
+    func testSwallowingTheGuardsErrorStillHandsTheRequestToAWorker() throws {
+        let c = try client()
+        try c.send(get("/quick/swallows"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.text, "swallows done")
+        XCTAssertTrue(isWorker(response.header("X-Thread")), "answered on \(response.header("X-Thread") ?? "-")")
+        XCTAssertEqual(responder.calls.count, 2, "\(responder.calls)")
+        try c.send(get("/quick/after"))
+        XCTAssertEqual(try c.readResponse()?.text, "GET /quick/after")
+    }
+
+    func testOtherErrorsOnTheLoopAre500sWithoutARerun() throws {
+        let c = try client()
+        try c.send(get("/quick/throws"))
+        XCTAssertEqual(try c.readResponse()?.status, 500)
+        XCTAssertEqual(responder.calls.count, 1, "only WouldBlock means 'try on a worker': \(responder.calls)")
+        XCTAssertTrue(isLoop(responder.calls.first?.thread))
+        XCTAssertTrue(logs.lines.contains { $0.contains("ERROR") && $0.contains("/quick/throws") }, "\(logs.lines)")
+        try c.send(get("/quick/after"))
+        XCTAssertEqual(try c.readResponse()?.text, "GET /quick/after")
+    }
+
+    func testPipelinedQuickAndOtherRequestsComeBackInOrder() throws {
+        let c = try client()
+        // A slow worker request first: a loop answering the quick ones behind it at once would reorder.
+        let requests = [
+            get("/slow"),
+            get("/quick/a"),
+            get("/quick/blocks"),
+            "POST /plain HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+            get("/quick/b"),
+            get("/quick/c"),
+        ]
+        try c.send(requests.joined())
+        let expected = [
+            ("slow done", "worker"), ("GET /quick/a", "loop"), ("blocks done", "worker"),
+            ("POST /plain", "worker"), ("GET /quick/b", "loop"), ("GET /quick/c", "loop"),
+        ]
+        for (text, kind) in expected {
+            let response = try XCTUnwrap(c.readResponse(), "missing the answer \(text)")
+            XCTAssertEqual(response.text, text)
+            let thread = response.header("X-Thread")
+            XCTAssertTrue(kind == "loop" ? isLoop(thread) : isWorker(thread), "\(text) answered on \(thread ?? "-")")
+        }
+        XCTAssertEqual(responder.calls.count, 7, "/quick/blocks twice, the rest once: \(responder.calls)")
+    }
+
+    func testManyPipelinedQuickRequestsInOneSegment() throws {
+        let c = try client()
+        let paths = (0..<50).map { "/quick/\($0)" }
+        try c.send(paths.map { get($0) }.joined())
+        for path in paths {
+            let response = try XCTUnwrap(c.readResponse(), "no answer for \(path)")
+            XCTAssertEqual(response.text, "GET \(path)")
+        }
+        XCTAssertEqual(responder.calls.map(\.path), paths)
+    }
+
+    func testPipelinedQuickAnswersLargerThanTheSocketBufferAllArrive() throws {
+        // The first answer can't go out in one send: the loop must wait for EPOLLOUT and
+        // then carry on with the requests still buffered in the parser.
+        let c = try client()
+        try c.send(get("/quick/big") + get("/quick/big") + get("/quick/a"))
+        usleep(100_000)   // let the server's send buffer fill up
+        for _ in 0..<2 {
+            let big = try XCTUnwrap(c.readResponse())
+            XCTAssertEqual(big.body.count, QuickTestResponder.bigBodyBytes)
+            XCTAssertEqual(big.body.first, UInt8(ascii: "b"))
+            XCTAssertEqual(big.body.last, UInt8(ascii: "b"))
+        }
+        XCTAssertEqual(try c.readResponse()?.text, "GET /quick/a")
+        XCTAssertTrue(responder.calls.allSatisfy { isLoop($0.thread) }, "\(responder.calls)")
+        XCTAssertEqual(responder.calls.count, 3)
+    }
+
+    func testPipelinedRequestAfterAQuickConnectionCloseIsNotAnswered() throws {
+        let c = try client()
+        try c.send(get("/quick/a", extra: "Connection: close\r\n") + get("/quick/b"))
+        let response = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(response.text, "GET /quick/a")
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(c.isClosedByServer())
+        XCTAssertEqual(responder.calls.map(\.path), ["/quick/a"])
+    }
+
+    func testHeadOnAQuickRouteHasTheLengthButNoBody() throws {
+        let c = try client()
+        try c.send("HEAD /quick/fixed HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try XCTUnwrap(c.readResponse(bodyless: true))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Length"), String("fixed body".utf8.count))
+        XCTAssertTrue(isLoop(head.header("X-Thread")), "answered on \(head.header("X-Thread") ?? "-")")
+        // A body sent after all would be read as the start of this response.
+        try c.send(get("/quick/fixed"))
+        let next = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(next.text, "fixed body")
+        XCTAssertEqual(accessLines("HEAD", "/quick/fixed").count, 1, "\(logs.lines)")
+    }
+
+    func testHeadOnAQuickRouteThatWouldBlockHasNoBodyEither() throws {
+        let c = try client()
+        try c.send("HEAD /quick/blocks HTTP/1.1\r\nHost: x\r\n\r\n" + get("/quick/a"))
+        let head = try XCTUnwrap(c.readResponse(bodyless: true))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Length"), String("blocks done".utf8.count))
+        XCTAssertTrue(isWorker(head.header("X-Thread")))
+        XCTAssertEqual(try c.readResponse()?.text, "GET /quick/a")
+    }
+}
