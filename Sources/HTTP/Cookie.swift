@@ -36,13 +36,16 @@ public struct Cookie: Sendable {
     }
 
     public var headerValue: String {
-        var s = "\(Self.clean(name))=\(Self.clean(value))"
-        if !path.isEmpty { s += "; Path=\(Self.clean(path))" }
-        if let maxAge { s += "; Max-Age=\(maxAge)" }
-        if let expires { s += "; Expires=\(HTTPDate.format(expires))" }
+        var s = Self.clean(name)
+        s.reserveCapacity(name.utf8.count + value.utf8.count + 64)
+        s += "="
+        s += Self.clean(value)
+        if !path.isEmpty { s += "; Path="; s += Self.clean(path) }
+        if let maxAge { s += "; Max-Age="; s += String(maxAge) }
+        if let expires { s += "; Expires="; s += HTTPDate.format(expires) }
         if httpOnly { s += "; HttpOnly" }
         if secure { s += "; Secure" }
-        if let sameSite { s += "; SameSite=\(sameSite.rawValue)" }
+        if let sameSite { s += "; SameSite="; s += sameSite.rawValue }
         return s
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Support
+import Synchronization
 
 /// One epoll loop thread: accepts connections (sharing the listening socket with the
 /// other loops via EPOLLEXCLUSIVE), reads and writes them without blocking, answers
@@ -20,6 +21,12 @@ final class EventLoop: @unchecked Sendable {
     /// Signalled when the loop thread has exited.
     let finished = DispatchSemaphore(value: 0)
 
+    /// Connections this loop owns or has been handed: the others read it to place new ones.
+    let load = Atomic<Int>(0)
+    /// Every loop of the server, this one included (set before the threads start, read
+    /// and cleared only by this loop's thread).
+    var peers: [EventLoop] = []
+
     private let index: Int
     private let epoll: Epoll
     private let wakeFD: Int32
@@ -33,6 +40,7 @@ final class EventLoop: @unchecked Sendable {
     // Handed over from other threads, guarded by `lock`.
     private let lock = NSLock()
     private var completions: [(UncheckedConnection, RequestHandler.Output)] = []
+    private var adopted: [(fd: Int32, address: String)] = []
     private var wakePending = false
     private var drainRequested = false
     private var stopRequested = false
@@ -64,6 +72,16 @@ final class EventLoop: @unchecked Sendable {
     func deliver(_ connection: UncheckedConnection, _ output: RequestHandler.Output) {
         lock.lock()
         completions.append((connection, output))
+        let needWake = !wakePending
+        wakePending = true
+        lock.unlock()
+        if needWake { wake() }
+    }
+
+    /// Another loop accepted `fd` and hands it over: this loop had fewer connections.
+    func adopt(_ fd: Int32, address: String) {
+        lock.lock()
+        adopted.append((fd, address))
         let needWake = !wakePending
         wakePending = true
         lock.unlock()
@@ -122,6 +140,15 @@ final class EventLoop: @unchecked Sendable {
             if isDraining && connections.isEmpty { break }
         }
         for connection in Array(connections.values) { connection.close() }
+        lock.lock()
+        let unserved = adopted
+        adopted.removeAll()
+        lock.unlock()
+        for (fd, _) in unserved {
+            Glibc.close(fd)
+            context.connections.release()
+        }
+        peers = []   // loops point at each other; let them go
         if listening { epoll.remove(listenFD) }
         if !isDraining { stoppedListening.signal() }
         Glibc.close(wakeFD)
@@ -136,11 +163,14 @@ final class EventLoop: @unchecked Sendable {
         lock.lock()
         let ready = completions
         completions.removeAll(keepingCapacity: true)
+        let handedOver = adopted
+        adopted.removeAll()
         wakePending = false
         let drain = drainRequested
         let stop = stopRequested
         lock.unlock()
         for (connection, output) in ready { connection.value.complete(output) }
+        for (fd, address) in handedOver { register(fd, address: address) }
         if drain && !isDraining { beginDrain() }
         return stop
     }
@@ -189,10 +219,38 @@ final class EventLoop: @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = Connection(fd: fd, remoteAddress: ListeningSocket.addressText(storage), loop: self)
-            connections[fd] = connection
-            epoll.add(fd, events: connection.interest)
+            // Whichever loop the kernel woke, the connection goes to the least loaded one:
+            // a burst of connects otherwise lands on one loop (it accepts them all in one
+            // go), leaving one core to serve most clients while the other idles.
+            let target = leastLoaded()
+            target.load.add(1, ordering: .relaxed)
+            let address = ListeningSocket.addressText(storage)
+            if target === self { register(fd, address: address) } else { target.adopt(fd, address: address) }
         }
+    }
+
+    /// This loop unless another has fewer connections.
+    private func leastLoaded() -> EventLoop {
+        var best = self
+        var fewest = load.load(ordering: .relaxed)
+        for peer in peers where peer !== self {
+            let count = peer.load.load(ordering: .relaxed)
+            if count < fewest { best = peer; fewest = count }
+        }
+        return best
+    }
+
+    /// Starts serving an accepted socket (its `load` was already counted).
+    private func register(_ fd: Int32, address: String) {
+        if isDraining {   // handed over just as shutdown began
+            Glibc.close(fd)
+            load.subtract(1, ordering: .relaxed)
+            context.connections.release()
+            return
+        }
+        let connection = Connection(fd: fd, remoteAddress: address, loop: self)
+        connections[fd] = connection
+        epoll.add(fd, events: connection.interest)
     }
 
     private static let overCapacityResponse = Array((
@@ -231,6 +289,7 @@ final class EventLoop: @unchecked Sendable {
 
     func connectionClosed(_ connection: Connection) {
         connections[connection.fd] = nil
+        load.subtract(1, ordering: .relaxed)
         context.connections.release()
     }
 

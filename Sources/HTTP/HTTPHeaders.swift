@@ -58,11 +58,14 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Whether a comma-separated header (e.g. Connection) lists `token`, case-insensitively.
     func hasToken(_ token: String, in name: String) -> Bool {
-        for value in values(name) {
-            for part in value.split(separator: ",") {
-                let trimmed = part.trimmingCharacters(ofASCII: " \t")
-                if Self.sameName(trimmed, token) { return true }
-            }
+        values(name).contains { Self.listHasToken($0, token) }
+    }
+
+    /// Whether the comma-separated `value` lists `token`, case-insensitively.
+    static func listHasToken(_ value: String, _ token: String) -> Bool {
+        for part in value.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(ofASCII: " \t")
+            if sameName(trimmed, token) { return true }
         }
         return false
     }

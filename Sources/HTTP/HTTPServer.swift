@@ -39,6 +39,7 @@ public final class HTTPServer: @unchecked Sendable {
             context.workers.stop(timeout: 1)
             throw error
         }
+        for loop in loops { loop.peers = loops }
         listenFD = fd
         boundPort = ListeningSocket.boundPort(fd)
         self.context = context

@@ -273,13 +273,31 @@ struct RequestParser {
             pos += 2
         }
 
+        // One pass over the fields the framing and the connection depend on.
+        var hostCount = 0
+        var lengthValues: [String] = []
+        var codings: [String] = []
+        var connectionClose = false, connectionKeepAlive = false
+        var expect: String?
+        for (name, value) in headers {
+            switch name.utf8.count {   // the length first: most fields are none of these
+            case 4 where HTTPHeaders.sameName(name, "Host"): hostCount += 1
+            case 14 where HTTPHeaders.sameName(name, "Content-Length"): lengthValues.append(value)
+            case 17 where HTTPHeaders.sameName(name, "Transfer-Encoding"): codings.append(value)
+            case 10 where HTTPHeaders.sameName(name, "Connection"):
+                connectionClose = connectionClose || HTTPHeaders.listHasToken(value, "close")
+                connectionKeepAlive = connectionKeepAlive || HTTPHeaders.listHasToken(value, "keep-alive")
+            case 6 where HTTPHeaders.sameName(name, "Expect"): if expect == nil { expect = value }
+            default: break
+            }
+        }
+
         // Framing: exactly one unambiguous way to find the end of the body.
-        let hosts = headers.values("Host")
-        if version == .http1_1 && hosts.isEmpty { return failure(400, "Bad request: missing Host header") }
-        if hosts.count > 1 { return failure(400, "Bad request: more than one Host header") }
+        if version == .http1_1 && hostCount == 0 { return failure(400, "Bad request: missing Host header") }
+        if hostCount > 1 { return failure(400, "Bad request: more than one Host header") }
 
         var contentLength: Int?
-        for value in headers.values("Content-Length") {
+        for value in lengthValues {
             for part in value.split(separator: ",", omittingEmptySubsequences: false) {
                 let digits = part.trimmingCharacters(ofASCII: " \t")
                 guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
@@ -293,7 +311,6 @@ struct RequestParser {
                 contentLength = n
             }
         }
-        let codings = headers.values("Transfer-Encoding")
         if !codings.isEmpty {
             if contentLength != nil {
                 return failure(400, "Bad request: both Content-Length and Transfer-Encoding")
@@ -308,11 +325,9 @@ struct RequestParser {
         let length = contentLength ?? 0
         if length > limits.maxBodyBytes { return failure(413, "Content too large") }
 
-        let keepAlive = version == .http1_1
-            ? !headers.hasToken("close", in: "Connection")
-            : headers.hasToken("keep-alive", in: "Connection") && !headers.hasToken("close", in: "Connection")
+        let keepAlive = version == .http1_1 ? !connectionClose : connectionKeepAlive && !connectionClose
         let expectsContinue = version == .http1_1 && length > 0
-            && headers["Expect"].map { HTTPHeaders.sameName($0, "100-continue") } == true
+            && expect.map { HTTPHeaders.sameName($0, "100-continue") } == true
 
         let request = HTTPRequest(
             method: method, target: target, path: path, query: query, version: version,

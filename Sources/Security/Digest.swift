@@ -2,11 +2,16 @@ import COpenSSL
 
 /// Hashes and MACs through OpenSSL's one-shot functions.
 public enum Digest {
+    /// SHA-256 fetched from the default provider once. `EVP_sha256()` would make OpenSSL 3
+    /// look the algorithm up again (under a lock) on every call, and a session lookup hashes
+    /// the cookie on every page view.
+    nonisolated(unsafe) private static let fetchedSHA256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     public static func sha256(_ data: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = withNonNullPointer(data) { pointer, count in
-            EVP_Digest(pointer, count, &output, &length, EVP_sha256(), nil)
+            EVP_Digest(pointer, count, &output, &length, fetchedSHA256 ?? EVP_sha256(), nil)
         }
         guard ok == 1 else { fatalError("EVP_Digest(SHA-256) failed") }
         return Array(output.prefix(Int(length)))

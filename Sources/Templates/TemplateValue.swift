@@ -1,6 +1,6 @@
 /// A value a template can read. Controllers build these with literals:
 /// `["user": ["name": "Ann"], "codes": [1, 2], "admin": true, "note": nil]`.
-public indirect enum TemplateValue: Sendable, Equatable,
+public enum TemplateValue: Sendable, Equatable,
     ExpressibleByStringLiteral, ExpressibleByStringInterpolation, ExpressibleByBooleanLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral,
     ExpressibleByNilLiteral

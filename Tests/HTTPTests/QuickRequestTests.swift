@@ -106,6 +106,19 @@ final class QuickRequestTests: XCTestCase {
         XCTAssertEqual(accessLines("GET", "/quick/a").count, 1, "\(logs.lines)")
     }
 
+    /// New connections are spread over the loops, whichever loop the kernel wakes to accept
+    /// them: held open together, eight connections are served by both loops, four each.
+    func testConnectionsAreSpreadOverTheLoops() throws {
+        let clients = try (0..<8).map { _ in try client() }
+        var threads: [String] = []
+        for c in clients {
+            try c.send(get("/quick/which"))
+            threads.append(try XCTUnwrap(c.readResponse()?.header("X-Thread")))
+        }
+        XCTAssertEqual(threads.filter { $0 == "http-loop-0" }.count, 4, "\(threads)")
+        XCTAssertEqual(threads.filter { $0 == "http-loop-1" }.count, 4, "\(threads)")
+    }
+
     func testOtherRequestsGoToAWorker() throws {
         let c = try client()
         try c.send(get("/plain"))

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Security
 
@@ -10,6 +11,26 @@ final class SecureRandomTests: XCTestCase {
         XCTAssertEqual(Set(samples).count, samples.count)
         // Not all one value: a stuck generator would fail this.
         XCTAssertGreaterThan(Set(SecureRandom.bytes(1024)).count, 200)
+    }
+
+    /// Small requests come from a per-thread block that refills: across several refills,
+    /// and between threads, no bytes are ever handed out twice.
+    func testSmallRequestsNeverRepeatAcrossRefillsOrThreads() {
+        let perThread = 300   // × 32 bytes: about nine refills of the 1 KiB block
+        let lock = NSLock()
+        var all: [[UInt8]] = []
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let mine = (0..<perThread).map { i in SecureRandom.bytes(i % 2 == 0 ? 32 : 17) }
+            lock.lock(); all += mine; lock.unlock()
+        }
+        XCTAssertEqual(all.count, 4 * perThread)
+        XCTAssertEqual(Set(all).count, all.count)
+        // Consecutive 32-byte draws share no 8-byte window: a block handed out twice would.
+        var windows = Set<[UInt8]>()
+        for sample in all where sample.count == 32 {
+            for start in stride(from: 0, to: 32, by: 8) { windows.insert(Array(sample[start..<(start + 8)])) }
+        }
+        XCTAssertEqual(windows.count, all.filter { $0.count == 32 }.count * 4)
     }
 
     func testTokenIsBase64URLWithoutPadding() {

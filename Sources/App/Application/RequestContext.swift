@@ -147,8 +147,9 @@ public final class RequestContext {
     /// Renders `template` inside the application layout with the values every page needs.
     public func render(_ template: String, title: String, status: Int = 200,
                        _ locals: [String: TemplateValue] = [:]) throws -> HTTPResponse {
-        var context = locals
-        context.reserveCapacity(locals.count + 8)
+        // Sized once for the locals and the eight values below (no regrowth while filling).
+        var context = [String: TemplateValue](minimumCapacity: locals.count + 8)
+        for (key, value) in locals { context[key] = value }
         context["title"] = .string(title)
         context["brand"] = .string(app.config.brandName)
         context["stylesheet"] = .string(app.assets.stylesheetPath)
