@@ -5,28 +5,42 @@ enum HTMLEscape {
     /// runs in bulk so ordinary text costs one memcpy, not a loop of appends.
     static func append(_ s: String, to out: inout [UInt8]) {
         var s = s
+        let special = Self.special
         s.withUTF8 { bytes in
+            // Most values (names, tokens, numbers) need no entity: find the first byte that
+            // does with a table lookup per byte, and copy everything before it in one go.
             var runStart = 0
-            for i in 0..<bytes.count {
-                let entity: StaticString
-                switch bytes[i] {
-                case UInt8(ascii: "&"): entity = "&amp;"
-                case UInt8(ascii: "<"): entity = "&lt;"
-                case UInt8(ascii: ">"): entity = "&gt;"
-                case UInt8(ascii: "\""): entity = "&quot;"
-                case UInt8(ascii: "'"): entity = "&#39;"
-                case UInt8(ascii: "`"): entity = "&#96;"
-                default: continue
+            var i = 0
+            let count = bytes.count
+            while i < count {
+                guard special[Int(bytes[i])] else {
+                    i += 1
+                    continue
                 }
                 if runStart < i {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
                 }
-                entity.withUTF8Buffer { out.append(contentsOf: $0) }
-                runStart = i + 1
+                entity(for: bytes[i]).withUTF8Buffer { out.append(contentsOf: $0) }
+                i += 1
+                runStart = i
             }
-            if runStart < bytes.count {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            if runStart < count {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count]))
             }
+        }
+    }
+
+    /// Which bytes get an entity: & < > " ' `.
+    private static let special: [Bool] = (0..<256).map { "&<>\"'`".utf8.contains(UInt8($0)) }
+
+    private static func entity(for byte: UInt8) -> StaticString {
+        switch byte {
+        case UInt8(ascii: "&"): return "&amp;"
+        case UInt8(ascii: "<"): return "&lt;"
+        case UInt8(ascii: ">"): return "&gt;"
+        case UInt8(ascii: "\""): return "&quot;"
+        case UInt8(ascii: "'"): return "&#39;"
+        default: return "&#96;"   // the backquote, the only other special byte
         }
     }
 
