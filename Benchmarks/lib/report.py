@@ -62,7 +62,8 @@ for size in ("small", "big"):
 
 print(f"\ntwofa benchmarks: {duration} s per scenario, BCRYPT_COST={cost}, page {page_bytes} bytes, "
       f"fresh server RSS {f(g('rss_fresh_mb'), 1)} MB, fresh start-up {f(g('startup_fresh_ms'), 1)} ms, "
-      f"load average {f(g('load_start'), 2)} at the start, {f(g('load_end'), 2)} at the end\n")
+      f"load average {f(g('load_start'), 2)} at the start, {f(g('load_end'), 2)} at the end, "
+      f"wrk at nice {f(g('client_nice'))}\n")
 print("| scenario | req/s | p50 ms | p99 ms | RSS MB | nginx req/s | ratio | notes |")
 print("|---|--:|--:|--:|--:|--:|--:|---|")
 for cells in rows:

@@ -41,7 +41,13 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
-        fields.removeAll { Self.sameName($0.name, name) }
+        remove { Self.sameName($0, name) }
+    }
+
+    /// Removes every field whose name `matches` says so (names compared as the caller likes).
+    public mutating func remove(where matches: (String) -> Bool) {
+        guard fields.contains(where: { matches($0.name) }) else { return }   // no copy when nothing goes
+        fields.removeAll { matches($0.name) }
     }
 
     public func makeIterator() -> IndexingIterator<[Element]> {
@@ -49,7 +55,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// ASCII case-insensitive comparison without allocating lowercased copies.
-    static func sameName(_ a: String, _ b: String) -> Bool {
+    public static func sameName(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
         return a.utf8.elementsEqual(b.utf8) { x, y in
             x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A)

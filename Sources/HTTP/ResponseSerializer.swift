@@ -18,7 +18,7 @@ enum ResponseSerializer {
         head.reserveCapacity(256 + response.headers.count * 48)
         head.append(contentsOf: statusLine(status))
         for (name, value) in response.headers {
-            if managed.contains(where: { HTTPHeaders.sameName($0, name) }) { continue }
+            if isManaged(name) { continue }
             if !appendField(name, value, to: &head) {
                 // A CR or LF here would let a value inject headers (response splitting).
                 Log.warning("dropped invalid response header \(name.utf8.count <= 64 ? name : "(long name)")")
@@ -39,6 +39,14 @@ enum ResponseSerializer {
         }
         head.append(contentsOf: crlf)
         return (head, bodyless || isHead ? [] : response.body)
+    }
+
+    /// Whether `name` is one of `managed`: by length first, as most names are none of them.
+    private static func isManaged(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 4, 10, 14, 17: return managed.contains { HTTPHeaders.sameName($0, name) }
+        default: return false
+        }
     }
 
     /// `HTTP/1.1 100 Continue`, sent before reading a body the client is holding back.

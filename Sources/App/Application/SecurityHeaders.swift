@@ -7,10 +7,15 @@ enum SecurityHeaders {
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     static func apply(to response: inout HTTPResponse, secure: Bool) {
-        response.headers.set("Content-Security-Policy", contentSecurityPolicy)
-        response.headers.set("X-Content-Type-Options", "nosniff")
-        response.headers.set("X-Frame-Options", "DENY")
-        response.headers.set("Referrer-Policy", "same-origin")
-        if secure { response.headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains") }
+        // One pass drops whatever a controller set under these names; then ours go on the end.
+        response.headers.remove(where: { name in names.contains { HTTPHeaders.sameName($0, name) } })
+        response.headers.add("Content-Security-Policy", contentSecurityPolicy)
+        response.headers.add("X-Content-Type-Options", "nosniff")
+        response.headers.add("X-Frame-Options", "DENY")
+        response.headers.add("Referrer-Policy", "same-origin")
+        if secure { response.headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains") }
     }
+
+    private static let names = ["Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                                "Referrer-Policy", "Strict-Transport-Security"]
 }
