@@ -52,7 +52,7 @@ public struct AppConfig: Sendable {
     /// is bounded to fewer threads than cores, and a higher priority keeps those threads
     /// hashing during a login storm while page views use the other cores. Not applied when
     /// the pool has as many threads as there are cores (nothing would be left for pages).
-    public var bcryptNice = -10
+    public var bcryptNice = -15
     public var loginFailureWindow = 600
     public var loginBanDuration = 900
     /// When set, GET /metrics also answers non-loopback clients sending `Authorization: Bearer <token>`.
@@ -118,7 +118,7 @@ public struct AppConfig: Sendable {
         config.loginFailureWindow = try values.int("login_failure_window", env: "LOGIN_FAILURE_WINDOW", in: 1...86_400, default: 600)
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
-        config.bcryptNice = try values.int("bcrypt_nice", env: "BCRYPT_NICE", in: -20...19, default: -10)
+        config.bcryptNice = try values.int("bcrypt_nice", env: "BCRYPT_NICE", in: -20...19, default: -15)
         config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)
         func onOff(_ key: String, _ env: String, default fallback: String = "off") throws -> Bool {
             switch try values.string(key, env: env, default: fallback).lowercased() {
