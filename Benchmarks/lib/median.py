@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Folds alternating rounds of a scenario and its nginx twin into one figure each.
+"""Folds the rounds of a scenario into one figure per measure.
 
-Usage: median.py RESULTS_FILE NAME ROUNDS
-Reads NAME_rN_* and NAME_nginx_rN_* (N = 1..ROUNDS) from RESULTS_FILE and prints
-NAME_* and NAME_nginx_* as the medians over the rounds, NAME_ratio as the median of
-the per-round ratios (each twofa round is paired with the nginx round right after it,
-so both saw the same background load), and NAME_rounds_* with every round's req/s.
+Usage: median.py RESULTS_FILE NAME ROUNDS [TWIN]
+Reads every NAME_rN_<measure> (N = 1..ROUNDS) from RESULTS_FILE and prints NAME_<measure>
+as the median over the rounds. With TWIN (e.g. `nginx`), NAME_TWIN_rN_* are folded the same
+way and NAME_ratio is the median of the per-round ratios of req/s (each twofa round is
+paired with the TWIN round right after it, so both saw the same background load), with
+NAME_rounds_ratio_N for each round.
 """
+import re
 import statistics
 import sys
 
 path, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+twin = sys.argv[4] if len(sys.argv) > 4 else None
 r = {}
 for line in open(path):
     key, _, value = line.strip().partition("=")
@@ -19,15 +22,24 @@ for line in open(path):
     except ValueError:
         pass
 
-metrics = ("rps", "p50_ms", "p99_ms", "requests", "errors")
-for who in (name, f"{name}_nginx"):
-    for metric in metrics:
-        values = [r[f"{who}_r{i}_{metric}"] for i in range(1, rounds + 1) if f"{who}_r{i}_{metric}" in r]
-        if values:
-            print(f"{who}_{metric}={statistics.median(values):.3f}")
-ratios = [r[f"{name}_r{i}_rps"] / r[f"{name}_nginx_r{i}_rps"] for i in range(1, rounds + 1)
-          if r.get(f"{name}_nginx_r{i}_rps")]
-if ratios:
-    print(f"{name}_ratio={statistics.median(ratios):.4f}")
-    for i, value in enumerate(ratios, 1):
-        print(f"{name}_rounds_ratio_{i}={value:.4f}")
+
+def fold(who):
+    measures = {}
+    pattern = re.compile(rf"^{re.escape(who)}_r([1-9])_(.+)$")
+    for key, value in r.items():
+        m = pattern.match(key)
+        if m and int(m.group(1)) <= rounds:
+            measures.setdefault(m.group(2), []).append(value)
+    for measure, values in sorted(measures.items()):
+        print(f"{who}_{measure}={statistics.median(values):.3f}")
+
+
+fold(name)
+if twin:
+    fold(f"{name}_{twin}")
+    ratios = [r[f"{name}_r{i}_rps"] / r[f"{name}_{twin}_r{i}_rps"] for i in range(1, rounds + 1)
+              if r.get(f"{name}_{twin}_r{i}_rps") and f"{name}_r{i}_rps" in r]
+    if ratios:
+        print(f"{name}_ratio={statistics.median(ratios):.4f}")
+        for i, value in enumerate(ratios, 1):
+            print(f"{name}_rounds_ratio_{i}={value:.4f}")

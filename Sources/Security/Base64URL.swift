@@ -3,9 +3,11 @@
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    private static let reverse: [UInt8: UInt8] = {
-        var table: [UInt8: UInt8] = [:]
-        for (i, c) in alphabet.enumerated() { table[c] = UInt8(i) }
+    /// Value of each byte in the alphabet, 0xFF for bytes outside it: an array, not a
+    /// dictionary, because every form post decodes its CSRF token (no hashing per character).
+    private static let reverse: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
         return table
     }()
 
@@ -35,8 +37,10 @@ public enum Base64URL {
         out.reserveCapacity(chars.count * 3 / 4)
         var buffer: UInt32 = 0
         var bits = 0
+        let reverse = Self.reverse
         for c in chars {
-            guard let v = reverse[c] else { return nil }
+            let v = reverse[Int(c)]
+            guard v != 0xFF else { return nil }
             buffer = buffer << 6 | UInt32(v)
             bits += 6
             if bits >= 8 {
