@@ -6,8 +6,8 @@ import Synchronization
 /// One epoll loop thread: accepts connections (sharing the listening socket with the
 /// other loops via EPOLLEXCLUSIVE), reads and writes them without blocking, answers
 /// quick requests itself (see `answerOnLoop`), hands the others to the worker pool and,
-/// woken through an eventfd, writes the responses the workers deliver. Every `Connection` belongs to exactly one loop and is
-/// touched only on its thread.
+/// woken through an eventfd, writes the responses the workers deliver. Every `Connection`
+/// belongs to exactly one loop and is touched only on its thread.
 final class EventLoop: @unchecked Sendable {
     let context: ServerContext
     /// Scratch space for recv, shared by this loop's connections (reads never overlap).
