@@ -12,13 +12,20 @@ public enum Log {
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var minimum: Level = .info
+    /// Standard error, written by a thread of its own (`LogWriter`): logging never waits for it.
     nonisolated(unsafe) private static var sink: (String) -> Void = { line in
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        LogWriter.standardError.write(line)
     }
 
     /// Sets the lowest level written. Call once at start-up.
     public static func configure(level: Level) {
         lock.lock(); minimum = level; lock.unlock()
+    }
+
+    /// Waits (up to 2 s) until the lines logged so far are on standard error: call it before
+    /// the process exits.
+    public static func flush() {
+        LogWriter.standardError.flush()
     }
 
     /// Replaces where lines go (tests capture them to check nothing secret is logged).

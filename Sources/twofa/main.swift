@@ -8,6 +8,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "serve"
 
 func fail(_ message: String) -> Never {
+    Log.flush()   // what was logged before comes first
     FileHandle.standardError.write(Data("twofa: \(message)\n".utf8))
     exit(1)
 }
@@ -37,6 +38,7 @@ case "serve":
         // Nothing may still be running when exit() tears the process down.
         app.passwords.stop()
         Log.info("stopped")
+        Log.flush()
         exit(0)
     }
     dispatchMain()
@@ -104,3 +106,6 @@ case "help", "-h", "--help":
 default:
     fail("unknown command \"\(command)\" (try: twofa help)")
 }
+
+// Log lines are written by a thread of their own: let them out before the process ends.
+Log.flush()
