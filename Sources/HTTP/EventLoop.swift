@@ -70,18 +70,19 @@ final class EventLoop: @unchecked Sendable {
 
     /// A worker finished `connection`'s request.
     func deliver(_ connection: UncheckedConnection, _ output: RequestHandler.Output) {
-        lock.lock()
-        completions.append((connection, output))
-        let needWake = !wakePending
-        wakePending = true
-        lock.unlock()
-        if needWake { wake() }
+        handOver { completions.append((connection, output)) }
     }
 
     /// Another loop accepted `fd` and hands it over: this loop had fewer connections.
     func adopt(_ fd: Int32, address: String) {
+        handOver { adopted.append((fd, address)) }
+    }
+
+    /// Runs `enqueue` under the lock, then wakes the loop unless a wake-up is already on its
+    /// way (one eventfd write however many hand-overs arrive before the loop looks).
+    private func handOver(_ enqueue: () -> Void) {
         lock.lock()
-        adopted.append((fd, address))
+        enqueue()
         let needWake = !wakePending
         wakePending = true
         lock.unlock()

@@ -35,8 +35,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Replaces every field called `name` with a single one.
     public mutating func set(_ name: String, _ value: String) {
-        // Usually the name is new: then no removal pass (which would copy-check the array).
-        if contains(name) { remove(name) }
+        remove(name)   // a no-op scan when the name is new (the usual case)
         fields.append((name: name, value: value))
     }
 

@@ -5,8 +5,7 @@ import Support
 /// (SQLite, bcrypt), so they run here and never on an event-loop thread.
 final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
-    private var head = 0              // index of the next job; the array is compacted lazily
+    private var jobs = FIFOQueue<() -> Void>()
     private var stopping = false
     private let exited = DispatchGroup()
 
@@ -42,19 +41,10 @@ final class WorkerPool: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while head == jobs.count && !stopping { condition.wait() }
-            if head == jobs.count {   // stopping and nothing left
+            while jobs.isEmpty && !stopping { condition.wait() }
+            guard let job = jobs.popFirst() else {   // stopping and nothing left
                 condition.unlock()
                 return
-            }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024 {
-                jobs.removeFirst(head)
-                head = 0
             }
             condition.unlock()
             job()

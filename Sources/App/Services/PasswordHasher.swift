@@ -48,8 +48,7 @@ public final class PasswordHasher: @unchecked Sendable {
         let done: DispatchSemaphore
     }
 
-    private var jobs: [Job] = []
-    private var head = 0
+    private var jobs = FIFOQueue<Job>()
     private var running = 0
     private var stopping = false
     private var refusals = 0
@@ -98,7 +97,7 @@ public final class PasswordHasher: @unchecked Sendable {
     /// operators).
     public var load: (inFlight: Int, refused: Int) {
         condition.lock(); defer { condition.unlock() }
-        return (running + jobs.count - head, refusals)
+        return (running + jobs.count, refusals)
     }
 
     /// Lets queued hashes finish, then ends the threads (they also end with the process).
@@ -148,7 +147,7 @@ public final class PasswordHasher: @unchecked Sendable {
     }
 
     /// Called with the lock held.
-    private var isFull: Bool { running + (jobs.count - head) >= threads + queueLimit }
+    private var isFull: Bool { running + jobs.count >= threads + queueLimit }
 
     /// Counts the refusal, releases the lock and throws `Busy`.
     private func refuse() throws -> Never {
@@ -166,19 +165,10 @@ public final class PasswordHasher: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while head == jobs.count && !stopping { condition.wait() }
-            if head == jobs.count {
+            while jobs.isEmpty && !stopping { condition.wait() }
+            guard let job = jobs.popFirst() else {   // stopping and nothing left
                 condition.unlock()
                 return
-            }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 64 {   // under constant load the queue never empties
-                jobs.removeFirst(head)
-                head = 0
             }
             running += 1
             condition.unlock()
