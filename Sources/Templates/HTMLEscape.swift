@@ -5,7 +5,6 @@ enum HTMLEscape {
     /// runs in bulk so ordinary text costs one memcpy, not a loop of appends.
     static func append(_ s: String, to out: inout [UInt8]) {
         var s = s
-        let special = Self.special
         s.withUTF8 { bytes in
             // Most values (names, tokens, numbers) need no entity: find the first byte that
             // does with a table lookup per byte, and copy everything before it in one go.
@@ -13,7 +12,7 @@ enum HTMLEscape {
             var i = 0
             let count = bytes.count
             while i < count {
-                guard special[Int(bytes[i])] else {
+                guard isSpecial(bytes[i]) else {
                     i += 1
                     continue
                 }
@@ -30,8 +29,13 @@ enum HTMLEscape {
         }
     }
 
-    /// Which bytes get an entity: & < > " ' `.
-    private static let special: [Bool] = (0..<256).map { "&<>\"'`".utf8.contains(UInt8($0)) }
+    /// Which bytes get an entity: & < > " ' `, as one bit per byte in two constants (a
+    /// table would be a lazily built global, checked on every call).
+    @inline(__always)
+    static func isSpecial(_ b: UInt8) -> Bool {
+        if b < 64 { return (0x5000_00C4_0000_0000 as UInt64) >> b & 1 == 1 }
+        return b == UInt8(ascii: "`")
+    }
 
     private static func entity(for byte: UInt8) -> StaticString {
         switch byte {

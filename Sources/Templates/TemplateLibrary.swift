@@ -3,13 +3,7 @@ import Foundation
 /// All templates of the app, parsed and partial-resolved once at start-up.
 /// Immutable after init, so one instance is shared by every worker thread.
 public final class TemplateLibrary: Sendable {
-    private struct Template: Sendable {
-        let nodes: [TemplateNode]
-        /// Bytes of literal text: a cheap lower bound for the output buffer.
-        let staticSize: Int
-    }
-
-    private let templates: [String: Template]
+    private let templates: [String: TemplateProgram]
     /// Template names, sorted: "users/new", "layouts/application", …
     public let names: [String]
 
@@ -53,10 +47,9 @@ public final class TemplateLibrary: Sendable {
             parsed[name] = PartialResolver.Parsed(file: file, nodes: try TemplateParser.parse(source, file: file))
         }
         var resolver = PartialResolver(parsed: parsed)
-        var templates: [String: Template] = [:]
+        var templates: [String: TemplateProgram] = [:]
         for name in sortedNames {
-            let nodes = try resolver.resolve(name)
-            templates[name] = Template(nodes: nodes, staticSize: Self.staticSize(nodes))
+            templates[name] = TemplateProgram(try resolver.resolve(name))
         }
         self.templates = templates
         self.names = sortedNames
@@ -74,8 +67,8 @@ public final class TemplateLibrary: Sendable {
         let page = try template(name)
         let outer = try layout.map { try template($0) }
         let capacity = page.staticSize + (outer?.staticSize ?? 0) + 1024
-        var renderer = TemplateRenderer(context: context, page: outer == nil ? nil : page.nodes, capacity: capacity)
-        renderer.render(outer?.nodes ?? page.nodes)
+        var renderer = TemplateRenderer(context: context, page: outer == nil ? nil : page, capacity: capacity)
+        renderer.run(outer ?? page)
         return renderer.out
     }
 
@@ -87,17 +80,10 @@ public final class TemplateLibrary: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func template(_ name: String) throws -> Template {
+    private func template(_ name: String) throws -> TemplateProgram {
         guard let template = templates[name] else {
             throw TemplateError(file: name, line: 0, message: "no template named '\(name)'")
         }
         return template
-    }
-
-    private static func staticSize(_ nodes: [TemplateNode]) -> Int {
-        nodes.reduce(0) { total, node in
-            if case .text(let bytes) = node { return total + bytes.count }
-            return total
-        }
     }
 }

@@ -1,48 +1,62 @@
-/// Walks a loaded node tree, appending UTF-8 to one growing buffer. A fresh
-/// renderer is made per call, so worker threads never share mutable state.
+/// Runs a compiled template, appending UTF-8 to one growing buffer. A fresh renderer is
+/// made per call, so worker threads never share mutable state.
 struct TemplateRenderer {
     private(set) var out: [UInt8] = []
     /// The root context: most lookups end here, so it is kept unwrapped.
     private let root: [String: TemplateValue]
     /// One scope per enclosing `{{#each}}` item, innermost last (empty outside loops).
     private var scopes: [TemplateValue] = []
-    /// `@index` of each enclosing `{{#each}}`, innermost last.
-    private var indices: [Int] = []
+    /// The enclosing `{{#each}}` loops, innermost last.
+    private var loops: [(items: [TemplateValue], index: Int)] = []
     /// The page rendered at `{{ yield }}` when rendering a layout.
-    private var page: [TemplateNode]?
+    private var page: TemplateProgram?
 
-    init(context: [String: TemplateValue], page: [TemplateNode]?, capacity: Int) {
+    init(context: [String: TemplateValue], page: TemplateProgram?, capacity: Int) {
         root = context
         self.page = page
         out.reserveCapacity(capacity)
     }
 
-    mutating func render(_ nodes: [TemplateNode]) {
-        for node in nodes {
-            switch node {
-            case .text(let bytes):
-                out.append(contentsOf: bytes)
+    mutating func run(_ program: TemplateProgram) {
+        // Plain indexing, no `withUnsafeBufferPointer` closures: inside one, every call
+        // on `self` copied the whole renderer.
+        let steps = program.steps, text = program.text, paths = program.paths
+        var at = 0
+        while at < steps.count {
+            switch steps[at] {
+            case .text(let start, let end):
+                out.append(contentsOf: text[start..<end])
+                at += 1
             case .value(let path, let raw):
-                emit(lookup(path), raw: raw)
-            case .conditional(let path, let negated, let then, let otherwise):
-                render(lookup(path).isTruthy != negated ? then : otherwise)
-            case .each(let path, let body, let otherwise):
-                guard case .array(let items) = lookup(path), !items.isEmpty else {
-                    render(otherwise)
+                emit(lookup(paths[path]), raw: raw)
+                at += 1
+            case .branch(let path, let negated, let otherwise):
+                at = lookup(paths[path]).isTruthy != negated ? at + 1 : otherwise
+            case .each(let path, let otherwise):
+                guard case .array(let items) = lookup(paths[path]), !items.isEmpty else {
+                    at = otherwise
                     continue
                 }
-                indices.append(0)
-                for (i, item) in items.enumerated() {
-                    indices[indices.count - 1] = i
-                    scopes.append(item)
-                    render(body)
+                loops.append((items, 0))
+                scopes.append(items[0])
+                at += 1
+            case .next(let body):
+                let last = loops.count - 1
+                let index = loops[last].index + 1
+                if index < loops[last].items.count {
+                    loops[last].index = index
+                    scopes[last] = loops[last].items[index]
+                    at = body
+                } else {
+                    loops.removeLast()
                     scopes.removeLast()
+                    at += 1
                 }
-                indices.removeLast()
+            case .jump(let target):
+                at = target
             case .yield:
                 renderPage()
-            case .partial:
-                preconditionFailure("unresolved partial reached the renderer")
+                at += 1
             }
         }
     }
@@ -53,14 +67,14 @@ struct TemplateRenderer {
     /// rendered on its own, and a `{{ yield }}` inside the page renders nothing.
     private mutating func renderPage() {
         guard let body = page else { return }
-        let savedScopes = scopes, savedIndices = indices
+        let savedScopes = scopes, savedLoops = loops
         scopes = []
-        indices = []
+        loops = []
         page = nil
-        render(body)
+        run(body)
         page = body
         scopes = savedScopes
-        indices = savedIndices
+        loops = savedLoops
     }
 
     private mutating func emit(_ value: TemplateValue, raw: Bool) {
@@ -79,7 +93,7 @@ struct TemplateRenderer {
     private func lookup(_ path: TemplatePath) -> TemplateValue {
         switch path {
         case .index:
-            return indices.last.map { .int($0) } ?? .null
+            return loops.last.map { .int($0.index) } ?? .null
         case .this(let rest):
             return Self.follow(scopes.last ?? .dict(root), rest)
         case .name(let first, let rest):

@@ -21,6 +21,13 @@ final class EscapingTests: XCTestCase {
         XCTAssertEqual(TemplateLibrary.escape(""), "")
     }
 
+    func testEveryOtherASCIICharacterPassesThrough() {
+        for b in UInt8(0)...0x7F where !"&<>\"'`".utf8.contains(b) {
+            let s = String(decoding: [b], as: UTF8.self)
+            XCTAssertEqual(TemplateLibrary.escape(s), s, "byte \(b)")
+        }
+    }
+
     func testMixedAndMultibyteText() {
         XCTAssertEqual(TemplateLibrary.escape("Zoë & “Ann” <3 🍕'"), "Zoë &amp; “Ann” &lt;3 🍕&#39;")
         XCTAssertEqual(TemplateLibrary.escape("&&"), "&amp;&amp;")
@@ -135,6 +142,19 @@ final class ConditionalTests: XCTestCase {
         XCTAssertEqual(try render(src, ["a": true, "b": false]), "A!B!C")
         XCTAssertEqual(try render(src, ["a": true, "c": 1]), "A!B")
         XCTAssertEqual(try render(src, [:]), "!A")
+    }
+
+    /// Templates run as a flat list of steps with jumps: text right after a block's `else`
+    /// must stay outside the block, on both paths.
+    func testTextAroundBlocksOnEveryPath() throws {
+        for (value, shown) in [(true, "<T>"), (false, "<F>")] {
+            XCTAssertEqual(try render("<{{#if v}}T{{else}}F{{/if}}>", ["v": .bool(value)]), shown)
+            XCTAssertEqual(try render("<{{#unless v}}F{{else}}T{{/unless}}>", ["v": .bool(value)]), shown)
+        }
+        let each = "<{{#each xs}}{{this}}{{else}}none{{/each}}>"
+        XCTAssertEqual(try render(each, ["xs": ["a", "b"]]), "<ab>")
+        XCTAssertEqual(try render(each, ["xs": []]), "<none>")
+        XCTAssertEqual(try render("{{#if a}}{{/if}}x{{#each xs}}{{/each}}y", ["a": true, "xs": [1, 2]]), "xy")
     }
 }
 
