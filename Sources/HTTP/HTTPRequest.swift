@@ -53,32 +53,42 @@ public struct HTTPRequest: Sendable {
     /// Parsed on every call (over the UTF-8 bytes: it runs on every request); keep the result.
     public var cookies: [String: String] {
         var result: [String: String] = [:]
-        for header in headers.values("Cookie") {
-            let bytes = Array(header.utf8)
-            var start = 0
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
-                if let eq = bytes[start..<end].firstIndex(of: UInt8(ascii: "=")) {
-                    let name = Self.trimmed(bytes[start..<eq])
-                    var value = Self.trimmed(bytes[(eq + 1)..<end])
-                    if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
-                        value = value.dropFirst().dropLast()
+        for (name, value) in headers where HTTPHeaders.sameName(name, "Cookie") {
+            var header = value
+            header.withUTF8 { bytes in
+                var start = 0
+                while start < bytes.count {
+                    var end = start, equals = -1
+                    while end < bytes.count && bytes[end] != UInt8(ascii: ";") {
+                        if equals < 0 && bytes[end] == UInt8(ascii: "=") { equals = end }
+                        end += 1
                     }
-                    if !name.isEmpty {
-                        let key = String(decoding: name, as: UTF8.self)
-                        if result[key] == nil { result[key] = String(decoding: value, as: UTF8.self) }
+                    if equals >= 0 {
+                        let name = Self.trimmed(bytes, start..<equals)
+                        var value = Self.trimmed(bytes, (equals + 1)..<end)
+                        if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""),
+                           bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
+                            value = (value.lowerBound + 1)..<(value.upperBound - 1)
+                        }
+                        if !name.isEmpty {
+                            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self)
+                            if result[key] == nil {
+                                result[key] = String(decoding: UnsafeBufferPointer(rebasing: bytes[value]), as: UTF8.self)
+                            }
+                        }
                     }
+                    start = end + 1
                 }
-                start = end + 1
             }
         }
         return result
     }
 
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var view = bytes
-        while let first = view.first, first == 0x20 || first == 0x09 { view = view.dropFirst() }
-        while let last = view.last, last == 0x20 || last == 0x09 { view = view.dropLast() }
-        return view
+    /// `range` without the spaces and tabs at either end.
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound, upper = range.upperBound
+        while lower < upper && (bytes[lower] == 0x20 || bytes[lower] == 0x09) { lower += 1 }
+        while upper > lower && (bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09) { upper -= 1 }
+        return lower..<upper
     }
 }

@@ -337,6 +337,13 @@ struct RequestParser {
     }
 
     private static func parseVersion(_ p: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Result<HTTPVersion, RequestError> {
+        // Nearly every request says exactly this: no arrays built for it.
+        if to - from == 8, p[from + 5] == UInt8(ascii: "1"), p[from + 6] == UInt8(ascii: "."),
+           p[from] == UInt8(ascii: "H"), p[from + 1] == UInt8(ascii: "T"), p[from + 2] == UInt8(ascii: "T"),
+           p[from + 3] == UInt8(ascii: "P"), p[from + 4] == UInt8(ascii: "/") {
+            if p[from + 7] == UInt8(ascii: "1") { return .success(.http1_1) }
+            if p[from + 7] == UInt8(ascii: "0") { return .success(.http1_0) }
+        }
         let text = Array(p[from..<to])
         let prefix = Array("HTTP/".utf8)
         guard text.count >= 6, Array(text[0..<5]) == prefix else {
@@ -373,14 +380,23 @@ struct RequestParser {
             guard pathStart < to else { return nil }
             while pathStart < to && p[pathStart] != UInt8(ascii: "/") && p[pathStart] != UInt8(ascii: "?") { pathStart += 1 }
         }
-        var queryMark = pathStart
-        while queryMark < to && p[queryMark] != UInt8(ascii: "?") { queryMark += 1 }
+        var queryMark = pathStart, escaped = false
+        while queryMark < to && p[queryMark] != UInt8(ascii: "?") {
+            escaped = escaped || p[queryMark] == UInt8(ascii: "%")
+            queryMark += 1
+        }
+        let query = queryMark < to ? string(p, queryMark + 1, to) : ""
+        if !escaped && queryMark > pathStart {
+            // Nothing to decode, and the request line allows no control bytes: only UTF-8 to check.
+            guard let path = String(validating: UnsafeBufferPointer(rebasing: p[pathStart..<queryMark]), as: UTF8.self)
+            else { return nil }
+            return (path, query)
+        }
         guard let decoded = PercentEncoding.decode(p[pathStart..<queryMark], plusAsSpace: false),
               !decoded.contains(where: { $0 < 0x20 || $0 == 0x7F }),
               var path = PercentEncoding.utf8String(decoded)
         else { return nil }
         if path.isEmpty { path = "/" }   // absolute-form without a path
-        let query = queryMark < to ? string(p, queryMark + 1, to) : ""
         return (path, query)
     }
 
@@ -388,16 +404,13 @@ struct RequestParser {
         String(decoding: UnsafeBufferPointer(rebasing: p[from..<to]), as: UTF8.self)
     }
 
-    /// tchar from RFC 9110 §5.6.2.
-    private static let tokenTable: [Bool] = (0..<256).map { b in
-        switch UInt8(b) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(b))
-        }
-    }
-
+    /// tchar from RFC 9110 §5.6.2: letters, digits and ``!#$%&'*+-.^_`|~``, as one bit per
+    /// byte in two constants. A table would be a lazily built global, checked on every call,
+    /// and this runs for every byte of every header name.
     @inline(__always)
-    static func isTokenByte(_ b: UInt8) -> Bool { tokenTable[Int(b)] }
+    static func isTokenByte(_ b: UInt8) -> Bool {
+        if b < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> b & 1 == 1 }
+        if b < 128 { return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> (b - 64) & 1 == 1 }
+        return false
+    }
 }

@@ -16,7 +16,7 @@ enum ResponseSerializer {
         let bodyless = status < 200 || status == 204 || status == 304
         var head: [UInt8] = []
         head.reserveCapacity(256 + response.headers.count * 48)
-        head.append(contentsOf: statusLine(status))
+        if status == 200 { append("HTTP/1.1 200 OK\r\n", to: &head) } else { head += statusLine(status) }
         for (name, value) in response.headers {
             if isManaged(name) { continue }
             if !appendField(name, value, to: &head) {
@@ -25,19 +25,19 @@ enum ResponseSerializer {
             }
         }
         if !bodyless {
-            head.append(contentsOf: contentLengthPrefix)
+            append("Content-Length: ", to: &head)
             head.append(contentsOf: String(response.body.count).utf8)
-            head.append(contentsOf: crlf)
+            append("\r\n", to: &head)
         }
-        head.append(contentsOf: datePrefix)
+        append("Date: ", to: &head)
         head.append(contentsOf: HTTPDate.nowBytes())
-        head.append(contentsOf: crlf)
+        append("\r\n", to: &head)
         if !keepAlive {
-            head.append(contentsOf: connectionClose)
+            append("Connection: close\r\n", to: &head)
         } else if requestVersion == .http1_0 {
-            head.append(contentsOf: connectionKeepAlive)
+            append("Connection: keep-alive\r\n", to: &head)
         }
-        head.append(contentsOf: crlf)
+        append("\r\n", to: &head)
         return (head, bodyless || isHead ? [] : response.body)
     }
 
@@ -52,11 +52,13 @@ enum ResponseSerializer {
     /// `HTTP/1.1 100 Continue`, sent before reading a body the client is holding back.
     static let continueHead = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    private static let crlf: [UInt8] = [13, 10]
-    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
-    private static let datePrefix = Array("Date: ".utf8)
-    private static let connectionClose = Array("Connection: close\r\n".utf8)
-    private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+    /// Fixed text is appended from StaticStrings, which are constant data: static arrays
+    /// would be lazily built globals, each checked on every response.
+    @inline(__always)
+    private static func append(_ text: StaticString, to head: inout [UInt8]) {
+        head.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     private static let commonStatusLines: [Int: [UInt8]] = Dictionary(uniqueKeysWithValues:
         [200, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, 408, 411, 413, 414, 431, 500, 503, 505].map {
             ($0, Array("HTTP/1.1 \($0) \(HTTPStatus.reason($0))\r\n".utf8))
@@ -79,7 +81,8 @@ enum ResponseSerializer {
                 head.append(UInt8(ascii: ":"))
                 head.append(UInt8(ascii: " "))
                 head.append(contentsOf: v)
-                head.append(contentsOf: crlf)
+                head.append(13)
+                head.append(10)
                 return true
             }
         }

@@ -23,6 +23,13 @@ final class HTTPTypesTests: XCTestCase {
         XCTAssertEqual(r.cookies, ["session": "abc", "theme": "dark", "empty": ""])
     }
 
+    func testCookieEdgeCases() {
+        let r = HTTPRequest(method: "GET", target: "/", headers: HTTPHeaders([
+            ("Cookie", " =nameless;\ta = 1 \t; q=\"; eq=x=y; ; u=caf\u{E9};;last=\"\""),
+        ]))
+        XCTAssertEqual(r.cookies, ["a": "1", "q": "\"", "eq": "x=y", "u": "caf\u{E9}", "last": ""])
+    }
+
     func testConvenienceInitDerivesPathAndQuery() {
         let r = HTTPRequest(method: "GET", target: "/a%2Fb?x=%20")
         XCTAssertEqual(r.path, "/a/b")

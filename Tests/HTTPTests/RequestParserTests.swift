@@ -21,6 +21,13 @@ final class RequestParserTests: XCTestCase {
         return nil
     }
 
+    func testTokenBytesAreExactlyRFC9110Tchar() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for b in 0...255 {
+            XCTAssertEqual(RequestParser.isTokenByte(UInt8(b)), tchar.contains(UInt8(b)), "byte \(b)")
+        }
+    }
+
     func testSimpleGet() throws {
         let r = try XCTUnwrap(request("GET /user/a%20b?x=1&y=%41 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"))
         XCTAssertEqual(r.method, "GET")
@@ -117,6 +124,22 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(request("\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n")?.path, "/a")
     }
 
+    func testPathsWithAndWithoutEscapes() {
+        let plain = request("GET /caf\u{E9}/x?a=%41&b HTTP/1.1\r\nHost: h\r\n\r\n")
+        XCTAssertEqual(plain?.path, "/caf\u{E9}/x")
+        XCTAssertEqual(plain?.query, "a=%41&b", "the query stays raw")
+        XCTAssertEqual(request("GET /a%20b HTTP/1.1\r\nHost: h\r\n\r\n")?.path, "/a b")
+        XCTAssertEqual(request("HEAD /x? HTTP/1.0\r\nHost: h\r\n\r\n")?.version, .http1_0)
+        var invalidUTF8 = Array("GET /a".utf8)
+        invalidUTF8 += [0xC3, 0x28]   // a lead byte without its continuation
+        invalidUTF8 += Array(" HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
+        var parser = RequestParser(limits: .init())
+        parser.append(invalidUTF8)
+        guard case .failure(let error) = parser.next() else { return XCTFail("invalid UTF-8 in a path was accepted") }
+        XCTAssertEqual(error.status, 400)
+        XCTAssertEqual(status("GET /a%C3%28 HTTP/1.1\r\nHost: h\r\n\r\n"), 400, "the same, escaped")
+    }
+
     func testOtherTargetForms() {
         XCTAssertEqual(request("GET http://example.com/p?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")?.path, "/p")
         XCTAssertEqual(request("GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n")?.path, "/")
@@ -160,6 +183,8 @@ final class RequestParserTests: XCTestCase {
             ("GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505, "HTTP/1.2"),
             ("GET / HTTP/1.10\r\nHost: h\r\n\r\n", 505, "HTTP/1.10"),
             ("GET / FTP/1.1\r\nHost: h\r\n\r\n", 400, "not HTTP"),
+            ("GET / http/1.1\r\nHost: h\r\n\r\n", 400, "lower-case HTTP"),
+            ("GET / HTTP/1-1\r\nHost: h\r\n\r\n", 400, "no dot"),
         ]
         for (raw, expected, name) in cases {
             XCTAssertEqual(status(raw), expected, name)
