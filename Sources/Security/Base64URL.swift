@@ -1,31 +1,35 @@
 /// Base64 with the URL-safe alphabet (`-` and `_`) and no `=` padding (RFC 4648 §5),
 /// so tokens go into URLs, cookies and form fields without escaping.
 public enum Base64URL {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    /// A StaticString: constant data, so encoding checks no lazily built global per call.
+    private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
     /// Value of each byte in the alphabet, 0xFF for bytes outside it: an array, not a
     /// dictionary, because every form post decodes its CSRF token (no hashing per character).
     private static let reverse: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
+        alphabet.withUTF8Buffer { for (i, c) in $0.enumerated() { table[Int(c)] = UInt8(i) } }
         return table
     }()
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var i = 0
-        while i < bytes.count {
-            let b0 = bytes[i]
-            let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
-            let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
-            if i + 1 < bytes.count { out.append(alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)]) }
-            if i + 2 < bytes.count { out.append(alphabet[Int(b2 & 0x3F)]) }
-            i += 3
+        let letter = alphabet.utf8Start
+        let count = bytes.count
+        return String(unsafeUninitializedCapacity: (count * 4 + 2) / 3) { out in
+            var at = 0, i = 0
+            while i < count {
+                let b0 = bytes[i]
+                let b1 = i + 1 < count ? bytes[i + 1] : 0
+                let b2 = i + 2 < count ? bytes[i + 2] : 0
+                out[at] = letter[Int(b0 >> 2)]
+                out[at + 1] = letter[Int((b0 & 0x03) << 4 | b1 >> 4)]
+                at += 2
+                if i + 1 < count { out[at] = letter[Int((b1 & 0x0F) << 2 | b2 >> 6)]; at += 1 }
+                if i + 2 < count { out[at] = letter[Int(b2 & 0x3F)]; at += 1 }
+                i += 3
+            }
+            return at
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Strict: nil for padding, characters outside the alphabet, an impossible length,

@@ -9,9 +9,12 @@ public struct CSRFToken {
     public static func generate(sessionSecret: [UInt8]) -> String {
         guard !sessionSecret.isEmpty else { return "" }
         // pad ‖ (pad XOR secret), built in one buffer: this runs on every page with a form.
-        var token = SecureRandom.bytes(sessionSecret.count)
-        token.reserveCapacity(2 * sessionSecret.count)
-        for i in 0..<sessionSecret.count { token.append(token[i] ^ sessionSecret[i]) }
+        let n = sessionSecret.count
+        let token = [UInt8](unsafeUninitializedCapacity: 2 * n) { buffer, count in
+            SecureRandom.fill(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[..<n]))
+            for i in 0..<n { buffer[n + i] = buffer[i] ^ sessionSecret[i] }
+            count = 2 * n
+        }
         return Base64URL.encode(token)
     }
 

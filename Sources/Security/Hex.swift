@@ -1,15 +1,17 @@
 /// Lowercase hexadecimal, e.g. for storing digests in text columns.
 public enum Hex {
-    private static let alphabet = Array("0123456789abcdef".utf8)
+    /// A StaticString: constant data, so encoding checks no lazily built global per call.
+    private static let alphabet: StaticString = "0123456789abcdef"
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(alphabet[Int(byte >> 4)])
-            out.append(alphabet[Int(byte & 0x0F)])
+        let digit = alphabet.utf8Start
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, byte) in bytes.enumerated() {
+                out[2 * i] = digit[Int(byte >> 4)]
+                out[2 * i + 1] = digit[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Accepts upper or lower case; nil for an odd length or any non-hex character.

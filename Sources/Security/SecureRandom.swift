@@ -14,17 +14,21 @@ public enum SecureRandom {
         precondition(count >= 0, "negative byte count")
         guard count > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: count)
-        buffer.withUnsafeMutableBytes { out in
-            if count <= ThreadBlock.size / 8 {
-                ThreadBlock.current().take(into: out)
-            } else {
-                fill(out)
-            }
-        }
+        buffer.withUnsafeMutableBytes { fill($0) }
         return buffer
     }
 
-    fileprivate static func fill(_ out: UnsafeMutableRawBufferPointer) {
+    /// Fills `out` with random bytes (in place, for callers that build a token in one buffer).
+    public static func fill(_ out: UnsafeMutableRawBufferPointer) {
+        guard !out.isEmpty else { return }
+        if out.count <= ThreadBlock.size / 8 {
+            ThreadBlock.current().take(into: out)
+        } else {
+            fillFromOpenSSL(out)
+        }
+    }
+
+    fileprivate static func fillFromOpenSSL(_ out: UnsafeMutableRawBufferPointer) {
         let ok = RAND_bytes(out.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(out.count))
         guard ok == 1 else { fatalError("RAND_bytes failed (OpenSSL error \(ERR_get_error())); refusing to continue without secure randomness") }
     }
@@ -53,7 +57,7 @@ public enum SecureRandom {
 
         func take(into out: UnsafeMutableRawBufferPointer) {
             if Self.size - used < out.count {
-                SecureRandom.fill(bytes)
+                SecureRandom.fillFromOpenSSL(bytes)
                 used = 0
             }
             let slice = UnsafeMutableRawBufferPointer(rebasing: bytes[used..<(used + out.count)])

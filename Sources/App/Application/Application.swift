@@ -131,8 +131,9 @@ public final class Application: HTTPResponder, @unchecked Sendable {
             label = "assets"
             return asset
         }
+        let match = router.match(method: request.method, path: request.path)
         // API controllers authenticate by key: no cookies, no CSRF, JSON bodies allowed.
-        if case .found(let route) = router.match(method: request.method, path: request.path), !route.usesBrowserSession {
+        if case .found(let route) = match, !route.usesBrowserSession {
             label = route.label
             return try respondWithoutBrowserSession(route, to: request)
         }
@@ -160,7 +161,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
 
         let context = RequestContext(request: request, method: method, params: Parameters(form: form, query: query), app: self)
         var response: HTTPResponse
-        switch router.match(method: method, path: request.path) {
+        // Matched again only when `_method` changed the verb.
+        switch method == request.method ? match : router.match(method: method, path: request.path) {
         case .notFound:
             label = "not_found"
             response = try context.render("errors/show", title: "Not found", status: 404,
