@@ -66,8 +66,12 @@ final class LoginStormTests: IntegrationTestCase {
         XCTAssertEqual(refused.status, 503)
         XCTAssertEqual(refused.header("retry-after"), "1")
         XCTAssertTrue(refused.body.contains("busy"), refused.body)
+        XCTAssertEqual(refused.header("cache-control"), "no-store")
         XCTAssertNil(refused.header("set-cookie").flatMap { $0.hasPrefix("twofa_session=") && !$0.contains("Max-Age=0") ? $0 : nil },
                      "a refused login must not start a session")
+        // Refused before the CSRF check, the session lookup and the filters (Route.hashesPassword):
+        // that is what keeps a storm of refusals cheap.
+        XCTAssertEqual(try server.browser().postWithoutToken("/session", [("username", "alice"), ("password", "x")]).status, 503)
 
         // Sign-up hashes too: refused the same way, nothing created.
         let newcomer = server.browser()
@@ -77,16 +81,19 @@ final class LoginStormTests: IntegrationTestCase {
         XCTAssertEqual(refusedSignUp.status, 503)
         XCTAssertEqual(refusedSignUp.header("retry-after"), "1")
 
-        // Meanwhile the protected page and the login form still load.
+        // Meanwhile the protected page and the login form still load, and logging out (a POST
+        // to the same path, `_method=delete`) is not mistaken for a login.
         let page = try alice.get("/")
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.body.contains("alice"))
         XCTAssertEqual(try server.browser().get("/session/new").status, 200)
+        XCTAssertEqual(try logOut(alice).status, 303)
+        XCTAssertEqual(try alice.get("/").location, "/session/new")
 
         gate.set(open: true)
         XCTAssertEqual(finished.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(statuses.all, [422, 422])
-        XCTAssertEqual(hasher.load.refused, 2)
+        XCTAssertEqual(hasher.load.refused, 3)
 
         // Once the storm has passed, the refused visitors try again and get through.
         XCTAssertEqual(try logIn(late).status, 303)

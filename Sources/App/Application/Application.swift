@@ -159,10 +159,19 @@ public final class Application: HTTPResponder, @unchecked Sendable {
             }
         }
 
+        // Matched again only when `_method` changed the verb.
+        let routed = method == request.method ? match : router.match(method: method, path: request.path)
+        if case .found(let route) = routed, route.hashesPassword {
+            do {
+                try passwords.checkRoom()
+            } catch is PasswordHasher.Busy {
+                label = route.label
+                return Self.busyResponse
+            }
+        }
         let context = RequestContext(request: request, method: method, params: Parameters(form: form, query: query), app: self)
         var response: HTTPResponse
-        // Matched again only when `_method` changed the verb.
-        switch method == request.method ? match : router.match(method: method, path: request.path) {
+        switch routed {
         case .notFound:
             label = "not_found"
             response = try context.render("errors/show", title: "Not found", status: 404,
@@ -214,6 +223,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                 + "<p>Too many people are logging in at once. Please wait a second and try again.</p></body></html>\n",
             status: 503)
         response.headers.set("Retry-After", "1")
+        response.headers.set("Cache-Control", "no-store")
         return response
     }()
 

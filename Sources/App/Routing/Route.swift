@@ -14,12 +14,16 @@ public final class Route: Sendable {
     /// bcrypt): the event loop tries it itself, and hands it to a worker only when it gets
     /// that far (see `BlockingGuard`). Page views that only read finish on the loop.
     public let quick: Bool
+    /// The action's first real work is a bcrypt (a login): while the bcrypt pool is full it
+    /// is answered 503 before the session lookup, the CSRF check and the filters, so a storm
+    /// of refused logins costs the event loops next to nothing.
+    public let hashesPassword: Bool
     /// `controller#action`, the label of the route in logs and /metrics.
     public let label: String
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
 
     init(method: String, path: String, controller: String, action: String, filters: [Filter],
-         usesBrowserSession: Bool, quick: Bool, handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+         usesBrowserSession: Bool, quick: Bool, hashesPassword: Bool, handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         self.method = method
         self.path = path
         self.controller = controller
@@ -27,6 +31,7 @@ public final class Route: Sendable {
         self.filters = filters
         self.usesBrowserSession = usesBrowserSession
         self.quick = quick
+        self.hashesPassword = hashesPassword
         self.label = "\(controller)#\(action)"
         self.handler = handler
     }

@@ -23,11 +23,12 @@ public struct Router: Sendable {
     }
 
     public mutating func add<C: Controller>(_ method: String, _ path: String, _ controller: C.Type, _ action: String,
-                                            quick: Bool = false, _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
+                                            quick: Bool = false, hashesPassword: Bool = false,
+                                            _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
         precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
         let route = Route(method: method, path: path, controller: C.name, action: action,
                           filters: C.filters(for: action), usesBrowserSession: C.usesBrowserSession,
-                          quick: quick, handler: { context in try body(C(context)) })
+                          quick: quick, hashesPassword: hashesPassword, handler: { context in try body(C(context)) })
         routes.append(route)
         table[path, default: [:]][method] = route
     }
@@ -37,8 +38,9 @@ public struct Router: Sendable {
         add("GET", path, c, action, quick: quick, body)
     }
     public mutating func post<C: Controller>(_ path: String, _ c: C.Type, _ action: String, quick: Bool = false,
+                                             hashesPassword: Bool = false,
                                              _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
-        add("POST", path, c, action, quick: quick, body)
+        add("POST", path, c, action, quick: quick, hashesPassword: hashesPassword, body)
     }
     public mutating func patch<C: Controller>(_ path: String, _ c: C.Type, _ action: String,
                                               _ body: @escaping @Sendable (C) throws -> HTTPResponse) {

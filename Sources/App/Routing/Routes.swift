@@ -47,7 +47,7 @@ public enum Routes {
         r.get("/session/new", SessionsController.self, "new", quick: true) { try $0.new() }
         // Quick so that a full bcrypt pool's 503 is answered on the loop: a login storm's
         // refusals then cost no hand-off to a worker.
-        r.post("/session", SessionsController.self, "create", quick: true) { try $0.create() }
+        r.post("/session", SessionsController.self, "create", quick: true, hashesPassword: true) { try $0.create() }
         r.delete("/session", SessionsController.self, "destroy") { try $0.destroy() }
         // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
         r.get("/passwordless/new", PasswordlessController.self, "new", quick: true) { try $0.new() }
