@@ -67,6 +67,7 @@ final class LoginStormTests: IntegrationTestCase {
         XCTAssertEqual(refused.header("retry-after"), "1")
         XCTAssertTrue(refused.body.contains("busy"), refused.body)
         XCTAssertEqual(refused.header("cache-control"), "no-store")
+        XCTAssertEqual(refused.header("connection"), "close", "a refused client reconnects rather than spin on this connection")
         XCTAssertNil(refused.header("set-cookie").flatMap { $0.hasPrefix("twofa_session=") && !$0.contains("Max-Age=0") ? $0 : nil },
                      "a refused login must not start a session")
         // Refused before the CSRF check, the session lookup and the filters (Route.hashesPassword):
