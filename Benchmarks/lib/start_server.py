@@ -6,6 +6,7 @@ The server inherits this process's environment; its output goes to LOGFILE.
 Prints "PID STARTUP_MS": the time from exec to the first 200 for GET /session/new.
 Gives up (killing the server) after 60 s.
 """
+import os
 import socket
 import subprocess
 import sys
@@ -26,8 +27,12 @@ def answered_200():
 
 log = open(logfile, "ab")
 started = time.monotonic()
+# A process group of its own (a Ctrl-C at the terminal is for Benchmarks/run, which then stops
+# the server), but not a session of its own: with the kernel's autogroup scheduling
+# (/proc/sys/kernel/sched_autogroup_enabled) each session is scheduled as one group and nice
+# values count only inside it, so wrk's CLIENT_NICE would not count against the server.
 server = subprocess.Popen([binary, "serve"], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                          start_new_session=True)
+                          preexec_fn=os.setpgrp)
 deadline = started + 60
 while time.monotonic() < deadline:
     if server.poll() is not None:
