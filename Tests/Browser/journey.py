@@ -22,7 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, OUTBOX, SHOTS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
@@ -85,7 +85,21 @@ def click(driver, element):
     the page being left (a click returns before the form's navigation finishes)."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(staleness_of(page))
+    WebDriverWait(driver, 10).until(lambda _: has_left(page))
+
+
+def has_left(page):
+    """Whether `page`'s document is gone. Caught mid-navigation, Chrome may answer "Node
+    with given id does not belong to the document" instead of a stale element: gone too."""
+    try:
+        page.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 def submit(driver):
