@@ -68,7 +68,8 @@ for size, suffix in (("small", ""), ("big", "_big")):
 print(f"\ntwofa benchmarks: {duration} s per scenario, BCRYPT_COST={cost}, page {page_bytes} bytes, "
       f"fresh server RSS {f(g('rss_fresh_mb'), 1)} MB, fresh start-up {f(g('startup_fresh_ms'), 1)} ms, "
       f"load average {f(g('load_start'), 2)} at the start, {f(g('load_end'), 2)} at the end, "
-      f"wrk at nice {f(g('client_nice'))}; every figure is the median of {f(g('rounds', 1))} rounds\n")
+      f"wrk at nice {f(g('client_nice'))}; every figure is the median of {f(g('rounds', 1))} rounds "
+      f"({f(g('s5_rounds', g('rounds', 1)))} in scenario 5)\n")
 print("| scenario | req/s | p50 ms | p99 ms | RSS MB | nginx req/s | ratio | notes |")
 print("|---|--:|--:|--:|--:|--:|--:|---|")
 for cells in rows:
