@@ -4,9 +4,7 @@ struct TemplateRenderer {
     private(set) var out: [UInt8] = []
     /// The root context: most lookups end here, so it is kept unwrapped.
     private let root: [String: TemplateValue]
-    /// One scope per enclosing `{{#each}}` item, innermost last (empty outside loops).
-    private var scopes: [TemplateValue] = []
-    /// The enclosing `{{#each}}` loops, innermost last.
+    /// The enclosing `{{#each}}` loops, innermost last; each one's current item is a scope.
     private var loops: [(items: [TemplateValue], index: Int)] = []
     /// The page rendered at `{{ yield }}` when rendering a layout.
     private var page: TemplateProgram?
@@ -38,18 +36,15 @@ struct TemplateRenderer {
                     continue
                 }
                 loops.append((items, 0))
-                scopes.append(items[0])
                 at += 1
             case .next(let body):
                 let last = loops.count - 1
                 let index = loops[last].index + 1
                 if index < loops[last].items.count {
                     loops[last].index = index
-                    scopes[last] = loops[last].items[index]
                     at = body
                 } else {
                     loops.removeLast()
-                    scopes.removeLast()
                     at += 1
                 }
             case .jump(let target):
@@ -67,13 +62,11 @@ struct TemplateRenderer {
     /// rendered on its own, and a `{{ yield }}` inside the page renders nothing.
     private mutating func renderPage() {
         guard let body = page else { return }
-        let savedScopes = scopes, savedLoops = loops
-        scopes = []
+        let savedLoops = loops
         loops = []
         page = nil
         run(body)
         page = body
-        scopes = savedScopes
         loops = savedLoops
     }
 
@@ -95,12 +88,12 @@ struct TemplateRenderer {
         case .index:
             return loops.last.map { .int($0.index) } ?? .null
         case .this(let rest):
-            return Self.follow(scopes.last ?? .dict(root), rest)
+            return Self.follow(loops.last.map { $0.items[$0.index] } ?? .dict(root), rest)
         case .name(let first, let rest):
             // Innermost scope that has the key wins; `rest` is then followed from
             // that value only (no falling back to outer scopes mid-path).
-            for scope in scopes.reversed() {
-                if case .dict(let dict) = scope, let value = dict[first] {
+            for loop in loops.reversed() {
+                if case .dict(let dict) = loop.items[loop.index], let value = dict[first] {
                     return rest.isEmpty ? value : Self.follow(value, rest)
                 }
             }
