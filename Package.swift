@@ -1,6 +1,6 @@
 // swift-tools-version:5.9
 // twofa: no SwiftPM package dependencies. System libraries come in through the
-// three system-library targets below; everything else is Foundation, Dispatch, Glibc.
+// system-library targets below; everything else is Foundation, Dispatch, Glibc.
 import PackageDescription
 
 let package = Package(
@@ -10,8 +10,9 @@ let package = Package(
         .executable(name: "twofa", targets: ["twofa"]),
     ],
     targets: [
-        // System libraries (apt: libsqlite3-dev, libcrypt-dev, libssl-dev).
+        // System libraries (apt: libsqlite3-dev, libpq-dev, libcrypt-dev, libssl-dev).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // epoll, eventfd and accept4: kernel interfaces from libc that Glibc's module omits.
@@ -20,7 +21,7 @@ let package = Package(
         // Layers, lowest first. Arrows point down only.
         .target(name: "Support", dependencies: ["CLinux"]),
         .target(name: "HTTP", dependencies: ["CLinux", "Support"]),
-        .target(name: "Database", dependencies: ["CSQLite", "Support"]),
+        .target(name: "Database", dependencies: ["CSQLite", "CPostgreSQL", "Support"]),
         .target(name: "Security", dependencies: ["CCrypt", "COpenSSL", "Support"]),
         .target(name: "Templates", dependencies: ["Support"]),
         .target(name: "Messaging", dependencies: ["Support"]),

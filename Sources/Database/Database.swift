@@ -13,4 +13,9 @@ public protocol Database: AnyObject, Sendable {
     /// Goes up after every `write` and `writeWithoutTransaction` (committed or not), so a
     /// cache of rows can tell that it may be stale: read it before the rows, compare later.
     var changeCount: UInt64 { get }
+    /// True when other processes write to the same data as a matter of course (one
+    /// PostgreSQL behind several instances): `changeCount` then cannot vouch for a cache.
+    var isShared: Bool { get }
+    /// Closes every connection, waiting for those lent out; later calls throw.
+    func close()
 }

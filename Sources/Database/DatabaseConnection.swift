@@ -7,7 +7,6 @@ public protocol DatabaseConnection: AnyObject {
     func queryOne(_ sql: String, _ parameters: [SQLValue]) throws -> Row?
     /// Runs many `;`-separated statements without parameters (migrations, schema set-up).
     func executeScript(_ sql: String) throws
-    var lastInsertRowID: Int64 { get }
     /// Rows inserted, updated or deleted by the last statement.
     var changes: Int { get }
 }
@@ -17,4 +16,13 @@ extension DatabaseConnection {
     public func execute(_ sql: String) throws { try execute(sql, []) }
     public func query(_ sql: String) throws -> [Row] { try query(sql, []) }
     public func queryOne(_ sql: String) throws -> Row? { try queryOne(sql, []) }
+
+    /// Runs an INSERT and returns the new row's `id`: `RETURNING` works on both engines,
+    /// where a last-insert-row-id exists in SQLite only.
+    public func insert(_ sql: String, _ parameters: [SQLValue]) throws -> Int64 {
+        guard let id = try queryOne(sql + " RETURNING id", parameters)?.int64("id") else {
+            throw DatabaseError.constraint(message: "INSERT returned no id")
+        }
+        return id
+    }
 }

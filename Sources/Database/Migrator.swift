@@ -7,6 +7,8 @@ import Support
 ///
 /// Migration files must not contain BEGIN/COMMIT themselves, and statements that are
 /// no-ops inside a transaction (e.g. `PRAGMA foreign_keys`) have no effect in them.
+/// They are written in SQLite's dialect, kept to what PostgreSQL shares; the PostgreSQL
+/// engine maps the column types (`PostgreSQLDialect.schema`).
 public struct Migrator {
     public let directory: String
 
@@ -58,26 +60,24 @@ public struct Migrator {
     public func migrate(_ db: Database) throws -> [Migration] {
         var applied: [Migration] = []
         for migration in try pending(in: db) {
-            let didApply = try db.writeWithoutTransaction { connection -> Bool in
-                try connection.executeScript("BEGIN IMMEDIATE;")
+            // `write` is the engine's exclusive write transaction (SQLite: BEGIN IMMEDIATE;
+            // PostgreSQL: the cluster-wide write lock), so instances started together apply
+            // each migration once; schema changes are transactional in both engines.
+            let didApply = try db.write { connection -> Bool in
+                // Another process may have applied it since `pending` looked.
+                if try connection.queryOne("SELECT 1 AS applied FROM schema_migrations WHERE version = ?",
+                                           [.integer(Int64(migration.version))]) != nil {
+                    return false
+                }
                 do {
-                    // Another process may have applied it since `pending` looked.
-                    if try connection.queryOne("SELECT 1 AS applied FROM schema_migrations WHERE version = ?",
-                                               [.integer(Int64(migration.version))]) != nil {
-                        try connection.executeScript("ROLLBACK;")
-                        return false
-                    }
                     try connection.executeScript(migration.sql)
-                    try connection.execute(
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        [.integer(Int64(migration.version)), .text(migration.name), .text(Timestamp.iso8601(Date()))])
-                    try connection.executeScript("COMMIT;")
-                    return true
                 } catch {
-                    // Fails harmlessly if SQLite already ended the transaction itself.
-                    try? connection.executeScript("ROLLBACK;")
                     throw DatabaseError.migration(file: migration.file, message: Self.summary(of: error))
                 }
+                try connection.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    [.integer(Int64(migration.version)), .text(migration.name), .text(Timestamp.iso8601(Date()))])
+                return true
             }
             if didApply {
                 Log.info("applied migration \(migration.file)")
@@ -103,6 +103,7 @@ public struct Migrator {
     /// The engine's message without the (possibly long) script text.
     private static func summary(of error: Error) -> String {
         if case DatabaseError.sqlite(let code, let message, _) = error { return "SQLite error \(code): \(message)" }
+        if case DatabaseError.postgres(let code, let message, _) = error { return "PostgreSQL error \(code): \(message)" }
         return "\(error)"
     }
 

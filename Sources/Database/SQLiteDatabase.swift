@@ -138,6 +138,9 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
 
     public var changeCount: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
 
+    /// One file, written by this process (and now and then by an operator's command).
+    public var isShared: Bool { false }
+
     // MARK: Connections
 
     private func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {

@@ -37,9 +37,9 @@ final class SQLiteDatabaseTests: XCTestCase {
     func testEveryValueTypeRoundTrips() throws {
         let values: [SQLValue] = [.text("ünïcödé 🔐 with\0nul"), .integer(Int64.max), .real(-1.5), .blob([0, 1, 254, 255])]
         let id = try db.write { connection -> Int64 in
-            try connection.execute("INSERT INTO items (name, amount, price, data) VALUES (?, ?, ?, ?)", values)
+            let id = try connection.insert("INSERT INTO items (name, amount, price, data) VALUES (?, ?, ?, ?)", values)
             XCTAssertEqual(connection.changes, 1)
-            return connection.lastInsertRowID
+            return id
         }
         XCTAssertGreaterThan(id, 0)
         let row = try XCTUnwrap(try db.read { try $0.queryOne("SELECT * FROM items WHERE id = ?", [.integer(id)]) })

@@ -16,7 +16,7 @@ final class AdminCommandTests: IntegrationTestCase {
         process.environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "APP_ENV": "test", "APP_ROOT": TestServer.repositoryRoot,
-            "DATABASE_URL": server.directory + "/test.sqlite3", "SMS_OUTBOX": server.outboxPath,
+            "DATABASE_URL": server.databaseURL, "SMS_OUTBOX": server.outboxPath,
             "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
         ]
         let out = Pipe(), err = Pipe()

@@ -12,7 +12,7 @@ final class OperabilityTests: IntegrationTestCase {
         XCTAssertEqual(ok.status, 200)
         XCTAssertEqual(ok.body, "ok\n")
         XCTAssertNil(ok.header("set-cookie"), "no session machinery on the probe")
-        (server.app.database as? SQLiteDatabase)?.close()
+        server.app.database.close()
         let down = try server.browser().get("/healthz")
         XCTAssertEqual(down.status, 503)
         XCTAssertTrue(down.body.contains("database unreachable"))

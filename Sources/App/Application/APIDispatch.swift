@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import HTTP
 import Support
@@ -31,6 +32,10 @@ extension Application {
         var response: HTTPResponse
         do {
             response = try route.call(context)
+        } catch DatabaseError.unavailable(let message) {
+            Log.warning("\(route.controller)#\(route.action): status 5, \(message)")
+            response = JSONValue.object([("status", .string("5")),
+                                         ("error_text", .string("Internal Error: database unavailable, try again"))]).response()
         } catch {
             Log.error("\(route.controller)#\(route.action) failed: \(error)")
             response = JSONValue.object([("status", .string("5")), ("error_text", .string("Internal Error"))]).response()

@@ -49,7 +49,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         // A reader for every worker and every event loop (loops read for the quick pages),
         // so nobody waits for a connection.
         let readers = config.workerThreads + HTTPServer.Configuration().loopThreads
-        let database = try SQLiteDatabase(path: config.databasePath, readers: readers)
+        let database = try DatabaseFactory.open(config, connections: readers)
         let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
         for migration in applied { Log.info("applied migration \(migration.file)") }
         self.database = database
@@ -101,8 +101,13 @@ public final class Application: HTTPResponder, @unchecked Sendable {
             throw error   // tried on the event loop; it runs again on a worker
         } catch {
             if BlockingGuard.hasTripped { throw BlockingGuard.WouldBlock() }
-            Log.error("\(request.method) \(request.path) failed: \(error)")
-            response = .text("Something went wrong. Nothing was lost; please try again.\n", status: 500)
+            if case DatabaseError.unavailable(let message) = error {
+                Log.warning("\(request.method) \(request.path): 503, \(message)")
+                response = Self.databaseUnavailableResponse
+            } else {
+                Log.error("\(request.method) \(request.path) failed: \(error)")
+                response = .text("Something went wrong. Nothing was lost; please try again.\n", status: 500)
+            }
         }
         // Something swallowed the guard's error: the answer is void all the same (and must
         // not be counted twice).
@@ -228,6 +233,19 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         response.headers.set("Retry-After", "1")
         response.headers.set("Cache-Control", "no-store")
         response.headers.set("Connection", "close")
+        return response
+    }()
+
+    /// The answer while the database cannot be reached (restarting, network cut, every
+    /// connection busy): nothing was done, and the next request may well succeed.
+    static let databaseUnavailableResponse: HTTPResponse = {
+        var response = HTTPResponse.html(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable</title></head>\n"
+                + "<body><h1>Service briefly unavailable</h1>\n"
+                + "<p>We cannot reach our database right now. Nothing was changed; please try again in a few seconds.</p></body></html>\n",
+            status: 503)
+        response.headers.set("Retry-After", "5")
+        response.headers.set("Cache-Control", "no-store")
         return response
     }()
 

@@ -4,7 +4,7 @@ import Database
 public enum Maintenance {
     /// Applies pending migrations; returns the file names applied.
     public static func migrate(_ config: AppConfig) throws -> [String] {
-        let database = try SQLiteDatabase(path: config.databasePath, readers: 1)
+        let database = try DatabaseFactory.open(config, connections: 1)
         defer { database.close() }
         return try Migrator(directory: config.migrationsDirectory).migrate(database).map(\.file)
     }

@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import Support
 
@@ -11,7 +12,13 @@ public struct AppConfig: Sendable {
     public var root: String
     public var host: String
     public var port: Int
+    /// The SQLite file (DATABASE_URL when it is a path or `sqlite:` URL).
     public var databasePath: String
+    /// DATABASE_URL when it names PostgreSQL (`postgres://…`, `postgresql://…`); nil for SQLite.
+    public var postgresURL: String?
+    /// PostgreSQL connections per instance (DATABASE_POOL; 0 in the file = 4 per core, at
+    /// most one per worker and event loop, the most that can use one at once).
+    public var databasePool = 0
     public var secretKeyBase: String
     public var smsGateway: String
     public var smsOutbox: String
@@ -84,6 +91,9 @@ public struct AppConfig: Sendable {
 
         func path(_ p: String) -> String { p.hasPrefix("/") ? p : "\(root)/\(p)" }
         var database = try values.string("database", env: "DATABASE_URL")
+        let postgresURL = PostgreSQLDatabase.handles(database) ? database : nil
+        // With PostgreSQL nothing lives in a local database file; db/ still holds the dev secret.
+        if postgresURL != nil { database = "db/postgresql" }
         for scheme in ["sqlite://", "sqlite:"] where database.hasPrefix(scheme) { database.removeFirst(scheme.count) }
 
         var config = AppConfig(
@@ -114,6 +124,8 @@ public struct AppConfig: Sendable {
             bcryptQueue: try values.int("bcrypt_queue", env: "BCRYPT_QUEUE", in: 0...4096),
             maxConnections: try values.int("max_connections", env: "MAX_CONNECTIONS", in: 1...1_000_000),
             logLevel: try values.logLevel("log_level", env: "LOG_LEVEL"))
+        config.postgresURL = postgresURL
+        config.databasePool = try values.int("database_pool", env: "DATABASE_POOL", in: 0...1000, default: 0)
         config.loginMaxFailures = try values.int("login_max_failures", env: "LOGIN_MAX_FAILURES", in: 1...100, default: 5)
         config.loginFailureWindow = try values.int("login_failure_window", env: "LOGIN_FAILURE_WINDOW", in: 1...86_400, default: 600)
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
@@ -152,6 +164,7 @@ public struct AppConfig: Sendable {
             bcryptThreads = max(1, min(cores / 2, workerThreads - bcryptQueue - 1))
         }
         if bcryptThreads >= cores && bcryptNice < 0 { bcryptNice = 0 }
+        if databasePool == 0 { databasePool = min(4 * cores, workerThreads + cores) }
         // Each login waiting for bcrypt holds an HTTP worker: keep at least one for everything else.
         guard bcryptThreads + bcryptQueue < workerThreads else {
             throw ConfigError("BCRYPT_THREADS + BCRYPT_QUEUE (\(bcryptThreads) + \(bcryptQueue)) must be less than WORKER_THREADS (\(workerThreads)), so logins waiting for bcrypt can never hold every worker")
@@ -175,6 +188,9 @@ public struct AppConfig: Sendable {
             guard secretKeyBase.utf8.count >= 32 else {
                 throw ConfigError("SECRET_KEY_BASE is required in production and must be at least 32 characters (generate one with: openssl rand -hex 64)")
             }
+        } else if secretKeyBase.isEmpty && postgresURL != nil {
+            // A secret made up on one machine would not be shared by the other instances.
+            throw ConfigError("SECRET_KEY_BASE must be set when DATABASE_URL is PostgreSQL: every instance must use the same one (generate one with: openssl rand -hex 64)")
         } else if secretKeyBase.isEmpty {
             secretKeyBase = try DevelopmentSecret.loadOrCreate(besideDatabase: databasePath)
         } else if secretKeyBase.utf8.count < 32 {

@@ -124,7 +124,7 @@ public struct VerifyAPIController: Controller {
             Log.info("verify api: bad credentials")
             return (nil, .badCredentials)
         }
-        guard context.app.apiRateLimiter.allow(key: client.apiKey, now: context.now) else { return (nil, .throttled) }
+        guard try context.app.apiRateLimiter.allow(key: client.apiKey, now: context.now, in: context.app.database) else { return (nil, .throttled) }
         return (client, nil)
     }
 

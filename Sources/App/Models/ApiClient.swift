@@ -25,9 +25,9 @@ public struct ApiClient: Sendable, Equatable {
         // Keys are 16 hex characters, secrets 64: both survive any form or URL encoding untouched.
         let key = Hex.encode(SecureRandom.bytes(8))
         let secret = Hex.encode(SecureRandom.bytes(32))
-        try db.execute("INSERT INTO api_clients (name, api_key, secret_digest, created_at) VALUES (?, ?, ?, ?)",
+        let id = try db.insert("INSERT INTO api_clients (name, api_key, secret_digest, created_at) VALUES (?, ?, ?, ?)",
                        [.text(name), .text(key), .blob(Digest.sha256(secret)), .integer(now)])
-        return (ApiClient(id: db.lastInsertRowID, name: name, apiKey: key, createdAt: now, revokedAt: nil), secret)
+        return (ApiClient(id: id, name: name, apiKey: key, createdAt: now, revokedAt: nil), secret)
     }
 
     public static func all(in db: DatabaseConnection) throws -> [ApiClient] {

@@ -41,12 +41,11 @@ public struct RememberedDevice: Sendable, Equatable {
     public static func create(userID: Int64, ip: String, userAgent: String, keys: KeyGenerator, now: Int64,
                               in db: DatabaseConnection) throws -> String {
         let token = SecureRandom.token(byteCount: 32)
-        try db.execute("""
+        let id = try db.insert("""
             INSERT INTO remembered_devices (user_id, token_digest, ip, user_agent, created_at, expires_at)
             VALUES (?, ?, ?, ?, ?, ?)
             """, [.integer(userID), .text(Hex.encode(Digest.sha256(token))), .text(String(ip.prefix(64))),
                   .text(String(userAgent.prefix(256))), .integer(now), .integer(now + lifetime)])
-        let id = db.lastInsertRowID
         return "\(id).\(token).\(Base64URL.encode(signature(userID: userID, id: id, token: token, keys: keys)))"
     }
 

@@ -44,12 +44,12 @@ public struct Session: Sendable, Equatable {
                               now: Int64, in db: DatabaseConnection) throws -> (Session, token: String) {
         let token = newToken()
         let secret = SecureRandom.bytes(32)
-        try db.execute("""
+        let id = try db.insert("""
             INSERT INTO sessions (token_digest, user_id, csrf_secret, created_at, last_seen_at, ip, user_agent, first_factor)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(digest(of: token)), .integer(userID), .blob(secret), .integer(now), .integer(now),
                   .text(ip), .text(String(userAgent.prefix(256))), .text(firstFactor.rawValue)])
-        let session = Session(id: db.lastInsertRowID, userID: userID, csrfSecret: secret, verifiedAt: nil,
+        let session = Session(id: id, userID: userID, csrfSecret: secret, verifiedAt: nil,
                               createdAt: now, lastSeenAt: now, firstFactor: firstFactor)
         return (session, token)
     }

@@ -65,7 +65,7 @@ public struct User: Sendable, Equatable {
     }
 
     public static func find(username: String, in db: DatabaseConnection) throws -> User? {
-        try db.queryOne("SELECT \(columns) FROM users WHERE username = ? COLLATE NOCASE", [.text(username)]).map(User.init)
+        try db.queryOne("SELECT \(columns) FROM users WHERE lower(username) = lower(?)", [.text(username)]).map(User.init)
     }
 
     public static func exists(number: String, in db: DatabaseConnection) throws -> Bool {
@@ -77,15 +77,16 @@ public struct User: Sendable, Equatable {
     /// Inserts the account; the unique indexes decide races between simultaneous sign-ups.
     public static func create(username: String, number: String, passwordDigest: String, now: Int64,
                               in db: DatabaseConnection) throws -> User {
+        let id: Int64
         do {
-            try db.execute("""
+            id = try db.insert("""
                 INSERT INTO users (username, number, password_digest, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?)
                 """, [.text(username), .text(number), .text(passwordDigest), .integer(now), .integer(now)])
         } catch DatabaseError.uniqueViolation(let message) {
             throw message.contains("number") ? CreateFailure.numberTaken : CreateFailure.usernameTaken
         }
-        return User(id: db.lastInsertRowID, username: username, number: number, passwordDigest: passwordDigest,
+        return User(id: id, username: username, number: number, passwordDigest: passwordDigest,
                     numberVerifiedAt: nil, createdAt: now)
     }
 

@@ -46,9 +46,8 @@ public struct LoginRegulation: Sendable {
         if try isBanned(scope: "ip", subject: ip, now: now, in: db) { return .refused(.ipBanned) }
 
         let since = now - Int64(window)
-        try db.execute("INSERT INTO login_failures (user_id, ip, failed_at) VALUES (?, ?, ?)",
-                       [userID.map { .integer($0) } ?? .null, .text(ip), .integer(now)])
-        let attempt = db.lastInsertRowID
+        let attempt = try db.insert("INSERT INTO login_failures (user_id, ip, failed_at) VALUES (?, ?, ?)",
+                                    [userID.map { .integer($0) } ?? .null, .text(ip), .integer(now)])
         var lockedNow = false
         if let userID {
             try db.execute("DELETE FROM login_failures WHERE user_id = ? AND failed_at <= ?", [.integer(userID), .integer(since)])
@@ -87,7 +86,7 @@ public struct LoginRegulation: Sendable {
         guard db.changes > 0 else { return }
         let since = now - Int64(window)
         if let userID {
-            try db.execute("UPDATE users SET failed_logins = max(0, failed_logins - 1) WHERE id = ? AND locked_at IS NULL",
+            try db.execute("UPDATE users SET failed_logins = CASE WHEN failed_logins > 0 THEN failed_logins - 1 ELSE 0 END WHERE id = ? AND locked_at IS NULL",
                            [.integer(userID)])
             if try count("user_id = ?", .integer(userID), since: since, in: db) < maxFailures {
                 try db.execute("DELETE FROM login_bans WHERE scope = 'user' AND subject = ?", [.text(String(userID))])

@@ -70,9 +70,9 @@ public struct SecondFactorRegulation: Sendable {
         try db.execute("DELETE FROM second_factor_failures WHERE user_id = ? AND failed_at <= ?",
                        [.integer(userID), .integer(now - Int64(login.window))])
         // Its own session key, so texted PINs don't use up the session's app/recovery-code tries.
-        try db.execute("INSERT INTO second_factor_failures (user_id, session_key, failed_at) VALUES (?, ?, ?)",
-                       [.integer(userID), .text("pin:" + Self.key(of: session)), .integer(now)])
-        return PINAttempt(id: db.lastInsertRowID, userID: userID)
+        let id = try db.insert("INSERT INTO second_factor_failures (user_id, session_key, failed_at) VALUES (?, ?, ?)",
+                               [.integer(userID), .text("pin:" + Self.key(of: session)), .integer(now)])
+        return PINAttempt(id: id, userID: userID)
     }
 
     /// The PIN was compared and wrong: it stays counted, and bans the account at the limit.

@@ -8,6 +8,8 @@ import Support
 /// included, empties it in effect) and for at most `maxAge` seconds, which bounds how
 /// long a write by another process (`twofa users delete …`) can go unnoticed.
 /// Keys are token digests, as in the sessions table: no raw token is kept.
+/// With a shared database (several instances on PostgreSQL) it is bypassed: a logout on one
+/// instance must be refused by every other on its very next request.
 final class SessionCache: @unchecked Sendable {
     private final class Entry {   // a class: a lookup copies one reference, not every field
         let session: Session
@@ -39,6 +41,9 @@ final class SessionCache: @unchecked Sendable {
     /// otherwise from the database (and then remembered).
     func findWithUser(token: String) throws -> (Session, User)? {
         let digest = Session.digest(of: token)
+        // Shared (PostgreSQL): another instance may have ended the session a moment ago,
+        // and nothing here would hear of it; every lookup goes to the database.
+        if database.isShared { return try database.read { try Session.findWithUser(digest: digest, in: $0) } }
         let changeCount = database.changeCount   // before the read: see Database.changeCount
         let now = MonotonicClock.now()
         lock.lock()

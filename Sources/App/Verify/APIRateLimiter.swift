@@ -1,24 +1,25 @@
-import Foundation
+import Database
 
-/// At most `limit` calls per API key in each fixed 60-second window. Kept in memory:
-/// it protects this process from one noisy client; the send throttles (in the database)
-/// are what stop SMS pumping across restarts.
-public final class APIRateLimiter: @unchecked Sendable {
+/// At most `limit` calls per API key in each fixed 60-second window, counted in the
+/// database (`api_rate_windows`) so that the limit holds across instances: three instances
+/// behind a proxy give a noisy client `limit` calls a minute, not three times as many.
+public struct APIRateLimiter: Sendable {
     public let limit: Int
-    private let lock = NSLock()
-    private var windows: [String: (start: Int64, count: Int)] = [:]   // guarded by lock
 
     public init(limit: Int) { self.limit = limit }
 
     /// Counts one call; false when the key is over its limit for the current minute.
-    public func allow(key: String, now: Int64) -> Bool {
+    public func allow(key: String, now: Int64, in database: Database) throws -> Bool {
         let minute = now - now % 60
-        lock.lock(); defer { lock.unlock() }
-        if windows.count > 10_000 { windows = windows.filter { $0.value.start == minute } }
-        var window = windows[key] ?? (minute, 0)
-        if window.start != minute { window = (minute, 0) }
-        window.count += 1
-        windows[key] = window
-        return window.count <= limit
+        let calls = try database.write { db -> Int in
+            try db.execute("DELETE FROM api_rate_windows WHERE api_key = ? AND window_start < ?",
+                           [.text(key), .integer(minute - 60)])
+            return try db.queryOne("""
+                INSERT INTO api_rate_windows (api_key, window_start, calls) VALUES (?, ?, 1)
+                ON CONFLICT (api_key, window_start) DO UPDATE SET calls = api_rate_windows.calls + 1
+                RETURNING calls
+                """, [.text(key), .integer(minute)])?.int("calls") ?? Int.max
+        }
+        return calls <= limit
     }
 }

@@ -32,11 +32,11 @@ public struct VerifyEvent: Sendable, Equatable {
     static func claim(requestPK: Int64, kind: Kind, number: String, ip: String, now: Int64,
                       in db: DatabaseConnection) throws -> VerifyEvent {
         let eventID = newEventID()
-        try db.execute("""
+        let id = try db.insert("""
             INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at)
             VALUES (?, ?, ?, 'claimed', ?, ?, ?)
             """, [.text(eventID), .integer(requestPK), .text(kind.rawValue), .text(number), .text(ip), .integer(now)])
-        return VerifyEvent(id: db.lastInsertRowID, eventID: eventID, requestPK: requestPK, kind: kind,
+        return VerifyEvent(id: id, eventID: eventID, requestPK: requestPK, kind: kind,
                            status: .claimed, createdAt: now)
     }
 

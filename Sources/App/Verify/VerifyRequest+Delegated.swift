@@ -19,8 +19,11 @@ extension VerifyRequest {
 
     /// Vonage said "too many wrong codes" (status 17): the count is at least `limit`.
     static func recordTooManyWrongChecks(pk: Int64, limit: Int, in db: DatabaseConnection) throws {
-        try db.execute("UPDATE verify_requests SET wrong_checks = MAX(wrong_checks + 1, ?) WHERE id = ?",
-                       [.integer(Int64(limit)), .integer(pk)])
+        // CASE, not SQLite's two-argument MAX (PostgreSQL's is GREATEST): one text for both engines.
+        try db.execute("""
+            UPDATE verify_requests SET wrong_checks = CASE WHEN wrong_checks + 1 > ? THEN wrong_checks + 1 ELSE ? END
+            WHERE id = ?
+            """, [.integer(Int64(limit)), .integer(Int64(limit)), .integer(pk)])
     }
 
     /// When Vonage's workflow fires the next event by itself: the previous one plus

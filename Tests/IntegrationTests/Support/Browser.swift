@@ -3,7 +3,8 @@ import Foundation
 /// One visitor: a cookie jar and the last page seen, so forms can be submitted with
 /// the CSRF token the page carried, as a browser would.
 final class Browser {
-    let port: Int
+    /// The server it talks to; a test of several instances points it at another one.
+    var port: Int
     private(set) var cookies: [String: String] = [:]
     private(set) var lastPage: TestResponse?
     var userAgent = "twofa-tests"

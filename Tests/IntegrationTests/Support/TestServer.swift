@@ -24,6 +24,8 @@ final class TestClock: @unchecked Sendable {
 final class TestServer {
     let directory: String
     let outboxPath: String
+    /// SQLite file or PostgreSQL URL (TestDatabase).
+    let databaseURL: String
     let clock = TestClock()
     let app: Application
     let server: HTTPServer
@@ -42,10 +44,11 @@ final class TestServer {
         directory = earlier ?? NSTemporaryDirectory() + "twofa-it-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         outboxPath = directory + "/outbox.jsonl"
+        databaseURL = try TestDatabase.url(for: directory)
         var environment = [
             "APP_ENV": "test",
             "APP_ROOT": Self.repositoryRoot,
-            "DATABASE_URL": directory + "/test.sqlite3",
+            "DATABASE_URL": databaseURL,
             "SMS_OUTBOX": outboxPath,
             "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
             "PORT": "0",
@@ -61,7 +64,11 @@ final class TestServer {
     /// `keepingFiles` leaves the folder for a restarted server (`reusing:`), which removes it.
     func stop(keepingFiles: Bool = false) {
         server.shutdown()
-        if !keepingFiles { try? FileManager.default.removeItem(atPath: directory) }
+        app.database.close()
+        if !keepingFiles {
+            TestDatabase.drop(for: directory)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     func browser() -> Browser { Browser(port: port) }
@@ -84,6 +91,22 @@ final class TestServer {
     static func pin(in body: String) -> String? {
         guard let range = body.range(of: #"\b[0-9](, [0-9]){3,9}\b|\b[0-9]{4,10}\b"#, options: .regularExpression) else { return nil }
         return body[range].filter(\.isNumber)
+    }
+
+    /// Everything the database holds, as stored: the SQLite file's bytes, or a `pg_dump` of
+    /// the data (where bytes appear as hex). For checks that no secret is stored in clear.
+    func databaseContents() throws -> Data {
+        guard TestDatabase.isPostgres else { return try Data(contentsOf: URL(fileURLWithPath: databaseURL)) }
+        let dump = Process()
+        dump.executableURL = URL(fileURLWithPath: "/usr/bin/pg_dump")
+        dump.arguments = ["--data-only", "--dbname=" + databaseURL]
+        let out = Pipe()
+        dump.standardOutput = out
+        try dump.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        dump.waitUntilExit()
+        guard dump.terminationStatus == 0, !data.isEmpty else { throw TestDatabase.DumpFailed() }
+        return data
     }
 
     /// One pass of the Verify scheduler at the test clock's time (the thread isn't started in tests).

@@ -1,0 +1,201 @@
+import Foundation
+import Support
+import Synchronization
+
+/// PostgreSQL through libpq: a bounded pool of connections shared by reads and writes,
+/// opened on demand and dropped when the server has gone, so service comes back by itself
+/// when the server does.
+///
+/// Writes keep SQLite's meaning across every instance on the database: each write
+/// transaction first takes one transaction-scoped advisory lock (`writeLockKey`), so write
+/// transactions run one at a time cluster-wide, and every check-then-write the app does
+/// ("fewer than 5 failures? then record one", "is this event still unclaimed?") is as safe
+/// with three instances as with one process. Reads run concurrently in REPEATABLE READ,
+/// READ ONLY transactions: one snapshot per closure, as SQLite's readers see.
+public final class PostgreSQLDatabase: Database, @unchecked Sendable {
+    /// Shown in logs and errors without the password.
+    public let displayName: String
+    public let poolSize: Int
+
+    private let conninfo: String
+    private let connectTimeoutSeconds: Int
+    private let statementTimeoutMilliseconds: Int
+    private let pool = NSCondition()
+    private var idle: [PostgreSQLConnection] = []   // guarded by pool
+    private var opened = 0                          // idle + lent out; guarded by pool
+    private var isClosed = false                    // guarded by pool
+    private let changes = Atomic<UInt64>(0)
+
+    /// The advisory lock every write transaction takes ("twofa" in ASCII). Any number would
+    /// do, as long as every instance uses the same one.
+    public static let writeLockKey: Int64 = 0x74_77_6F_66_61
+
+    /// `url`: anything libpq accepts (`postgres://…`, `postgresql://…`, `host=/socket dbname=…`).
+    /// Connects once now, so a wrong URL or password stops start-up with libpq's message.
+    public init(url: String, poolSize: Int, connectTimeoutSeconds: Int = 5,
+                statementTimeoutMilliseconds: Int = 5000) throws {
+        precondition(poolSize > 0, "poolSize must be positive")
+        conninfo = url
+        displayName = Self.redacted(url)
+        self.poolSize = poolSize
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        do {
+            idle.append(try connect())
+        } catch DatabaseError.unavailable(let message) {
+            throw DatabaseError.open(path: displayName, message: message)
+        }
+        opened = 1
+    }
+
+    deinit { close() }
+
+    public func close() {
+        pool.lock()
+        isClosed = true
+        pool.broadcast()
+        while opened > idle.count { pool.wait() }
+        for connection in idle { connection.close() }
+        idle.removeAll()
+        opened = 0
+        pool.unlock()
+    }
+
+    // MARK: Database
+
+    public func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", counts: false, body)
+    }
+
+    public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", counts: true, body)
+    }
+
+    /// The connection with no transaction around `body`. Nothing serialises these across
+    /// instances: a body that needs it takes its own locks (the migrator uses `write`).
+    public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        defer { changes.add(1, ordering: .sequentiallyConsistent) }
+        return try withConnection { connection in
+            defer {
+                if connection.isInTransaction {
+                    Log.error("PostgreSQL connection was left inside a transaction; rolling back")
+                    try? connection.executeScript("ROLLBACK")
+                }
+            }
+            return try body(connection)
+        }
+    }
+
+    public var changeCount: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
+
+    /// Other instances write to it all the time.
+    public var isShared: Bool { true }
+
+    // MARK: Transactions
+
+    /// Runs `body` between `begin` and COMMIT, rolling back if it throws. A connection that
+    /// turns out dead at BEGIN (the server restarted since it was last used) is replaced
+    /// once, before anything of `body` has run, so a restart costs no request an error.
+    private func transaction<T>(begin: String, counts: Bool, _ body: (DatabaseConnection) throws -> T) throws -> T {
+        defer { if counts { changes.add(1, ordering: .sequentiallyConsistent) } }
+        for attempt in 1...2 {
+            do {
+                return try withConnection { connection in
+                    do {
+                        try connection.executeScript(begin)
+                    } catch DatabaseError.unavailable where attempt == 1 && !connection.isHealthy {
+                        throw RetryWithNewConnection()
+                    }
+                    do {
+                        let result = try body(connection)
+                        try connection.executeScript("COMMIT")
+                        return result
+                    } catch {
+                        if connection.isInTransaction { try? connection.executeScript("ROLLBACK") }
+                        throw error
+                    }
+                }
+            } catch is RetryWithNewConnection {
+                continue
+            }
+        }
+        throw DatabaseError.unavailable(message: "no working connection to \(displayName)")
+    }
+
+    private struct RetryWithNewConnection: Error {}
+
+    // MARK: Pool
+
+    /// Lends a connection for `body`: an idle one, a new one while the pool has room, or
+    /// the next one returned (bounded wait). Broken connections are closed, not returned.
+    private func withConnection<T>(_ body: (PostgreSQLConnection) throws -> T) throws -> T {
+        // Every call goes over the network: never on an event loop.
+        try BlockingGuard.check()
+        let connection = try checkOut()
+        defer { checkIn(connection) }
+        return try body(connection)
+    }
+
+    private func checkOut() throws -> PostgreSQLConnection {
+        pool.lock()
+        let deadline = Date(timeIntervalSinceNow: Double(statementTimeoutMilliseconds) / 1000)
+        while idle.isEmpty && opened >= poolSize && !isClosed {
+            guard pool.wait(until: deadline) else {
+                pool.unlock()
+                throw DatabaseError.unavailable(message: "all \(poolSize) connections busy (DATABASE_POOL)")
+            }
+        }
+        if isClosed {
+            pool.unlock()
+            throw DatabaseError.unavailable(message: "database is closed")
+        }
+        if let connection = idle.popLast() {
+            pool.unlock()
+            return connection
+        }
+        opened += 1
+        pool.unlock()
+        do {
+            return try connect()
+        } catch {
+            pool.lock()
+            opened -= 1
+            pool.signal()
+            pool.unlock()
+            throw error
+        }
+    }
+
+    private func checkIn(_ connection: PostgreSQLConnection) {
+        pool.lock()
+        defer { pool.unlock() }
+        if connection.isHealthy && !connection.isInTransaction && !isClosed {
+            idle.append(connection)
+        } else {
+            connection.close()
+            opened -= 1
+        }
+        pool.broadcast()   // a waiting borrower, or close()
+    }
+
+    private func connect() throws -> PostgreSQLConnection {
+        try PostgreSQLConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeoutSeconds,
+                                 statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+    }
+
+    // MARK: Names
+
+    /// Whether `url` names PostgreSQL rather than a SQLite file.
+    public static func handles(_ url: String) -> Bool {
+        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
+
+    /// The URL without its password, for logs: `postgres://twofa:•••@db/twofa`.
+    public static func redacted(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"),
+              let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
+        let userInfo = url[schemeEnd.upperBound..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":•••" + String(url[at...])
+    }
+}
