@@ -16,6 +16,7 @@ enum PostgreSQLDialect {
         var state = LexState.code
         var previous: Character = " "
         for c in sql {
+            var closed = false   // c ended a quote or comment: it must not pair with the next one
             switch state {
             case .code:
                 if c == "?" {
@@ -27,14 +28,13 @@ enum PostgreSQLDialect {
                 if c == "'" { state = .string } else if c == "\"" { state = .identifier }
                 else if c == "-" && previous == "-" { state = .lineComment }
                 else if c == "*" && previous == "/" { state = .blockComment }
-            case .string: if c == "'" { state = .code }        // '' re-enters at once: still right
-            case .identifier: if c == "\"" { state = .code }
+            case .string: if c == "'" { state = .code; closed = true }   // '' re-opens at once: still right
+            case .identifier: if c == "\"" { state = .code; closed = true }
             case .lineComment: if c == "\n" { state = .code }
-            case .blockComment: if c == "/" && previous == "*" { state = .code }
+            case .blockComment: if c == "/" && previous == "*" { state = .code; closed = true }
             }
             out.append(c)
-            // After a closing quote or comment, the character must not pair with the next one.
-            previous = state == .code && (c == "'" || c == "\"" || c == "/") ? " " : c
+            previous = closed ? " " : c
         }
         return (out, count)
     }

@@ -26,8 +26,10 @@ final class TestServer {
     let outboxPath: String
     /// SQLite file or PostgreSQL URL (TestDatabase).
     let databaseURL: String
-    let clock = TestClock()
+    let clock: TestClock
     let app: Application
+    /// False for a second instance on another server's database: the first one drops it.
+    private let ownsDatabase: Bool
     let server: HTTPServer
     var port: Int { server.port }
 
@@ -39,12 +41,16 @@ final class TestServer {
 
     /// `passwords` replaces the bcrypt pool (tests fill it on purpose with a gated one).
     /// `reusing` starts on the folder (database, outbox) of an earlier server: a restart.
+    /// `sharingDatabaseWith` starts another instance on the same database, outbox and clock,
+    /// as several instances behind a proxy share one PostgreSQL.
     init(environment overrides: [String: String] = [:], passwords: PasswordHasher? = nil,
-         reusing earlier: String? = nil) throws {
+         reusing earlier: String? = nil, sharingDatabaseWith first: TestServer? = nil) throws {
         directory = earlier ?? NSTemporaryDirectory() + "twofa-it-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        outboxPath = directory + "/outbox.jsonl"
-        databaseURL = try TestDatabase.url(for: directory)
+        outboxPath = first?.outboxPath ?? directory + "/outbox.jsonl"
+        databaseURL = try first?.databaseURL ?? TestDatabase.url(for: directory)
+        clock = first?.clock ?? TestClock()
+        ownsDatabase = first == nil
         var environment = [
             "APP_ENV": "test",
             "APP_ROOT": Self.repositoryRoot,
@@ -66,7 +72,7 @@ final class TestServer {
         server.shutdown()
         app.database.close()
         if !keepingFiles {
-            TestDatabase.drop(for: directory)
+            if ownsDatabase { TestDatabase.drop(for: directory) }
             try? FileManager.default.removeItem(atPath: directory)
         }
     }

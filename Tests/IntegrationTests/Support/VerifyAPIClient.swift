@@ -8,7 +8,8 @@ struct VerifyAPIClient {
     enum Encoding { case form, json, query }
     enum Credentials { case body, basic, none }
 
-    let port: Int
+    /// The instance it calls; a test of several instances points it at another one.
+    var port: Int
     let apiKey: String
     let apiSecret: String
     var encoding: Encoding = .form

@@ -1,0 +1,184 @@
+import Foundation
+import XCTest
+@testable import Database
+
+/// The PostgreSQL engine against a real server (TWOFA_TEST_POSTGRES_URL; bin/test starts
+/// one). Each test works in a schema of its own, dropped afterwards.
+final class PostgreSQLDatabaseTests: XCTestCase {
+    private var server: String!
+    private var schema: String!
+    private var url: String!
+    private var db: PostgreSQLDatabase!
+
+    override func setUpWithError() throws {
+        guard let server = ProcessInfo.processInfo.environment["TWOFA_TEST_POSTGRES_URL"], !server.isEmpty else {
+            throw XCTSkip("needs a PostgreSQL server: TWOFA_TEST_POSTGRES_URL (bin/test starts one)")
+        }
+        self.server = server
+        schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try admin("CREATE SCHEMA \(schema!)")
+        // libpq's `options` sets the search path of every connection of the pool.
+        url = server + (server.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema!)"
+        db = try PostgreSQLDatabase(url: url, poolSize: 4)
+        try db.write { try $0.executeScript("""
+            CREATE TABLE items (
+                id INTEGER PRIMARY KEY,
+                name TEXT UNIQUE,
+                amount INTEGER,
+                price REAL,
+                data BLOB
+            );
+            """) }
+    }
+
+    override func tearDown() {
+        db?.close()
+        db = nil
+        if let schema { try? admin("DROP SCHEMA \(schema) CASCADE") }
+    }
+
+    private func admin(_ sql: String) throws {
+        let admin = try PostgreSQLDatabase(url: server, poolSize: 1)
+        defer { admin.close() }
+        try admin.writeWithoutTransaction { try $0.executeScript(sql) }
+    }
+
+    func testEveryValueTypeRoundTrips() throws {
+        let values: [SQLValue] = [.text("ünïcödé 🔐 'quoted' ?"), .integer(Int64.max), .real(-1.5), .blob([0, 1, 92, 120, 254, 255])]
+        let id = try db.write { try $0.insert("INSERT INTO items (name, amount, price, data) VALUES (?, ?, ?, ?)", values) }
+        XCTAssertGreaterThan(id, 0)
+        let row = try XCTUnwrap(try db.read { try $0.queryOne("SELECT * FROM items WHERE id = ?", [.integer(id)]) })
+        XCTAssertEqual(row["name"], values[0])
+        XCTAssertEqual(row["amount"], values[1])
+        XCTAssertEqual(row["price"], values[2])
+        XCTAssertEqual(row["data"], values[3])
+        let empty = try db.write { try $0.insert("INSERT INTO items (name, data) VALUES (?, ?)", ["empty", .blob([])]) }
+        let emptyRow = try XCTUnwrap(try db.read { try $0.queryOne("SELECT data, amount FROM items WHERE id = ?", [.integer(empty)]) })
+        XCTAssertEqual(emptyRow["data"], .blob([]), "an empty blob is not NULL")
+        XCTAssertEqual(emptyRow["amount"], .null)
+        let counted = try db.read { try $0.queryOne("SELECT count(*) AS n, sum(amount) AS total, true AS yes FROM items") }
+        XCTAssertEqual(counted?.int("n"), 2)
+        XCTAssertEqual(counted?["total"], .integer(Int64.max), "sum() is numeric in PostgreSQL, read back as an integer")
+        XCTAssertEqual(counted?.bool("yes"), true)
+    }
+
+    func testATextWithANulByteIsRefusedNotTruncated() {
+        XCTAssertThrowsError(try db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("a\0b")]) })
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 0)
+    }
+
+    func testConstraintFailuresAreToldApartAndWritesRollBack() throws {
+        try db.write { try $0.execute("INSERT INTO items (name) VALUES ('a')") }
+        XCTAssertThrowsError(try db.write { try $0.execute("INSERT INTO items (name) VALUES ('a')") }) { error in
+            guard case DatabaseError.uniqueViolation(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("items_name_key"), message)
+        }
+        struct Boom: Error {}
+        XCTAssertThrowsError(try db.write { connection in
+            try connection.execute("INSERT INTO items (name) VALUES ('b')")
+            throw Boom()
+        })
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 1, "b was rolled back")
+        XCTAssertThrowsError(try db.read { try $0.execute("INSERT INTO items (name) VALUES ('c')") }, "reads are read-only")
+        XCTAssertThrowsError(try db.read { try $0.query("SELECT * FROM items WHERE id = ?", []) }) { error in
+            guard case DatabaseError.postgres = error else { return XCTFail("\(error)") }
+        }
+        // The pool is still fine after every one of those errors.
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 1)
+    }
+
+    /// Two pools are two instances. A read-then-write increment from many threads of both
+    /// loses no update: every write transaction holds the cluster-wide write lock.
+    func testWriteTransactionsOfSeveralInstancesRunOneAtATime() throws {
+        let other = try PostgreSQLDatabase(url: url, poolSize: 4)
+        defer { other.close() }
+        try db.write { try $0.execute("INSERT INTO items (name, amount) VALUES ('counter', 0)") }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let mine = i % 2 == 0 ? db! : other
+            for _ in 0..<25 {
+                try! mine.write { connection in
+                    let n = try connection.queryOne("SELECT amount FROM items WHERE name = 'counter'")!.int64("amount")!
+                    try connection.execute("UPDATE items SET amount = ? WHERE name = 'counter'", [.integer(n + 1)])
+                }
+            }
+        }
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT amount FROM items WHERE name = 'counter'")?.int("amount") }, 200)
+    }
+
+    func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {
+        let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Migrations").path
+        let pools = try (0..<3).map { _ in try PostgreSQLDatabase(url: url, poolSize: 2) }
+        defer { pools.forEach { $0.close() } }
+        let lock = NSLock()
+        var applied: [Int] = []
+        var failures: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            do {
+                let mine = try Migrator(directory: migrations).migrate(pools[i]).map(\.version)
+                lock.lock(); applied += mine; lock.unlock()
+            } catch {
+                lock.lock(); failures.append("\(error)"); lock.unlock()
+            }
+        }
+        XCTAssertEqual(failures, [])
+        let all = try Migrator(directory: migrations).migrations().map(\.version)
+        XCTAssertEqual(applied.sorted(), all, "each migration applied by exactly one instance")
+        let recorded = try db.read { try $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.int("version") } }
+        XCTAssertEqual(recorded, all)
+    }
+
+    func testAWrongPasswordOrUnreachableServerStopsStartUpWithLibpqsMessage() {
+        XCTAssertThrowsError(try PostgreSQLDatabase(url: "postgres://nobody:secret@127.0.0.1:1/none", poolSize: 1, connectTimeoutSeconds: 2)) { error in
+            guard case DatabaseError.open(let name, let message) = error else { return XCTFail("\(error)") }
+            XCTAssertFalse(name.contains("secret"), "the password is not shown: \(name)")
+            XCTAssertTrue(message.contains("127.0.0.1"), message)
+        }
+    }
+
+    func testRedactedURLsHideThePassword() {
+        XCTAssertEqual(PostgreSQLDatabase.redacted("postgres://twofa:s3cret@db:5432/twofa"), "postgres://twofa:•••@db:5432/twofa")
+        XCTAssertEqual(PostgreSQLDatabase.redacted("postgres://twofa@db/twofa"), "postgres://twofa@db/twofa")
+        XCTAssertTrue(PostgreSQLDatabase.handles("postgresql://x/y"))
+        XCTAssertFalse(PostgreSQLDatabase.handles("db/development.sqlite3"))
+    }
+
+    /// The server restarts under an idle pool: the next call replaces the dead connection
+    /// before running anything, so no request sees an error. While it is down, calls fail
+    /// with `.unavailable`, and work again as soon as it is back.
+    func testServiceComesBackByItselfAfterTheServerRestartsOrIsDown() throws {
+        guard let cluster = ProcessInfo.processInfo.environment["TWOFA_TEST_POSTGRES_DIR"] else {
+            throw XCTSkip("restarting needs the cluster's folder: TWOFA_TEST_POSTGRES_DIR (bin/test sets it)")
+        }
+        try db.write { try $0.execute("INSERT INTO items (name) VALUES ('before')") }
+        try pgCluster("restart", cluster)
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 1)
+
+        try pgCluster("halt", cluster)
+        var resumed = false
+        defer { if !resumed { try? pgCluster("resume", cluster) } }
+        XCTAssertThrowsError(try db.read { try $0.queryOne("SELECT 1 AS one") }) { error in
+            guard case DatabaseError.unavailable = error else { return XCTFail("\(error)") }
+        }
+        try pgCluster("resume", cluster)
+        resumed = true
+        try db.write { try $0.execute("INSERT INTO items (name) VALUES ('after')") }
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 2)
+    }
+
+    /// posix_spawn and waitpid, not Foundation's Process: the server that `pg_ctl start`
+    /// leaves running inherits Process's exit-watching descriptors, and waitUntilExit never returns.
+    private func pgCluster(_ command: String, _ directory: String) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("bin/pg-cluster").path
+        let words: [String] = [script, command, directory]
+        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+        defer { arguments.forEach { free($0) } }
+        var argv = arguments + [nil]
+        var pid: pid_t = 0
+        XCTAssertEqual(posix_spawn(&pid, script, nil, nil, &argv, environ), 0, "spawn bin/pg-cluster")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        XCTAssertEqual(status, 0, "bin/pg-cluster \(command)")
+    }
+}

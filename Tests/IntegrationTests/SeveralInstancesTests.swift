@@ -1,0 +1,150 @@
+import App
+import Foundation
+import XCTest
+
+/// Several instances on one PostgreSQL database, each a real server on its own port, as
+/// behind a load balancer: whatever one instance decides, the others honour at once.
+/// PostgreSQL only (bin/test runs them in its PostgreSQL pass); SQLite is one process.
+final class SeveralInstancesTests: IntegrationTestCase {
+    /// Instances beside `server`, on its database, outbox and clock.
+    var others: [TestServer] = []
+
+    override func setUpWithError() throws {
+        guard TestDatabase.isPostgres else { throw XCTSkip("several instances need PostgreSQL (TWOFA_TEST_POSTGRES_URL)") }
+        try super.setUpWithError()
+        others = try (0..<2).map { _ in try TestServer(environment: environment, sharingDatabaseWith: server) }
+    }
+
+    override func tearDown() {
+        for other in others { other.stop() }
+        others = []
+        super.tearDown()
+    }
+
+    var b: TestServer { others[0] }
+    var c: TestServer { others[1] }
+
+    func testSignUpOnOnePINOnAnotherLogoutOnTheFirstIsRefusedOnTheSecond() throws {
+        let browser = server.browser()
+        XCTAssertEqual(try signUp(browser).status, 303)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+447700900123"))
+        browser.port = b.port
+        XCTAssertEqual(try enterPIN(browser, pin).location, "/", "the PIN sent by A is accepted by B")
+        XCTAssertEqual(try browser.get("/").status, 200)
+
+        browser.port = server.port
+        let cookie = try XCTUnwrap(browser.cookies["twofa_session"])
+        XCTAssertEqual(try logOut(browser).status, 303)
+        // The logged-out cookie, replayed at once on B and C.
+        let replay = b.browser()
+        replay.setCookie("twofa_session", cookie)
+        XCTAssertEqual(try replay.get("/").location, "/session/new", "B refuses the logged-out session on its very next request")
+        replay.port = c.port
+        XCTAssertEqual(try replay.get("/").location, "/session/new")
+    }
+
+    func testLogOutEverywhereElseOnOneInstanceEndsTheSessionOnTheOthers() throws {
+        let first = try verifiedUser()
+        let second = server.browser()
+        second.port = b.port
+        XCTAssertEqual(try logIn(second).location, "/verification/new")
+        XCTAssertEqual(try enterPIN(second, try XCTUnwrap(server.lastPIN(to: "+447700900123"))).location, "/")
+        XCTAssertEqual(try second.get("/").status, 200, "B serves the second session")
+
+        try first.get("/user/sessions")
+        XCTAssertEqual(try first.post("/user/sessions/others", [], method: "delete").location, "/user/sessions")
+        XCTAssertEqual(try second.get("/").location, "/session/new", "revoked on A, refused by B at once")
+        XCTAssertEqual(try first.get("/").status, 200, "the session that asked stays")
+    }
+
+    func testWrongPasswordsSpreadOverThreeInstancesBan() throws {
+        _ = try verifiedUser()
+        let instances = [server!, b, c]
+        for i in 0..<5 {
+            let visitor = instances[i % 3].browser()
+            visitor.sourceAddress = "127.0.0.\(i + 2)"   // other addresses: only the account limit counts
+            XCTAssertEqual(try logIn(visitor, password: "wrong password \(i)").status, 422)
+        }
+        for instance in instances {
+            let owner = instance.browser()
+            owner.sourceAddress = "127.0.0.9"
+            XCTAssertNil(try logIn(owner).location, "the account is banned on every instance")
+        }
+    }
+
+    func testParallelPINChecksOnSeveralInstancesNeverExceedTheAttemptLimit() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let number = "447700900555"
+        let id = try XCTUnwrap(try api.request(number)["request_id"] as? String)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+" + number))
+        let wrong = pin == "0000" ? "1111" : "0000"
+        let ports = [server.port, b.port, c.port]
+        let lock = NSLock()
+        var statuses: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 12) { i in
+            var client = api
+            client.port = ports[i % 3]
+            let status = (try? client.call("/verify/check/json", [("request_id", id), ("code", wrong)])["status"] as? String) ?? "error"
+            lock.lock(); statuses.append(status); lock.unlock()
+        }
+        // config/test.json: 3 attempts. Vonage says 16 for a wrong code, 17 from the one that
+        // reaches the limit on: exactly two 16s, however the twelve interleave.
+        XCTAssertEqual(statuses.filter { $0 == "16" }.count, 2, "\(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == "17" }.count, 10, "\(statuses)")
+        var onB = api
+        onB.port = b.port
+        XCTAssertEqual(try onB.check(id, pin)["status"] as? String, "17", "no guess left, not even the right one")
+    }
+
+    func testConcurrentSignUpsOfOneUsernameOrNumberLeaveExactlyOne() throws {
+        let instances = [server!, b, c]
+        let lock = NSLock()
+        var created = 0
+        DispatchQueue.concurrentPerform(iterations: 6) { i in
+            let browser = instances[i % 3].browser()
+            browser.sourceAddress = "127.0.0.\(i + 2)"
+            // Even: one username with different numbers; odd: different usernames with one number.
+            let response = try? signUp(browser, username: i % 2 == 0 ? "carol" : "carol\(i)",
+                                       number: i % 2 == 0 ? "+44 7700 9003\(i)0" : "+44 7700 900999")
+            if response?.status == 303 { lock.lock(); created += 1; lock.unlock() }
+        }
+        XCTAssertEqual(created, 2, "one carol, one owner of +447700900999")
+        let count = try server.app.database.read {
+            try $0.queryOne("SELECT count(*) AS n FROM users WHERE lower(username) = 'carol' OR number = '+447700900999'")?.int("n")
+        }
+        XCTAssertEqual(count, 2)
+    }
+
+    func testDueEventsAreSentOnceByOneInstanceEvenWhenTheCreatorIsGone() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        for i in 0..<6 {
+            XCTAssertEqual(try api.request("4477009008\(i)0", [("next_event_wait", "60"), ("workflow_id", "5")])["status"] as? String, "0")
+        }
+        server.stop(keepingFiles: true)   // the instance that started them is gone
+        server.clock.advance(seconds: 61)
+        let lock = NSLock()
+        var fired = 0
+        DispatchQueue.concurrentPerform(iterations: 6) { i in
+            let n = (i % 2 == 0 ? self.b : self.c).tick()
+            lock.lock(); fired += n; lock.unlock()
+        }
+        XCTAssertEqual(fired, 6, "every due call is made")
+        let calls = server.messages().filter { $0["channel"] == "voice" }.compactMap { $0["to"] }
+        XCTAssertEqual(calls.count, 6)
+        XCTAssertEqual(Set(calls).count, 6, "none twice")
+        XCTAssertEqual(b.tick() + c.tick(), 0)
+    }
+
+    func testTheAPIRateLimitCountsCallsOnEveryInstance() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let ports = [server.port, b.port, c.port]
+        var statuses: [String] = []
+        for i in 0..<63 {   // config/test.json: 60 a minute per key
+            var client = api
+            client.port = ports[i % 3]
+            statuses.append(try client.call("/verify/search/json", [("request_id", "0123456789abcdef0123456789abcdef")])["status"] as? String ?? "")
+        }
+        XCTAssertEqual(statuses.prefix(60).filter { $0 == "1" }.count, 0)
+        XCTAssertEqual(Array(statuses.suffix(3)), ["1", "1", "1"], "the 61st call in the minute is throttled, whichever instance gets it")
+    }
+}
