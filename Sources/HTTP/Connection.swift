@@ -148,6 +148,8 @@ final class Connection {
                 guard writePending() else { return }
             case .request(var request, let keepAlive):
                 request.remoteAddress = remoteAddress
+                request.peerAddress = remoteAddress
+                loop.context.responder.prepare(&request)
                 // Past a burst of pipelined requests, the next goes to a worker, so that
                 // one client cannot keep this loop from its other connections.
                 if answeredHere < Self.maxAnsweredPerTurn, let output = loop.answerOnLoop(request, keepAlive: keepAlive) {

@@ -58,6 +58,9 @@ final class ProcessTests: XCTestCase {
         let env = try run(["serve"], environment: ["APP_ENV": "staging"])
         XCTAssertEqual(env.status, 1)
         XCTAssertTrue(env.err.contains("APP_ENV must be"), env.err)
+        let proxies = try run(["serve"], environment: ["TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"])
+        XCTAssertEqual(proxies.status, 1)
+        XCTAssertTrue(proxies.err.contains("\"proxy.internal\" is not an IP address or CIDR"), proxies.err)
     }
 
     func testTemplateErrorStopsStartUpWithFileAndLine() throws {

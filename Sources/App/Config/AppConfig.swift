@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Support
 
 /// Everything the app reads at start-up: `config/<APP_ENV>.json`, overridden by the
@@ -44,6 +45,9 @@ public struct AppConfig: Sendable {
     /// Open connections beyond this get a 503 and are closed (MAX_CONNECTIONS).
     public var maxConnections: Int
     public var logLevel: Log.Level
+    /// Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto / X-Request-Id
+    /// are believed (TRUSTED_PROXIES: addresses and CIDRs, comma-separated; default none).
+    public var trustedProxies: [CIDR] = []
     /// Password-attempt regulation: this many failures within the window (seconds) ban the
     /// account or IP for the ban duration (LOGIN_MAX_FAILURES / _FAILURE_WINDOW / _BAN_DURATION).
     /// Whatever these say, 100 failures in a row lock an account (LoginRegulation).
@@ -127,12 +131,30 @@ public struct AppConfig: Sendable {
             case let other: throw ConfigError("\(env) / \"\(key)\" must be on or off (got \"\(other)\")")
             }
         }
+        config.trustedProxies = try Self.parseTrustedProxies(try values.string("trusted_proxies", env: "TRUSTED_PROXIES", default: ""))
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",
                                          default: config.environment == .production ? "on" : "off")
         try config.validate()
         return config
+    }
+
+    /// `127.0.0.1,10.0.0.0/8,::1,fd00::/8` → blocks; spaces around entries are allowed.
+    static func parseTrustedProxies(_ text: String) throws -> [CIDR] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).compactMap { entry in
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                guard text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ConfigError("TRUSTED_PROXIES / \"trusted_proxies\" has an empty entry (got \"\(text)\")")
+                }
+                return nil
+            }
+            guard let block = CIDR(trimmed) else {
+                throw ConfigError("TRUSTED_PROXIES / \"trusted_proxies\": \"\(trimmed)\" is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)")
+            }
+            return block
+        }
     }
 
     private mutating func validate() throws {
