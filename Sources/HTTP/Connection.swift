@@ -163,7 +163,8 @@ final class Connection {
                     return
                 }
             case .failure(let error):
-                AccessLog.record(method: error.method, path: error.path, status: error.status, milliseconds: 0)
+                AccessLog.record(method: error.method, path: error.path, status: error.status, milliseconds: 0,
+                                 requestID: nil, client: remoteAddress)
                 respondAndClose(status: error.status, message: error.reason)
                 return
             }
@@ -179,7 +180,7 @@ final class Connection {
     }
 
     private func timedOut() {
-        AccessLog.record(method: nil, path: nil, status: 408, milliseconds: 0)
+        AccessLog.record(method: nil, path: nil, status: 408, milliseconds: 0, requestID: nil, client: remoteAddress)
         respondAndClose(status: 408, message: "Request timeout")
     }
 

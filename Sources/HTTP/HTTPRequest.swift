@@ -20,6 +20,8 @@ public struct HTTPRequest: Sendable {
     /// Whether the request came over TLS (this process speaks plain HTTP: only a trusted
     /// proxy's word, applied by `prepare`, makes it true).
     public var isSecure: Bool
+    /// Set by the responder's `prepare`; when not empty it is echoed as `X-Request-Id` and logged.
+    public var requestID = ""
 
     /// Convenience for tests: derives `path` and `query` from `target`.
     public init(

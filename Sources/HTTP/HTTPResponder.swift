@@ -13,7 +13,7 @@ public protocol HTTPResponder: AnyObject, Sendable {
 
     /// Called once per request on the event-loop thread, before `answersOnEventLoop` and
     /// `respond`, to settle what every later step reads: who the client is behind a trusted
-    /// proxy (`remoteAddress`, `isSecure`). It must not block.
+    /// proxy (`remoteAddress`, `isSecure`) and the `requestID`. It must not block.
     func prepare(_ request: inout HTTPRequest)
 }
 

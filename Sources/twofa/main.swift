@@ -26,6 +26,7 @@ switch command {
 case "serve":
     let config = starting { try AppConfig.load() }
     Log.configure(level: config.logLevel)
+    Log.configure(format: config.logFormat, instance: config.instanceName)
     let app = starting { try Application(config: config) }
     let server = app.makeServer()
     starting { try server.start() }

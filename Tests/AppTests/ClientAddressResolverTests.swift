@@ -81,6 +81,20 @@ final class ClientAddressResolverTests: XCTestCase {
         XCTAssertFalse(request("127.0.0.1", [("X-Forwarded-Proto", "httpsx")]).isSecure)
     }
 
+    func testRequestIDs() {
+        XCTAssertTrue(RequestID.isSane("abc-123_X.y:z"))
+        XCTAssertTrue(RequestID.isSane(String(repeating: "a", count: 128)))
+        for bad in ["", String(repeating: "a", count: 129), "a b", "a\nb", "a\"b", "é", "a/b", "{x}"] {
+            XCTAssertFalse(RequestID.isSane(bad), bad)
+            XCTAssertNotEqual(RequestID.choose(incoming: bad), bad)
+        }
+        XCTAssertEqual(RequestID.choose(incoming: "trace-1"), "trace-1")
+        let generated = RequestID.choose(incoming: nil)
+        XCTAssertEqual(generated.count, 32)
+        XCTAssertTrue(RequestID.isSane(generated))
+        XCTAssertNotEqual(generated, RequestID.choose(incoming: nil))
+    }
+
     func testMetricsThroughATrustedProxyJudgeTheClient() {
         func request(_ peer: String, _ headers: [(String, String)]) -> HTTPRequest {
             self.request(peer, headers)

@@ -93,9 +93,10 @@ public final class Application: HTTPResponder, @unchecked Sendable {
 
     /// Once per request, before anything reads it (quick or not): the client's address and
     /// scheme behind a trusted proxy, so bans, throttles, audit, sessions and metrics all see
-    /// the client.
+    /// the client; and the request id, a trusted proxy's if it sent a sane one.
     public func prepare(_ request: inout HTTPRequest) {
-        clientAddresses.apply(to: &request)
+        let viaTrustedProxy = clientAddresses.apply(to: &request)
+        request.requestID = RequestID.choose(incoming: viaTrustedProxy ? request.headers[RequestID.header] : nil)
     }
 
     /// Dispatches, then adds what every response carries — the security headers, whether

@@ -45,6 +45,10 @@ public struct AppConfig: Sendable {
     /// Open connections beyond this get a 503 and are closed (MAX_CONNECTIONS).
     public var maxConnections: Int
     public var logLevel: Log.Level
+    /// `text` or `json` lines (LOG_FORMAT), and the `instance` of JSON lines (INSTANCE_NAME,
+    /// environment only; default hostname:pid).
+    public var logFormat = LogLine.Format.text
+    public var instanceName = ""
     /// Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto / X-Request-Id
     /// are believed (TRUSTED_PROXIES: addresses and CIDRs, comma-separated; default none).
     public var trustedProxies: [CIDR] = []
@@ -131,6 +135,12 @@ public struct AppConfig: Sendable {
             case let other: throw ConfigError("\(env) / \"\(key)\" must be on or off (got \"\(other)\")")
             }
         }
+        let format = try values.string("log_format", env: "LOG_FORMAT", default: "text")
+        guard let logFormat = LogLine.Format(rawValue: format.lowercased()) else {
+            throw ConfigError("LOG_FORMAT / \"log_format\" must be text or json (got \"\(format)\")")
+        }
+        config.logFormat = logFormat
+        config.instanceName = env["INSTANCE_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? LogLine.defaultInstance()
         config.trustedProxies = try Self.parseTrustedProxies(try values.string("trusted_proxies", env: "TRUSTED_PROXIES", default: ""))
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
