@@ -1,15 +1,37 @@
 import Support
 
-/// The one-line-per-request access log: `GET /login 200 1.3ms`.
+/// The one-line-per-request access log: `GET /login 200 1.3ms id=…` as text; as JSON
+/// (LOG_FORMAT=json) the same message plus `request_id`, `method`, `route`, `status`,
+/// `duration_ms` and `client`, the client's address masked (`203.0.113.x`).
 /// The query string is never logged (it may carry secrets), nor anything from the body.
 enum AccessLog {
-    static func record(method: String?, path: String?, status: Int, milliseconds: Double) {
-        Log.info("\(method ?? "-") \(path ?? "-") \(status) \(format(milliseconds))ms")
+    static func record(method: String?, path: String?, status: Int, milliseconds: Double,
+                       requestID: String?, client: String) {
+        let message = "\(method ?? "-") \(path ?? "-") \(status) \(format(milliseconds))ms"
+        guard Log.format == .json else {
+            Log.info(requestID.map { message + " id=" + $0 } ?? message)
+            return
+        }
+        Log.info(message, fields: fields(method: method, path: path, status: status, milliseconds: milliseconds,
+                                         requestID: requestID, client: client))
     }
 
-    /// `%.1f` without Foundation's String(format:), which is slow on Linux.
-    static func format(_ ms: Double) -> String {
-        let tenths = Int((max(0, ms) * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+    static func fields(method: String?, path: String?, status: Int, milliseconds: Double,
+                       requestID: String?, client: String) -> [(String, LogLine.Value)] {
+        var fields: [(String, LogLine.Value)] = []
+        if let requestID { fields.append(("request_id", .string(requestID))) }
+        fields.append(("method", .string(method ?? "-")))
+        fields.append(("route", .string(path ?? "-")))
+        fields.append(("status", .int(status)))
+        fields.append(("duration_ms", .tenths(milliseconds)))
+        fields.append(("client", .string(maskedClient(client))))
+        return fields
     }
+
+    /// The client's address without its last IPv4 octet or past its first three IPv6 groups.
+    static func maskedClient(_ address: String) -> String {
+        IPAddress(address)?.masked ?? "unknown"
+    }
+
+    static func format(_ ms: Double) -> String { LogLine.oneDecimal(ms) }
 }

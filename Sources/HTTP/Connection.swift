@@ -148,6 +148,8 @@ final class Connection {
                 guard writePending() else { return }
             case .request(var request, let keepAlive):
                 request.remoteAddress = remoteAddress
+                request.peerAddress = remoteAddress
+                loop.context.responder.prepare(&request)
                 // Past a burst of pipelined requests, the next goes to a worker, so that
                 // one client cannot keep this loop from its other connections.
                 if answeredHere < Self.maxAnsweredPerTurn, let output = loop.answerOnLoop(request, keepAlive: keepAlive) {
@@ -161,7 +163,8 @@ final class Connection {
                     return
                 }
             case .failure(let error):
-                AccessLog.record(method: error.method, path: error.path, status: error.status, milliseconds: 0)
+                AccessLog.record(method: error.method, path: error.path, status: error.status, milliseconds: 0,
+                                 requestID: nil, client: remoteAddress)
                 respondAndClose(status: error.status, message: error.reason)
                 return
             }
@@ -177,7 +180,7 @@ final class Connection {
     }
 
     private func timedOut() {
-        AccessLog.record(method: nil, path: nil, status: 408, milliseconds: 0)
+        AccessLog.record(method: nil, path: nil, status: 408, milliseconds: 0, requestID: nil, client: remoteAddress)
         respondAndClose(status: 408, message: "Request timeout")
     }
 

@@ -12,10 +12,16 @@ public struct HTTPRequest: Sendable {
     public var version: HTTPVersion
     public var headers: HTTPHeaders
     public var body: [UInt8]
-    /// The peer's IP address as text, e.g. "127.0.0.1" or "::1".
+    /// The client's IP address as text, e.g. "127.0.0.1" or "::1": the socket peer, unless
+    /// the responder's `prepare` found the client behind a trusted proxy.
     public var remoteAddress: String
-    /// Whether the request came over TLS. Always false until TLS is added.
+    /// The socket peer, whatever `prepare` decides the client is (a proxy, maybe).
+    public var peerAddress: String
+    /// Whether the request came over TLS (this process speaks plain HTTP: only a trusted
+    /// proxy's word, applied by `prepare`, makes it true).
     public var isSecure: Bool
+    /// Set by the responder's `prepare`; when not empty it is echoed as `X-Request-Id` and logged.
+    public var requestID = ""
 
     /// Convenience for tests: derives `path` and `query` from `target`.
     public init(
@@ -45,6 +51,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.peerAddress = remoteAddress
         self.isSecure = false
     }
 

@@ -10,8 +10,14 @@ public protocol HTTPResponder: AnyObject, Sendable {
     /// Whether `request` is quick and read-only up to any blocking call, so worth
     /// answering on the event loop (saving two thread hand-offs). Default: never.
     func answersOnEventLoop(_ request: HTTPRequest) -> Bool
+
+    /// Called once per request on the event-loop thread, before `answersOnEventLoop` and
+    /// `respond`, to settle what every later step reads: who the client is behind a trusted
+    /// proxy (`remoteAddress`, `isSecure`) and the `requestID`. It must not block.
+    func prepare(_ request: inout HTTPRequest)
 }
 
 extension HTTPResponder {
+    public func prepare(_ request: inout HTTPRequest) {}
     public func answersOnEventLoop(_ request: HTTPRequest) -> Bool { false }
 }

@@ -31,12 +31,14 @@ enum RequestHandler {
             response = errorPage
         }
         if BlockingGuard.hasTripped { return Output(head: [], body: [], keepAlive: false) }   // discarded too
+        if !request.requestID.isEmpty { response.headers.set("X-Request-Id", request.requestID) }
         let keep = keepAlive && !context.isDraining && !response.headers.hasToken("close", in: "Connection")
         let (head, body) = ResponseSerializer.serialize(
             response, keepAlive: keep, requestVersion: request.version, isHead: request.method == "HEAD")
         AccessLog.record(
             method: request.method, path: request.path, status: response.status,
-            milliseconds: (MonotonicClock.now() - receivedAt) * 1000)
+            milliseconds: (MonotonicClock.now() - receivedAt) * 1000,
+            requestID: request.requestID.isEmpty ? nil : request.requestID, client: request.remoteAddress)
         return Output(head: head, body: body, keepAlive: keep)
     }
 }

@@ -26,11 +26,11 @@ switch command {
 case "serve":
     let config = starting { try AppConfig.load() }
     Log.configure(level: config.logLevel)
+    Log.configure(format: config.logFormat, instance: config.instanceName)
     let app = starting { try Application(config: config) }
     let server = app.makeServer()
     starting { try server.start() }
     app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
-    Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
     ShutdownSignals.onTerminate {
         Log.info("shutting down: finishing in-flight requests")
         app.scheduler.stop()
@@ -41,6 +41,8 @@ case "serve":
         Log.flush()
         exit(0)
     }
+    // Only now: whoever waits for this line (a supervisor, ProcessTests) may send SIGTERM at once.
+    Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
     dispatchMain()
 
 case "migrate":

@@ -36,6 +36,34 @@ final class AppConfigTests: XCTestCase {
         }
     }
 
+    func testTrustedProxiesAndLogFormat() throws {
+        let plain = try AppConfig.load(environment: base)
+        XCTAssertEqual(plain.trustedProxies, [], "none by default")
+        XCTAssertEqual(plain.logFormat, .text)
+        XCTAssertTrue(plain.instanceName.hasSuffix(":\(getpid())"), plain.instanceName)
+
+        var env = base
+        env["TRUSTED_PROXIES"] = " 127.0.0.1, 10.0.0.0/8,::1 ,fd00::/8"
+        env["LOG_FORMAT"] = "JSON"
+        env["INSTANCE_NAME"] = "web-2"
+        let config = try AppConfig.load(environment: env)
+        XCTAssertEqual(config.trustedProxies.map(\.description), ["127.0.0.1/32", "10.0.0.0/8", "::1/128", "fd00::/8"])
+        XCTAssertEqual(config.logFormat, .json)
+        XCTAssertEqual(config.instanceName, "web-2")
+
+        for (name, value, expected) in [("TRUSTED_PROXIES", "10.0.0.0/33", "\"10.0.0.0/33\" is not an IP address or CIDR"),
+                                        ("TRUSTED_PROXIES", "proxy.local", "not an IP address"),
+                                        ("TRUSTED_PROXIES", "127.0.0.1,,10.0.0.1", "empty entry"),
+                                        ("TRUSTED_PROXIES", "127.0.0.1;10.0.0.1", "not an IP address"),
+                                        ("LOG_FORMAT", "xml", "text or json")] {
+            var env = base
+            env[name] = value
+            XCTAssertThrowsError(try AppConfig.load(environment: env), name) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(name): \(error)")
+            }
+        }
+    }
+
     func testProductionRequiresSecretAndGateway() {
         var env = base
         env["APP_ENV"] = "production"

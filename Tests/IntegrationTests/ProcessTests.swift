@@ -58,6 +58,12 @@ final class ProcessTests: XCTestCase {
         let env = try run(["serve"], environment: ["APP_ENV": "staging"])
         XCTAssertEqual(env.status, 1)
         XCTAssertTrue(env.err.contains("APP_ENV must be"), env.err)
+        let proxies = try run(["serve"], environment: ["TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"])
+        XCTAssertEqual(proxies.status, 1)
+        XCTAssertTrue(proxies.err.contains("\"proxy.internal\" is not an IP address or CIDR"), proxies.err)
+        let format = try run(["serve"], environment: ["LOG_FORMAT": "logfmt"])
+        XCTAssertEqual(format.status, 1)
+        XCTAssertTrue(format.err.contains("LOG_FORMAT"), format.err)
     }
 
     func testTemplateErrorStopsStartUpWithFileAndLine() throws {
@@ -102,8 +108,38 @@ final class ProcessTests: XCTestCase {
     }
 
     func testSIGTERMFinishesAndExitsZero() throws {
-        let (process, _, err) = try launch(["serve"])
-        // Wait for the "listening" line to learn the port.
+        let (process, port, _, _) = try serve()
+        XCTAssertEqual(try HTTPClient.request(port: port, method: "GET", path: "/session/new").status, 200)
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    func testJSONLogLines() throws {
+        let (process, port, err, early) = try serve(environment: ["LOG_FORMAT": "json", "INSTANCE_NAME": "it-1"])
+        let response = try HTTPClient.request(port: port, method: "GET", path: "/session/new?token=s3cret")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let all = early + String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let objects = try all.split(separator: "\n").map { line in
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+        }
+        XCTAssertTrue(objects.allSatisfy { $0["instance"] as? String == "it-1" && $0["time"] is String && $0["level"] is String })
+        let access = try XCTUnwrap(objects.first { $0["route"] as? String == "/session/new" }, all)
+        XCTAssertEqual(access["request_id"] as? String, response.header("x-request-id"))
+        XCTAssertEqual(access["method"] as? String, "GET")
+        XCTAssertEqual(access["status"] as? Int, 200)
+        XCTAssertEqual(access["client"] as? String, "127.0.0.x", "the client is masked")
+        XCTAssertNotNil(access["duration_ms"] as? NSNumber)
+        XCTAssertFalse(all.contains("s3cret"), "the query string is never logged")
+    }
+
+    /// `twofa serve`, once it has said where it listens: the process, its port, its stderr and
+    /// what it wrote there so far.
+    func serve(environment: [String: String] = [:]) throws -> (Process, Int, Pipe, String) {
+        let (process, _, err) = try launch(["serve"], environment: environment)
         var log = ""
         let deadline = Date().addingTimeInterval(15)
         while !log.contains("listening on"), Date() < deadline {
@@ -113,11 +149,6 @@ final class ProcessTests: XCTestCase {
         }
         let portText = try XCTUnwrap(log.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression).map { log[$0] })
         let port = try XCTUnwrap(Int(portText.split(separator: ":")[1]))
-        XCTAssertEqual(try HTTPClient.request(port: port, method: "GET", path: "/session/new").status, 200)
-
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 0)
+        return (process, port, err, log)
     }
 }

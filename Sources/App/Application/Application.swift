@@ -29,6 +29,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     public let regulation: LoginRegulation
     /// Common-password list and username/number rules, loaded once at start.
     public let passwordPolicy: PasswordPolicy
+    /// The client behind a trusted reverse proxy (TRUSTED_PROXIES), settled in `prepare`.
+    public let clientAddresses: ClientAddressResolver
     /// Counters for GET /metrics; other parts call e.g. `metrics.pinSent(channel:)`.
     public let metrics = Metrics()
     let flashKey: [UInt8]
@@ -46,6 +48,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                 gateway: SMSGateway? = nil, voiceGateway: VoiceGateway? = nil, passwords: PasswordHasher? = nil) throws {
         self.config = config
         self.clock = clock
+        clientAddresses = ClientAddressResolver(trusted: config.trustedProxies)
         // A reader for every worker and every event loop (loops read for the quick pages),
         // so nobody waits for a connection.
         let readers = config.workerThreads + HTTPServer.Configuration().loopThreads
@@ -87,6 +90,14 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     }
 
     // makeGateway / makeVoiceGateway: Gateways.swift.
+
+    /// Once per request, before anything reads it (quick or not): the client's address and
+    /// scheme behind a trusted proxy, so bans, throttles, audit, sessions and metrics all see
+    /// the client; and the request id, a trusted proxy's if it sent a sane one.
+    public func prepare(_ request: inout HTTPRequest) {
+        let viaTrustedProxy = clientAddresses.apply(to: &request)
+        request.requestID = RequestID.choose(incoming: viaTrustedProxy ? request.headers[RequestID.header] : nil)
+    }
 
     /// Dispatches, then adds what every response carries — the security headers, whether
     /// page, asset, API answer, redirect or error — and counts it for /metrics by route

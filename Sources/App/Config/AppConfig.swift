@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import HTTP
 import Support
 
 /// Everything the app reads at start-up: `config/<APP_ENV>.json`, overridden by the
@@ -51,6 +52,13 @@ public struct AppConfig: Sendable {
     /// Open connections beyond this get a 503 and are closed (MAX_CONNECTIONS).
     public var maxConnections: Int
     public var logLevel: Log.Level
+    /// `text` or `json` lines (LOG_FORMAT), and the `instance` of JSON lines (INSTANCE_NAME,
+    /// environment only; default hostname:pid).
+    public var logFormat = LogLine.Format.text
+    public var instanceName = ""
+    /// Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto / X-Request-Id
+    /// are believed (TRUSTED_PROXIES: addresses and CIDRs, comma-separated; default none).
+    public var trustedProxies: [CIDR] = []
     /// Password-attempt regulation: this many failures within the window (seconds) ban the
     /// account or IP for the ban duration (LOGIN_MAX_FAILURES / _FAILURE_WINDOW / _BAN_DURATION).
     /// Whatever these say, 100 failures in a row lock an account (LoginRegulation).
@@ -139,12 +147,36 @@ public struct AppConfig: Sendable {
             case let other: throw ConfigError("\(env) / \"\(key)\" must be on or off (got \"\(other)\")")
             }
         }
+        let format = try values.string("log_format", env: "LOG_FORMAT", default: "text")
+        guard let logFormat = LogLine.Format(rawValue: format.lowercased()) else {
+            throw ConfigError("LOG_FORMAT / \"log_format\" must be text or json (got \"\(format)\")")
+        }
+        config.logFormat = logFormat
+        config.instanceName = env["INSTANCE_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? LogLine.defaultInstance()
+        config.trustedProxies = try Self.parseTrustedProxies(try values.string("trusted_proxies", env: "TRUSTED_PROXIES", default: ""))
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",
                                          default: config.environment == .production ? "on" : "off")
         try config.validate()
         return config
+    }
+
+    /// `127.0.0.1,10.0.0.0/8,::1,fd00::/8` → blocks; spaces around entries are allowed.
+    static func parseTrustedProxies(_ text: String) throws -> [CIDR] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).compactMap { entry in
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                guard text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ConfigError("TRUSTED_PROXIES / \"trusted_proxies\" has an empty entry (got \"\(text)\")")
+                }
+                return nil
+            }
+            guard let block = CIDR(trimmed) else {
+                throw ConfigError("TRUSTED_PROXIES / \"trusted_proxies\": \"\(trimmed)\" is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)")
+            }
+            return block
+        }
     }
 
     private mutating func validate() throws {

@@ -10,6 +10,8 @@ final class Browser {
     var userAgent = "twofa-tests"
     /// The client IP the server sees (e.g. "127.0.0.2"); nil: the default, 127.0.0.1.
     var sourceAddress: String?
+    /// Sent with every request, e.g. the `X-Forwarded-For` a reverse proxy would add.
+    var extraHeaders: [(String, String)] = []
 
     init(port: Int) { self.port = port }
 
@@ -44,7 +46,7 @@ final class Browser {
     func setCookie(_ name: String, _ value: String?) { cookies[name] = value }
 
     private func perform(_ method: String, _ path: String, body: String) throws -> TestResponse {
-        var headers: [(String, String)] = [("User-Agent", userAgent)]
+        var headers: [(String, String)] = [("User-Agent", userAgent)] + extraHeaders
         if !cookies.isEmpty {
             headers.append(("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")))
         }

@@ -1,0 +1,76 @@
+@testable import HTTP
+import Foundation
+import Support
+import XCTest
+
+/// LOG_FORMAT=json: one object per line that collectors can parse.
+final class LogLineTests: XCTestCase {
+    let time = Date(timeIntervalSince1970: 1_795_000_000.5)
+
+    private func parse(_ line: String) throws -> [String: Any] {
+        XCTAssertFalse(line.contains("\n"), "one line")
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
+    }
+
+    func testJSONLineHasTheCommonFields() throws {
+        let line = LogLine.json(time: time, level: .warning, instance: "web-1", message: "disk nearly full")
+        let object = try parse(line)
+        XCTAssertEqual(object["time"] as? String, "2026-11-18T11:06:40.500Z")
+        XCTAssertEqual(object["level"] as? String, "warning")
+        XCTAssertEqual(object["instance"] as? String, "web-1")
+        XCTAssertEqual(object["message"] as? String, "disk nearly full")
+        XCTAssertTrue(line.hasPrefix(#"{"time":"#), "time first, for people reading the raw lines")
+    }
+
+    func testStringsAreEscaped() throws {
+        let nasty = "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7} del \u{7F} é 日本 🙂 \u{2028}"
+        let line = LogLine.json(time: time, level: .error, instance: "host:1", message: nasty,
+                                fields: [("field \"x\"", .string(nasty))])
+        let object = try parse(line)
+        XCTAssertEqual(object["message"] as? String, nasty)
+        XCTAssertEqual(object["field \"x\""] as? String, nasty)
+        XCTAssertTrue(line.contains("é 日本 🙂"), "non-ASCII stays UTF-8")
+        XCTAssertFalse(line.utf8.contains { $0 < 0x20 }, "no raw control characters")
+    }
+
+    func testAccessLineFields() throws {
+        let fields = AccessLog.fields(method: "POST", path: "/session", status: 422, milliseconds: 12.345,
+                                      requestID: "abc-123", client: "203.0.113.77")
+        let object = try parse(LogLine.json(time: time, level: .info, instance: "i", message: "POST /session 422 12.3ms",
+                                            fields: fields))
+        XCTAssertEqual(object["request_id"] as? String, "abc-123")
+        XCTAssertEqual(object["method"] as? String, "POST")
+        XCTAssertEqual(object["route"] as? String, "/session")
+        XCTAssertEqual(object["status"] as? Int, 422)
+        XCTAssertEqual((object["duration_ms"] as? NSNumber)?.doubleValue, 12.3)
+        XCTAssertEqual(object["client"] as? String, "203.0.113.x", "the client is masked")
+        XCTAssertEqual(AccessLog.maskedClient("2001:db8:85a3::8a2e:370:7334"), "2001:db8:85a3::x")
+        XCTAssertEqual(AccessLog.maskedClient("not an address"), "unknown")
+    }
+
+    func testTextLineIsUnchanged() {
+        XCTAssertEqual(LogLine.text(time: time, level: .info, message: "GET / 200 0.1ms"),
+                       "2026-11-18T11:06:40.500Z INFO GET / 200 0.1ms")
+    }
+
+    func testConfiguredJSONLogWritesJSONLines() throws {
+        var lines: [String] = []
+        let lock = NSLock()
+        Log.redirect { line in lock.lock(); lines.append(line); lock.unlock() }
+        Log.configure(format: .json, instance: "test-instance")
+        defer {
+            Log.configure(format: .text, instance: "")
+            Log.redirect { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        }
+        AccessLog.record(method: "GET", path: "/a", status: 200, milliseconds: 1, requestID: "r1", client: "::1")
+        Log.warning("plain \"line\"")
+        lock.lock(); let captured = lines; lock.unlock()
+        XCTAssertEqual(captured.count, 2)
+        let access = try parse(captured[0]), plain = try parse(captured[1])
+        XCTAssertEqual(access["request_id"] as? String, "r1")
+        XCTAssertEqual(access["instance"] as? String, "test-instance")
+        XCTAssertEqual(access["client"] as? String, "0:0:0::x")
+        XCTAssertEqual(plain["message"] as? String, "plain \"line\"")
+        XCTAssertNil(plain["request_id"])
+    }
+}
