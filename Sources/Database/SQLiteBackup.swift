@@ -17,6 +17,10 @@ public struct SQLiteBackup {
     public struct Progress: Sendable {
         public let pagesCopied: Int
         public let pageCount: Int
+        public init(pagesCopied: Int, pageCount: Int) {
+            self.pagesCopied = pagesCopied
+            self.pageCount = pageCount
+        }
     }
 
     public struct Summary: Sendable {
@@ -40,6 +44,8 @@ public struct SQLiteBackup {
     public var pauseBetweenSteps: Double = 0
     /// Seconds SQLITE_BUSY / SQLITE_LOCKED may go on before the backup gives up.
     public var busyTimeout: Double = 30
+    /// Asked after every step: true stops the backup (Ctrl-C), leaving no file behind.
+    public var isCancelled: () -> Bool = { false }
     /// Seconds between retries while the source is busy.
     static let busyRetryPause = 0.01
 
@@ -124,6 +130,7 @@ public struct SQLiteBackup {
         while true {
             let rc = sqlite3_backup_step(backup, pagesPerStep)
             let total = Int(sqlite3_backup_pagecount(backup))
+            if isCancelled() { throw Failure("interrupted; nothing was written to \(self.destination)") }
             switch rc & 0xFF {
             case SQLITE_OK, SQLITE_DONE:
                 busySince = nil

@@ -167,6 +167,20 @@ final class SQLiteBackupTests: XCTestCase {
         XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items", [])?.int("n") }, 3)
     }
 
+    func testACancelledBackupLeavesNoFile() throws {
+        try insert(200)
+        var backup = SQLiteBackup(source: source, destination: copy)
+        backup.pagesPerStep = 4
+        var steps = 0
+        backup.isCancelled = { steps >= 3 }
+        XCTAssertThrowsError(try backup.run { _ in steps += 1 }) { error in
+            XCTAssertTrue("\(error)".contains("interrupted"), "\(error)")
+        }
+        XCTAssertEqual(steps, 3)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: copy))
+        XCTAssertEqual(try leftovers(), [])
+    }
+
     func testAFailedBackupLeavesNoFile() throws {
         let notADatabase = directory.file("notes.txt")
         try String(repeating: "not a database ", count: 500).write(toFile: notADatabase, atomically: true, encoding: .utf8)
