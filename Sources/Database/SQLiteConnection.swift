@@ -68,6 +68,9 @@ final class SQLiteConnection: DatabaseConnection {
     /// True while a transaction is open (SQLite may end one by itself after some errors).
     var isInTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 
+    /// The raw handle, for C APIs that take two connections (the online backup).
+    func withHandle<T>(_ body: (OpaquePointer) throws -> T) throws -> T { try body(try open()) }
+
     // MARK: Internals
 
     private func open() throws -> OpaquePointer {

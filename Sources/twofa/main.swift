@@ -2,15 +2,16 @@ import App
 import Foundation
 import Support
 
-// twofa [serve | migrate | routes | help]   — `serve` is the default.
+// twofa [serve | migrate | routes | api-keys … | users … | audit USER | db backup PATH | help]   — `serve` is the default.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "serve"
 
-func fail(_ message: String) -> Never {
+/// Exit status 1 for failures; 2 for a command used the wrong way.
+func fail(_ message: String, status: Int32 = 1) -> Never {
     Log.flush()   // what was logged before comes first
     FileHandle.standardError.write(Data("twofa: \(message)\n".utf8))
-    exit(1)
+    exit(status)
 }
 
 /// Runs `body`, turning any start-up failure into one clear line and exit code 1.
@@ -90,6 +91,24 @@ case "users", "audit":
     default: fail("usage: twofa users list | show USER | delete USER | unlock USER")
     }
 
+case "db":
+    // twofa db backup PATH [--force]
+    let rest = Array(arguments.dropFirst())
+    switch rest.first {
+    case "backup":
+        guard let options = BackupCommand.Options(arguments: Array(rest.dropFirst())) else { fail(BackupCommand.usage, status: 2) }
+        if let advice = BackupCommand.postgresAdvice(environment: ProcessInfo.processInfo.environment) { fail(advice, status: 2) }
+        let config = starting { try AppConfig.load() }
+        // Ctrl-C or SIGTERM stops it between steps, and the partial copy is removed.
+        let signalled = NSLock()
+        var interrupted = false
+        ShutdownSignals.onTerminate { signalled.lock(); interrupted = true; signalled.unlock() }
+        let isCancelled = { signalled.lock(); defer { signalled.unlock() }; return interrupted }
+        do { print(try BackupCommand.run(config, options, isCancelled: isCancelled)) } catch { fail("db backup: \(error)") }
+    default:
+        fail(BackupCommand.usage, status: 2)
+    }
+
 case "routes":
     print(Routes.table())
 
@@ -102,6 +121,7 @@ case "help", "-h", "--help":
           api-keys  create NAME | list | revoke KEY: clients of the Verify JSON API
           users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
           audit     USER: the account's last 20 security events
+          db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
         Configuration: config/<APP_ENV>.json, overridden by environment variables (see README).
         """)
 
