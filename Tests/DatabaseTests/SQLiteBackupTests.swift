@@ -33,9 +33,8 @@ final class SQLiteBackupTests: XCTestCase {
 
     @discardableResult
     private func insertItem(_ conn: DatabaseConnection) throws -> Int64 {
-        try conn.execute("INSERT INTO items (name, data) VALUES (?, ?)",
-                         [.text("item \(UUID().uuidString)"), .blob([UInt8](repeating: 0xAB, count: 1000))])
-        let id = conn.lastInsertRowID
+        let id = try conn.insert("INSERT INTO items (name, data) VALUES (?, ?)",
+                                 [.text("item \(UUID().uuidString)"), .blob([UInt8](repeating: 0xAB, count: 1000))])
         try conn.execute("INSERT INTO ledger (item_id) VALUES (?)", [.integer(id)])
         return id
     }
