@@ -72,6 +72,15 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         self.writer = writer
     }
 
+    /// Opens an existing file of another application for reading only (`twofa users import
+    /// --rails`): no WAL switch, no writer, nothing in the file changes; `write` throws.
+    public init(readingOnly path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw DatabaseError.open(path: path, message: "no such file") }
+        self.path = path
+        readerCount = 1
+        idleReaders = [try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)]
+    }
+
     deinit { close() }
 
     /// Closes every connection, waiting for reads in progress to finish. Later calls throw.

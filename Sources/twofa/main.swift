@@ -2,7 +2,7 @@ import App
 import Foundation
 import Support
 
-// twofa [serve | migrate | routes | api-keys … | users … | audit USER | db backup PATH | help]   — `serve` is the default.
+// twofa [serve | migrate | routes | api-keys … | users … | audit USER | db backup PATH | db copy --to URL | users import --rails SOURCE | help]   — `serve` is the default.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "serve"
@@ -30,8 +30,7 @@ case "serve":
     Log.configure(format: config.logFormat, instance: config.instanceName)
     let app = starting { try Application(config: config) }
     let server = app.makeServer()
-    starting { try server.start() }
-    app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
+    // Before the socket opens: a supervisor may send SIGTERM as soon as it sees the port.
     ShutdownSignals.onTerminate {
         Log.info("shutting down: finishing in-flight requests")
         app.scheduler.stop()
@@ -42,7 +41,8 @@ case "serve":
         Log.flush()
         exit(0)
     }
-    // Only now: whoever waits for this line (a supervisor, ProcessTests) may send SIGTERM at once.
+    starting { try server.start() }
+    app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
     Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
     dispatchMain()
 
@@ -75,7 +75,7 @@ case "api-keys":
     }
 
 case "users", "audit":
-    // twofa users list | show USER | delete USER | unlock USER;  twofa audit USER
+    // twofa users list | show USER | delete USER | unlock USER | import --rails SOURCE;  twofa audit USER
     let config = starting { try AppConfig.load() }
     let rest = Array(arguments.dropFirst())
     func admin(_ body: () throws -> String) {
@@ -88,11 +88,14 @@ case "users", "audit":
     case ("users", "unlock", 2): admin { try UserAdmin.unlock(config, username: rest[1]) }
     case ("audit", _, 1): admin { try UserAdmin.audit(config, username: rest[0]) }
     case ("audit", _, _): fail("usage: twofa audit USER")
-    default: fail("usage: twofa users list | show USER | delete USER | unlock USER")
+    case ("users", "import", _):
+        guard let options = RailsImport.Options(arguments: Array(rest.dropFirst())) else { fail(RailsImport.usage, status: 2) }
+        admin { try RailsImport.run(config, options) }
+    default: fail("usage: twofa users list | show USER | delete USER | unlock USER\n" + RailsImport.usage)
     }
 
 case "db":
-    // twofa db backup PATH [--force]
+    // twofa db backup PATH [--force] | twofa db copy --to URL
     let rest = Array(arguments.dropFirst())
     switch rest.first {
     case "backup":
@@ -105,8 +108,12 @@ case "db":
         ShutdownSignals.onTerminate { signalled.lock(); interrupted = true; signalled.unlock() }
         let isCancelled = { signalled.lock(); defer { signalled.unlock() }; return interrupted }
         do { print(try BackupCommand.run(config, options, isCancelled: isCancelled)) } catch { fail("db backup: \(error)") }
+    case "copy":
+        guard let url = DatabaseCopyCommand.target(arguments: Array(rest.dropFirst())) else { fail(DatabaseCopyCommand.usage, status: 2) }
+        let config = starting { try AppConfig.load() }
+        do { print(try DatabaseCopyCommand.run(config, to: url)) } catch { fail("db copy: \(error)") }
     default:
-        fail(BackupCommand.usage, status: 2)
+        fail(BackupCommand.usage + "\n" + DatabaseCopyCommand.usage, status: 2)
     }
 
 case "routes":
@@ -120,8 +127,10 @@ case "help", "-h", "--help":
           routes    print the route table with its before-action filters
           api-keys  create NAME | list | revoke KEY: clients of the Verify JSON API
           users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
+                    import --rails PATH_OR_URL [--default-country CC]: accounts of a Rails two-factor app
           audit     USER: the account's last 20 security events
           db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
+                    copy --to postgres://…: every table of the SQLite database into an empty PostgreSQL database
         Configuration: config/<APP_ENV>.json, overridden by environment variables (see README).
         """)
 

@@ -4,29 +4,8 @@ import XCTest
 /// `twofa users list|show|delete|unlock` and `twofa audit`, run as the built binary
 /// against the database of a server that has seen a user.
 final class AdminCommandTests: IntegrationTestCase {
-    var binary: String { TestServer.repositoryRoot + "/.build/debug/twofa" }
-
     func twofa(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("build the executable first (bin/test does): \(binary)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "APP_ENV": "test", "APP_ROOT": TestServer.repositoryRoot,
-            "DATABASE_URL": server.databaseURL, "SMS_OUTBOX": server.outboxPath,
-            "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
-        ]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try TwofaCommand(server: server).run(arguments)
     }
 
     func testUsersListShowAuditUnlockDelete() throws {

@@ -4,7 +4,6 @@ import XCTest
 
 /// `twofa db backup`, run as the built binary against the database of a running server.
 final class BackupCommandTests: IntegrationTestCase {
-    var binary: String { TestServer.repositoryRoot + "/.build/debug/twofa" }
     var copy: String { server.directory + "/backup.sqlite3" }
 
     override func setUpWithError() throws {
@@ -14,33 +13,11 @@ final class BackupCommandTests: IntegrationTestCase {
     }
 
     func launch(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("build the executable first (bin/test does): \(binary)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "APP_ENV": "test", "APP_ROOT": TestServer.repositoryRoot,
-            "DATABASE_URL": server.directory + "/test.sqlite3", "SMS_OUTBOX": server.outboxPath,
-            "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
-        ]
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return (process, out, err)
+        try TwofaCommand(server: server).launch(arguments, environment: extra)
     }
 
     func twofa(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let (process, out, err) = try launch(arguments, environment: environment)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try TwofaCommand(server: server).run(arguments, environment: environment)
     }
 
     /// The key property, end to end: while the server's database takes a steady stream of

@@ -142,7 +142,7 @@ final class ProcessTests: XCTestCase {
         let (process, _, err) = try launch(["serve"], environment: environment)
         var log = ""
         let deadline = Date().addingTimeInterval(15)
-        while !log.contains("listening on"), Date() < deadline {
+        while !log.contains("twofa listening on"), Date() < deadline {   // main.swift's line, after the signal handler
             let chunk = err.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             log += String(decoding: chunk, as: UTF8.self)

@@ -54,6 +54,7 @@ public struct SessionsController: Controller {
             return try form(username: username, error: refused, status: 422)
         }
         try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
+        if app.passwords.needsRehash(user.passwordDigest) { User.rehash(user, password: password, with: app) }
         context.audit(.loginSucceeded, userID: user.id)
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); second factor next")

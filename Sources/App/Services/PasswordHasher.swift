@@ -81,6 +81,12 @@ public final class PasswordHasher: @unchecked Sendable {
         }
     }
 
+    /// Whether a digest that just matched should be made again: not `$2b$` (a Rails `$2a$` or
+    /// PHP `$2y$` one brought in by `twofa users import`), or made at another cost than today's.
+    public func needsRehash(_ digest: String) -> Bool {
+        !digest.hasPrefix("$2b$") || BCrypt.cost(of: digest) != cost
+    }
+
     /// Throws `Busy` if the pool and queue are full right now. A cheap early answer, before
     /// the caller spends database writes on an attempt that would be refused anyway (the
     /// hash itself checks again: another request may take the last place meanwhile).
