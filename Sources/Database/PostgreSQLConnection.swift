@@ -30,6 +30,9 @@ final class PostgreSQLConnection: DatabaseConnection {
             throw DatabaseError.unavailable(message: message)
         }
         handle = conn
+        // libpq prints NOTICEs ("relation … already exists, skipping") to stderr by default:
+        // nothing the operator must act on, and not in our log format.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         do {
             try executeScript("SET statement_timeout = \(statementTimeoutMilliseconds)")
         } catch {
