@@ -2,7 +2,9 @@
 /// inside these closures, so a connection is never used by two threads at once.
 /// Do not keep a connection (or nest `write` calls) beyond the closure it was given to.
 public protocol Database: AnyObject, Sendable {
-    /// Runs `body` on a reader connection; many reads run at once. It sees committed data only.
+    /// Runs `body` on a reader connection; many reads run at once. It sees committed data only:
+    /// with SQLite one snapshot for the whole closure, with PostgreSQL what was committed
+    /// before each statement. Writes are refused.
     func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
     /// Runs `body` on the single writer inside BEGIN IMMEDIATE … COMMIT;
     /// if `body` throws, the transaction is rolled back and the error rethrown.

@@ -34,7 +34,9 @@ final class PostgreSQLConnection: DatabaseConnection {
         // nothing the operator must act on, and not in our log format.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         do {
-            try executeScript("SET statement_timeout = \(statementTimeoutMilliseconds)")
+            // Read-only unless a transaction says READ WRITE: a stray INSERT in a `read` closure
+            // (which runs without BEGIN) fails instead of slipping past the write lock.
+            try executeScript("SET statement_timeout = \(statementTimeoutMilliseconds); SET default_transaction_read_only = on")
         } catch {
             close()
             throw error
@@ -51,6 +53,15 @@ final class PostgreSQLConnection: DatabaseConnection {
 
     /// False once the server has gone (restarted, network cut): the pool drops such a connection.
     var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    /// False when the server has closed this idle connection (restarted, or ended it): its
+    /// socket is then readable (end of file) although we asked nothing. One poll, no round trip;
+    /// the pool checks it before lending a connection, so a restart costs no request an error.
+    var isOpenOnServer: Bool {
+        guard let handle, isHealthy else { return false }
+        var entry = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 0
+    }
 
     /// Whether a transaction is open (or failed and waiting for ROLLBACK).
     var isInTransaction: Bool {

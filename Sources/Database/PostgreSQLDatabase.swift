@@ -10,8 +10,7 @@ import Synchronization
 /// transaction first takes one transaction-scoped advisory lock (`writeLockKey`), so write
 /// transactions run one at a time cluster-wide, and every check-then-write the app does
 /// ("fewer than 5 failures? then record one", "is this event still unclaimed?") is as safe
-/// with three instances as with one process. Reads run concurrently in REPEATABLE READ,
-/// READ ONLY transactions: one snapshot per closure, as SQLite's readers see.
+/// with three instances as with one process. Reads run concurrently, a statement at a time.
 public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     /// Shown in logs and errors without the password.
     public let displayName: String
@@ -63,24 +62,43 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
 
     // MARK: Database
 
+    /// Each statement runs on its own (autocommit, READ COMMITTED, read-only by the session's
+    /// default): one round trip per query, where BEGIN … COMMIT would take three. A read thus
+    /// sees data committed before each of its statements, not one snapshot for all; a read
+    /// that needs one snapshot for several statements belongs in `write`.
     public func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", counts: false, body)
+        try withConnection(body)
     }
 
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", counts: true, body)
+        defer { changes.add(1, ordering: .sequentiallyConsistent) }
+        return try withConnection { connection in
+            try connection.executeScript("BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+            do {
+                let result = try body(connection)
+                try connection.executeScript("COMMIT")
+                return result
+            } catch {
+                if connection.isInTransaction { try? connection.executeScript("ROLLBACK") }
+                throw error
+            }
+        }
     }
 
-    /// The connection with no transaction around `body`. Nothing serialises these across
-    /// instances: a body that needs it takes its own locks (the migrator uses `write`).
+    /// The connection with no transaction around `body`, and writable (CREATE DATABASE cannot
+    /// run in a transaction). Nothing serialises these across instances: a body that needs it
+    /// takes its own locks (the migrator uses `write`).
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         return try withConnection { connection in
+            try connection.executeScript("SET default_transaction_read_only = off")
             defer {
                 if connection.isInTransaction {
                     Log.error("PostgreSQL connection was left inside a transaction; rolling back")
                     try? connection.executeScript("ROLLBACK")
                 }
+                // If this fails the connection is broken, and the pool drops it.
+                try? connection.executeScript("SET default_transaction_read_only = on")
             }
             return try body(connection)
         }
@@ -90,39 +108,6 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
 
     /// Other instances write to it all the time.
     public var isShared: Bool { true }
-
-    // MARK: Transactions
-
-    /// Runs `body` between `begin` and COMMIT, rolling back if it throws. A connection that
-    /// turns out dead at BEGIN (the server restarted since it was last used) is replaced
-    /// once, before anything of `body` has run, so a restart costs no request an error.
-    private func transaction<T>(begin: String, counts: Bool, _ body: (DatabaseConnection) throws -> T) throws -> T {
-        defer { if counts { changes.add(1, ordering: .sequentiallyConsistent) } }
-        for attempt in 1...2 {
-            do {
-                return try withConnection { connection in
-                    do {
-                        try connection.executeScript(begin)
-                    } catch DatabaseError.unavailable where attempt == 1 && !connection.isHealthy {
-                        throw RetryWithNewConnection()
-                    }
-                    do {
-                        let result = try body(connection)
-                        try connection.executeScript("COMMIT")
-                        return result
-                    } catch {
-                        if connection.isInTransaction { try? connection.executeScript("ROLLBACK") }
-                        throw error
-                    }
-                }
-            } catch is RetryWithNewConnection {
-                continue
-            }
-        }
-        throw DatabaseError.unavailable(message: "no working connection to \(displayName)")
-    }
-
-    private struct RetryWithNewConnection: Error {}
 
     // MARK: Pool
 
@@ -149,9 +134,13 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
             pool.unlock()
             throw DatabaseError.unavailable(message: "database is closed")
         }
-        if let connection = idle.popLast() {
-            pool.unlock()
-            return connection
+        while let connection = idle.popLast() {
+            if connection.isOpenOnServer {
+                pool.unlock()
+                return connection
+            }
+            connection.close()   // the server went away since it was last used
+            opened -= 1
         }
         opened += 1
         pool.unlock()
