@@ -142,43 +142,4 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         XCTAssertTrue(PostgreSQLDatabase.handles("postgresql://x/y"))
         XCTAssertFalse(PostgreSQLDatabase.handles("db/development.sqlite3"))
     }
-
-    /// The server restarts under an idle pool: the next call replaces the dead connection
-    /// before running anything, so no request sees an error. While it is down, calls fail
-    /// with `.unavailable`, and work again as soon as it is back.
-    func testServiceComesBackByItselfAfterTheServerRestartsOrIsDown() throws {
-        guard let cluster = ProcessInfo.processInfo.environment["TWOFA_TEST_POSTGRES_DIR"] else {
-            throw XCTSkip("restarting needs the cluster's folder: TWOFA_TEST_POSTGRES_DIR (bin/test sets it)")
-        }
-        try db.write { try $0.execute("INSERT INTO items (name) VALUES ('before')") }
-        try pgCluster("restart", cluster)
-        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 1)
-
-        try pgCluster("halt", cluster)
-        var resumed = false
-        defer { if !resumed { try? pgCluster("resume", cluster) } }
-        XCTAssertThrowsError(try db.read { try $0.queryOne("SELECT 1 AS one") }) { error in
-            guard case DatabaseError.unavailable = error else { return XCTFail("\(error)") }
-        }
-        try pgCluster("resume", cluster)
-        resumed = true
-        try db.write { try $0.execute("INSERT INTO items (name) VALUES ('after')") }
-        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 2)
-    }
-
-    /// posix_spawn and waitpid, not Foundation's Process: the server that `pg_ctl start`
-    /// leaves running inherits Process's exit-watching descriptors, and waitUntilExit never returns.
-    private func pgCluster(_ command: String, _ directory: String) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("bin/pg-cluster").path
-        let words: [String] = [script, command, directory]
-        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
-        defer { arguments.forEach { free($0) } }
-        var argv = arguments + [nil]
-        var pid: pid_t = 0
-        XCTAssertEqual(posix_spawn(&pid, script, nil, nil, &argv, environ), 0, "spawn bin/pg-cluster")
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        XCTAssertEqual(status, 0, "bin/pg-cluster \(command)")
-    }
 }

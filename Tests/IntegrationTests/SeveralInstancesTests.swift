@@ -135,6 +135,32 @@ final class SeveralInstancesTests: IntegrationTestCase {
         XCTAssertEqual(b.tick() + c.tick(), 0)
     }
 
+    /// PostgreSQL restarts, then is down for a while: pages that need it answer 503, /healthz
+    /// says 503, the API says status 5, nothing crashes, and service returns by itself.
+    func testAnOutageAnswers503AndServiceComesBackWithoutARestart() throws {
+        let browser = try verifiedUser()
+        let api = try VerifyAPIClient.create(on: server)
+        try PostgreSQLServer.cluster("restart")
+        XCTAssertEqual(try browser.get("/").status, 200, "the pool replaced its dead connections unseen")
+
+        try PostgreSQLServer.cluster("halt")
+        var resumed = false
+        defer { if !resumed { try? PostgreSQLServer.cluster("resume") } }
+        let page = try browser.get("/")
+        XCTAssertEqual(page.status, 503)
+        XCTAssertTrue(page.body.contains("cannot reach our database"), page.body)
+        XCTAssertEqual(page.header("retry-after"), "5")
+        XCTAssertEqual(try server.browser().get("/healthz").status, 503)
+        XCTAssertEqual(try api.request("447700900777")["status"] as? String, "5")
+        XCTAssertEqual(b.tick(), 0, "the scheduler waits it out")
+
+        try PostgreSQLServer.cluster("resume")
+        resumed = true
+        XCTAssertEqual(try browser.get("/").status, 200, "the same session, on the same process")
+        XCTAssertEqual(try server.browser().get("/healthz").status, 200)
+        XCTAssertEqual(try api.request("447700900777")["status"] as? String, "0")
+    }
+
     func testTheAPIRateLimitCountsCallsOnEveryInstance() throws {
         let api = try VerifyAPIClient.create(on: server)
         let ports = [server.port, b.port, c.port]
