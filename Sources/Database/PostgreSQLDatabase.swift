@@ -179,12 +179,15 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
         url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
     }
 
-    /// The URL without its password, for logs: `postgres://twofa:•••@db/twofa`.
+    /// The URL without its password, for logs: `postgres://twofa:•••@db/twofa`; a
+    /// `password=` parameter (URL query or `key=value` form) is masked too.
     public static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"),
-              let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
-        let userInfo = url[schemeEnd.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":•••" + String(url[at...])
+        var text = url.replacingOccurrences(of: #"(password=)[^&\s]*"#, with: "$1•••", options: .regularExpression)
+        guard let schemeEnd = text.range(of: "://"),
+              let at = text[schemeEnd.upperBound...].firstIndex(of: "@") else { return text }
+        let userInfo = text[schemeEnd.upperBound..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return text }
+        text = String(text[..<colon]) + ":•••" + String(text[at...])
+        return text
     }
 }

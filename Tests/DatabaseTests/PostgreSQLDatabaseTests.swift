@@ -139,6 +139,9 @@ final class PostgreSQLDatabaseTests: XCTestCase {
     func testRedactedURLsHideThePassword() {
         XCTAssertEqual(PostgreSQLDatabase.redacted("postgres://twofa:s3cret@db:5432/twofa"), "postgres://twofa:•••@db:5432/twofa")
         XCTAssertEqual(PostgreSQLDatabase.redacted("postgres://twofa@db/twofa"), "postgres://twofa@db/twofa")
+        XCTAssertEqual(PostgreSQLDatabase.redacted("postgres:///twofa?host=/run/pg&password=s3cret&sslmode=require"),
+                       "postgres:///twofa?host=/run/pg&password=•••&sslmode=require")
+        XCTAssertEqual(PostgreSQLDatabase.redacted("host=db password=s3cret dbname=twofa"), "host=db password=••• dbname=twofa")
         XCTAssertTrue(PostgreSQLDatabase.handles("postgresql://x/y"))
         XCTAssertFalse(PostgreSQLDatabase.handles("db/development.sqlite3"))
     }

@@ -235,30 +235,30 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// retries at once then pays for a new connection instead of spinning on this one (in
     /// the benchmark's storm that cuts the refusals from ~11k/s to ~3k/s, and page views
     /// gain the CPU they took).
-    static let busyResponse: HTTPResponse = {
-        var response = HTTPResponse.html(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Busy</title></head>\n"
-                + "<body><h1>We are very busy right now</h1>\n"
-                + "<p>Too many people are logging in at once. Please wait a second and try again.</p></body></html>\n",
-            status: 503)
-        response.headers.set("Retry-After", "1")
-        response.headers.set("Cache-Control", "no-store")
-        response.headers.set("Connection", "close")
-        return response
-    }()
+    static let busyResponse = unavailablePage(
+        title: "Busy", heading: "We are very busy right now",
+        text: "Too many people are logging in at once. Please wait a second and try again.",
+        retryAfter: 1, closing: true)
 
     /// The answer while the database cannot be reached (restarting, network cut, every
     /// connection busy): nothing was done, and the next request may well succeed.
-    static let databaseUnavailableResponse: HTTPResponse = {
+    static let databaseUnavailableResponse = unavailablePage(
+        title: "Unavailable", heading: "Service briefly unavailable",
+        text: "We cannot reach our database right now. Nothing was changed; please try again in a few seconds.",
+        retryAfter: 5, closing: false)
+
+    /// A fixed 503 page (no template, no escaping needed: the texts are ours), never cached.
+    private static func unavailablePage(title: String, heading: String, text: String,
+                                        retryAfter: Int, closing: Bool) -> HTTPResponse {
         var response = HTTPResponse.html(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable</title></head>\n"
-                + "<body><h1>Service briefly unavailable</h1>\n"
-                + "<p>We cannot reach our database right now. Nothing was changed; please try again in a few seconds.</p></body></html>\n",
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(title)</title></head>\n"
+                + "<body><h1>\(heading)</h1>\n<p>\(text)</p></body></html>\n",
             status: 503)
-        response.headers.set("Retry-After", "5")
+        response.headers.set("Retry-After", String(retryAfter))
         response.headers.set("Cache-Control", "no-store")
+        if closing { response.headers.set("Connection", "close") }
         return response
-    }()
+    }
 
     /// An HTTP server configured from the app's settings, answering with this app.
     public func makeServer() -> HTTPServer {
