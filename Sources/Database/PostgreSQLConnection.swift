@@ -36,7 +36,7 @@ final class PostgreSQLConnection: DatabaseConnection {
         do {
             // Read-only unless a transaction says READ WRITE: a stray INSERT in a `read` closure
             // (which runs without BEGIN) fails instead of slipping past the write lock.
-            try executeScript("SET statement_timeout = \(statementTimeoutMilliseconds); SET default_transaction_read_only = on")
+            try command("SET statement_timeout = \(statementTimeoutMilliseconds); SET default_transaction_read_only = on")
         } catch {
             close()
             throw error
@@ -87,8 +87,13 @@ final class PostgreSQLConnection: DatabaseConnection {
     /// Several statements in one simple-protocol round trip; SQLite's schema words are
     /// translated (`PostgreSQLDialect.schema`), so `Migrations/` serve both engines.
     func executeScript(_ sql: String) throws {
+        try command(PostgreSQLDialect.schema(sql))
+    }
+
+    /// Our own fixed SQL (BEGIN, COMMIT, SET …), as written: no translation to pay for.
+    func command(_ sql: String) throws {
         let conn = try open()
-        let result = PQexec(conn, PostgreSQLDialect.schema(sql))
+        let result = PQexec(conn, sql)
         defer { PQclear(result) }
         try check(result, sql: sql)
         changes = Self.affectedRows(result)

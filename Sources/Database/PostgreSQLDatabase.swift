@@ -73,13 +73,13 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         return try withConnection { connection in
-            try connection.executeScript("BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+            try connection.command("BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
             do {
                 let result = try body(connection)
-                try connection.executeScript("COMMIT")
+                try connection.command("COMMIT")
                 return result
             } catch {
-                if connection.isInTransaction { try? connection.executeScript("ROLLBACK") }
+                if connection.isInTransaction { try? connection.command("ROLLBACK") }
                 throw error
             }
         }
@@ -91,14 +91,14 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         return try withConnection { connection in
-            try connection.executeScript("SET default_transaction_read_only = off")
+            try connection.command("SET default_transaction_read_only = off")
             defer {
                 if connection.isInTransaction {
                     Log.error("PostgreSQL connection was left inside a transaction; rolling back")
-                    try? connection.executeScript("ROLLBACK")
+                    try? connection.command("ROLLBACK")
                 }
                 // If this fails the connection is broken, and the pool drops it.
-                try? connection.executeScript("SET default_transaction_read_only = on")
+                try? connection.command("SET default_transaction_read_only = on")
             }
             return try body(connection)
         }
