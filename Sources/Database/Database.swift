@@ -14,10 +14,9 @@ public protocol Database: AnyObject, Sendable {
     func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
     /// Goes up after every `write` and `writeWithoutTransaction` (committed or not), so a
     /// cache of rows can tell that it may be stale: read it before the rows, compare later.
-    var changeCount: UInt64 { get }
-    /// True when other processes write to the same data as a matter of course (one
-    /// PostgreSQL behind several instances): `changeCount` then cannot vouch for a cache.
-    var isShared: Bool { get }
+    /// SQLite counts this process's writes; PostgreSQL those of every process on the database
+    /// (LISTEN/NOTIFY), and is nil while it cannot hear them: then nothing may be cached.
+    var changeCount: UInt64? { get }
     /// Closes every connection, waiting for those lent out; later calls throw.
     func close()
 }

@@ -70,6 +70,28 @@ final class PostgreSQLConnection: DatabaseConnection {
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
     }
 
+    // MARK: Notifications
+
+    /// Waits until a notification arrives, `wake` becomes readable (the listener is told to
+    /// stop) or the connection breaks. Returns the payloads that arrived (none when woken),
+    /// nil when the connection is gone.
+    func waitForNotifications(wake: Int32) -> [String]? {
+        guard let handle else { return nil }
+        var fds = [pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        while poll(&fds, 2, -1) < 0 {
+            guard errno == EINTR else { return nil }
+        }
+        if fds[1].revents != 0 { return [] }
+        guard PQconsumeInput(handle) == 1, isHealthy else { return nil }
+        var payloads: [String] = []
+        while let notification = PQnotifies(handle) {
+            payloads.append(notification.pointee.extra.map { String(cString: $0) } ?? "")
+            PQfreemem(notification)
+        }
+        return payloads
+    }
+
     // MARK: DatabaseConnection
 
     func execute(_ sql: String, _ parameters: [SQLValue]) throws {

@@ -24,6 +24,10 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     private var opened = 0                          // idle + lent out; guarded by pool
     private var isClosed = false                    // guarded by pool
     private let changes = Atomic<UInt64>(0)
+    /// Numbers this process's write transactions in commit order (they commit under the lock).
+    private let writeSequence = Atomic<UInt64>(0)
+    /// Started by the first look at `changeCount` (servers cache; commands never look).
+    private var listener: PostgreSQLChangeListener?   // guarded by pool
 
     /// The advisory lock every write transaction takes ("twofa" in ASCII). Any number would
     /// do, as long as every instance uses the same one.
@@ -51,6 +55,11 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
 
     public func close() {
         pool.lock()
+        let listener = self.listener
+        self.listener = nil
+        pool.unlock()
+        listener?.stop()
+        pool.lock()
         isClosed = true
         pool.broadcast()
         while opened > idle.count { pool.wait() }
@@ -72,17 +81,25 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
 
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
-        return try withConnection { connection in
+        let listener = currentListener()
+        var sequence: UInt64 = 0
+        let result = try withConnection { connection in
             try connection.command("BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
             do {
                 let result = try body(connection)
-                try connection.command("COMMIT")
+                // Delivered at the commit to every instance's listener, this one's included.
+                sequence = writeSequence.add(1, ordering: .sequentiallyConsistent).newValue
+                let payload = listener.map { ", '\($0.payload(sequence))'" } ?? ""
+                try connection.command("NOTIFY \(PostgreSQLChangeListener.channel)\(payload); COMMIT")
                 return result
             } catch {
                 if connection.isInTransaction { try? connection.command("ROLLBACK") }
                 throw error
             }
         }
+        // Answer only once the other instances can have heard it too (PostgreSQLChangeListener).
+        listener?.waitUntilHeard(sequence)
+        return result
     }
 
     /// The connection with no transaction around `body`, and writable (CREATE DATABASE cannot
@@ -98,16 +115,35 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
                     try? connection.command("ROLLBACK")
                 }
                 // If this fails the connection is broken, and the pool drops it.
-                try? connection.command("SET default_transaction_read_only = on")
+                try? connection.command("NOTIFY \(PostgreSQLChangeListener.channel); SET default_transaction_read_only = on")
             }
             return try body(connection)
         }
     }
 
-    public var changeCount: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
+    /// This instance's writes plus every write heard from any process on the database; nil
+    /// until the listener is connected, and whenever it is not.
+    public var changeCount: UInt64? {
+        pool.lock()
+        if listener == nil && !isClosed {
+            // Its own connection, made like the pool's (the closure keeps no reference to self).
+            let (info, connectTimeout, statementTimeout) = (conninfo, connectTimeoutSeconds, statementTimeoutMilliseconds)
+            listener = PostgreSQLChangeListener {
+                try PostgreSQLConnection(conninfo: info, connectTimeoutSeconds: connectTimeout,
+                                         statementTimeoutMilliseconds: statementTimeout)
+            }
+        }
+        let listener = self.listener
+        pool.unlock()
+        guard let heard = listener?.heard else { return nil }
+        return changes.load(ordering: .sequentiallyConsistent) &+ heard
+    }
 
-    /// Other instances write to it all the time.
-    public var isShared: Bool { true }
+    private func currentListener() -> PostgreSQLChangeListener? {
+        pool.lock()
+        defer { pool.unlock() }
+        return listener
+    }
 
     // MARK: Pool
 

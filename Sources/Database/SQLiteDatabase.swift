@@ -145,10 +145,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         }
     }
 
-    public var changeCount: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
-
-    /// One file, written by this process (and now and then by an operator's command).
-    public var isShared: Bool { false }
+    public var changeCount: UInt64? { changes.load(ordering: .sequentiallyConsistent) }
 
     // MARK: Connections
 

@@ -27,7 +27,7 @@ final class ChangeCountTests: XCTestCase {
     }
 
     func testWriteRaisesIt() throws {
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         try db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("a")]) }
         XCTAssertEqual(db.changeCount, before + 1)
         try db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("b")]) }
@@ -35,7 +35,7 @@ final class ChangeCountTests: XCTestCase {
     }
 
     func testWriteThatThrowsAndRollsBackRaisesItToo() throws {
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         XCTAssertThrowsError(try db.write { conn in
             try conn.execute("INSERT INTO items (name) VALUES (?)", [.text("gone")])
             throw Refused()
@@ -47,13 +47,13 @@ final class ChangeCountTests: XCTestCase {
     }
 
     func testWriteFailingInSQLiteRaisesIt() throws {
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         XCTAssertThrowsError(try db.write { try $0.execute("INSERT INTO no_such_table VALUES (1)", []) })
         XCTAssertEqual(db.changeCount, before + 1)
     }
 
     func testWriteWithoutTransactionRaisesIt() throws {
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         try db.writeWithoutTransaction { try $0.executeScript("BEGIN; INSERT INTO items (name) VALUES ('m'); COMMIT;") }
         XCTAssertEqual(db.changeCount, before + 1)
         XCTAssertEqual(try itemCount(), 1)
@@ -61,14 +61,14 @@ final class ChangeCountTests: XCTestCase {
 
     func testReadsLeaveItAlone() throws {
         try db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("a")]) }
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         for _ in 0..<3 { XCTAssertEqual(try itemCount(), 1) }
         XCTAssertThrowsError(try db.read { try $0.execute("SELECT * FROM no_such_table", []) })
         XCTAssertEqual(db.changeCount, before)
     }
 
     func testConcurrentWritesAreAllCounted() throws {
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             for i in 0..<25 {
                 try? db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("\(worker)-\(i)")]) }
@@ -83,7 +83,7 @@ final class ChangeCountTests: XCTestCase {
         // that is why the session cache also has a maximum age.
         let other = try SQLiteDatabase(path: directory.file("count.sqlite3"), readers: 1)
         defer { other.close() }
-        let before = db.changeCount
+        let before = try XCTUnwrap(db.changeCount)
         try other.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("elsewhere")]) }
         XCTAssertEqual(db.changeCount, before)
         XCTAssertEqual(try itemCount(), 1, "yet the row is there for the next read")

@@ -105,6 +105,33 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         XCTAssertEqual(try db.read { try $0.queryOne("SELECT amount FROM items WHERE name = 'counter'")?.int("amount") }, 200)
     }
 
+    /// What the session cache relies on: a write by another instance raises this instance's
+    /// changeCount within a moment (LISTEN/NOTIFY); until the listener is connected it is nil.
+    func testChangeCountHearsWritesOfOtherInstances() throws {
+        let other = try PostgreSQLDatabase(url: url, poolSize: 2)
+        defer { other.close() }
+        func waitFor(_ condition: () -> Bool) -> Bool {
+            let deadline = Date(timeIntervalSinceNow: 5)
+            while !condition() && Date() < deadline { usleep(200) }
+            return condition()
+        }
+        XCTAssertTrue(waitFor { db.changeCount != nil }, "the listener connects")
+        var lags: [Double] = []
+        for i in 0..<20 {
+            let before = try XCTUnwrap(db.changeCount)
+            try other.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("n\(i)")]) }
+            let committed = Date()
+            XCTAssertTrue(waitFor { (db.changeCount ?? before) > before }, "write \(i) heard")
+            lags.append(Date().timeIntervalSince(committed) * 1e6)
+        }
+        let before = try XCTUnwrap(db.changeCount)
+        try other.read { _ = try $0.query("SELECT * FROM items") }
+        usleep(20_000)
+        XCTAssertEqual(db.changeCount, before, "reads are not changes")
+        lags.sort()
+        print("change heard after the commit returned: median \(Int(lags[lags.count / 2])) µs, max \(Int(lags.last!)) µs")
+    }
+
     func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {
         let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Migrations").path

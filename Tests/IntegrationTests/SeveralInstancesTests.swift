@@ -8,6 +8,8 @@ import XCTest
 final class SeveralInstancesTests: IntegrationTestCase {
     /// Instances beside `server`, on its database, outbox and clock.
     var others: [TestServer] = []
+    /// One account logs in many times here: the per-number send limit would stop its PINs.
+    override var environment: [String: String] { ["VERIFY_MAX_SENDS_PER_NUMBER": "100"] }
 
     override func setUpWithError() throws {
         guard TestDatabase.isPostgres else { throw XCTSkip("several instances need PostgreSQL (TWOFA_TEST_POSTGRES_URL)") }
@@ -41,6 +43,25 @@ final class SeveralInstancesTests: IntegrationTestCase {
         XCTAssertEqual(try replay.get("/").location, "/session/new", "B refuses the logged-out session on its very next request")
         replay.port = c.port
         XCTAssertEqual(try replay.get("/").location, "/session/new")
+    }
+
+    /// B serves the session from its cache (page views cost no query), and still refuses it
+    /// right after the logout on A: every time, not just when the timing is kind.
+    func testACachedSessionIsRefusedElsewhereRightAfterEveryLogout() throws {
+        _ = try verifiedUser()
+        for round in 0..<15 {
+            let browser = server.browser()
+            XCTAssertEqual(try logIn(browser).location, "/verification/new")
+            XCTAssertEqual(try enterPIN(browser, try XCTUnwrap(server.lastPIN(to: "+447700900123"))).location, "/")
+            let cookie = try XCTUnwrap(browser.cookies["twofa_session"])
+            let onB = b.browser()
+            onB.setCookie("twofa_session", cookie)
+            let first = try onB.get("/")
+            XCTAssertEqual(first.status, 200, "round \(round): \(first.location ?? "") \(first.body.prefix(300))")
+            XCTAssertEqual(try onB.get("/").status, 200, "round \(round): cached on B")
+            XCTAssertEqual(try logOut(browser).location, "/session/new")
+            XCTAssertEqual(try onB.get("/").location, "/session/new", "round \(round): B refuses it on its very next request")
+        }
     }
 
     func testLogOutEverywhereElseOnOneInstanceEndsTheSessionOnTheOthers() throws {
@@ -153,10 +174,16 @@ final class SeveralInstancesTests: IntegrationTestCase {
         XCTAssertEqual(try server.browser().get("/healthz").status, 503)
         XCTAssertEqual(try api.request("447700900777")["status"] as? String, "5")
         XCTAssertEqual(b.tick(), 0, "the scheduler waits it out")
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while server.app.database.changeCount != nil && Date() < deadline { usleep(1000) }
+        XCTAssertNil(server.app.database.changeCount, "no change can be heard: the session cache is off")
 
         try PostgreSQLServer.cluster("resume")
         resumed = true
         XCTAssertEqual(try browser.get("/").status, 200, "the same session, on the same process")
+        let back = Date(timeIntervalSinceNow: 5)
+        while server.app.database.changeCount == nil && Date() < back { usleep(1000) }
+        XCTAssertNotNil(server.app.database.changeCount, "the listener reconnected by itself")
         XCTAssertEqual(try server.browser().get("/healthz").status, 200)
         XCTAssertEqual(try api.request("447700900777")["status"] as? String, "0")
     }

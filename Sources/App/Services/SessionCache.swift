@@ -8,8 +8,9 @@ import Support
 /// included, empties it in effect) and for at most `maxAge` seconds, which bounds how
 /// long a write by another process (`twofa users delete …`) can go unnoticed.
 /// Keys are token digests, as in the sessions table: no raw token is kept.
-/// With a shared database (several instances on PostgreSQL) it is bypassed: a logout on one
-/// instance must be refused by every other on its very next request.
+/// On PostgreSQL, `changeCount` also goes up for every write by any other instance (LISTEN/
+/// NOTIFY, heard within a moment of the commit), so a logout on one instance empties the
+/// cache of every other; while that cannot be heard, nothing is cached.
 final class SessionCache: @unchecked Sendable {
     private final class Entry {   // a class: a lookup copies one reference, not every field
         let session: Session
@@ -41,10 +42,11 @@ final class SessionCache: @unchecked Sendable {
     /// otherwise from the database (and then remembered).
     func findWithUser(token: String) throws -> (Session, User)? {
         let digest = Session.digest(of: token)
-        // Shared (PostgreSQL): another instance may have ended the session a moment ago,
-        // and nothing here would hear of it; every lookup goes to the database.
-        if database.isShared { return try database.read { try Session.findWithUser(digest: digest, in: $0) } }
-        let changeCount = database.changeCount   // before the read: see Database.changeCount
+        // Nil: PostgreSQL's change listener is not connected, so a logout on another instance
+        // could go unheard; every lookup goes to the database until it is back.
+        guard let changeCount = database.changeCount else {   // before the read: see Database.changeCount
+            return try database.read { try Session.findWithUser(digest: digest, in: $0) }
+        }
         let now = MonotonicClock.now()
         lock.lock()
         let cached = entries[digest]
