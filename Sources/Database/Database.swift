@@ -9,6 +9,11 @@ public protocol Database: AnyObject, Sendable {
     /// Runs `body` on the single writer inside BEGIN IMMEDIATE … COMMIT;
     /// if `body` throws, the transaction is rolled back and the error rethrown.
     func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
+    /// A write transaction that other writers may run beside (PostgreSQL: without the
+    /// cluster-wide lock `write` takes), for a body whose every statement is safe on its own:
+    /// an upsert, an update or delete by key, never a check followed by a write that relies
+    /// on it. SQLite has one writer, so there it is `write`.
+    func concurrentWrite<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
     /// The writer, serialised with `write`, but with no implicit transaction
     /// (for the migrator, which opens and closes its own).
     func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T

@@ -8,7 +8,7 @@ import Synchronization
 /// instance writes. While it is not connected, `heard` is nil: a cache must then not trust
 /// its rows at all.
 ///
-/// Notifications reach every listener at about the same moment, in commit order. A writer
+/// Notifications reach every listener at about the same moment. A writer
 /// waits (`waitUntilHeard`) until its own listener has heard its own write before it
 /// answers: by the time its client can reach another instance, that instance's listener has
 /// heard the write too, so a logout on one instance is refused by the others on the very
@@ -25,7 +25,9 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
     private let isStopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     private let ownHeard = NSCondition()
-    private var ownSequenceHeard: UInt64 = 0          // guarded by ownHeard
+    /// This process's writes heard and not yet waited for (writes without the cluster-wide
+    /// lock may commit out of their numbers' order, so a set rather than a high-water mark).
+    private var ownSequencesHeard = Set<UInt64>()      // guarded by ownHeard
     /// Written to by `stop()`, so a listener asleep in poll wakes at once.
     private let wakeRead: Int32, wakeWrite: Int32
 
@@ -58,7 +60,7 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: timeout)
         ownHeard.lock()
         defer { ownHeard.unlock() }
-        while ownSequenceHeard < sequence && isListening.load(ordering: .sequentiallyConsistent) {
+        while ownSequencesHeard.remove(sequence) == nil && isListening.load(ordering: .sequentiallyConsistent) {
             guard ownHeard.wait(until: deadline) else { return }
         }
     }
@@ -91,10 +93,12 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
             while let payloads = connection.waitForNotifications(wake: wakeRead), !isStopping.load(ordering: .sequentiallyConsistent) {
                 guard !payloads.isEmpty else { continue }
                 heardCount.add(UInt64(payloads.count), ordering: .sequentiallyConsistent)
-                let own = payloads.compactMap { $0.hasPrefix(ownPrefix) ? UInt64($0.dropFirst(ownPrefix.count)) : nil }.max()
-                if let own {
+                let own = payloads.compactMap { $0.hasPrefix(ownPrefix) ? UInt64($0.dropFirst(ownPrefix.count)) : nil }
+                if !own.isEmpty {
                     ownHeard.lock()
-                    ownSequenceHeard = max(ownSequenceHeard, own)
+                    // A writer that gave up waiting leaves its number behind: bound what piles up.
+                    if ownSequencesHeard.count > 10_000 { ownSequencesHeard.removeAll() }
+                    ownSequencesHeard.formUnion(own)
                     ownHeard.broadcast()
                     ownHeard.unlock()
                 }

@@ -24,7 +24,7 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     private var opened = 0                          // idle + lent out; guarded by pool
     private var isClosed = false                    // guarded by pool
     private let changes = Atomic<UInt64>(0)
-    /// Numbers this process's write transactions in commit order (they commit under the lock).
+    /// Numbers this process's write transactions, for waiting until each is heard.
     private let writeSequence = Atomic<UInt64>(0)
     /// Started by the first look at `changeCount` (servers cache; commands never look).
     private var listener: PostgreSQLChangeListener?   // guarded by pool
@@ -80,11 +80,21 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     }
 
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", body)
+    }
+
+    public func concurrentWrite<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN READ WRITE", body)
+    }
+
+    /// Runs `body` between `begin` and the commit, rolling back if it throws; the commit
+    /// tells every instance's change listener (PostgreSQLChangeListener).
+    private func transaction<T>(begin: String, _ body: (DatabaseConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         let listener = currentListener()
         var sequence: UInt64 = 0
         let result = try withConnection { connection in
-            try connection.command("BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+            try connection.command(begin)
             do {
                 let result = try body(connection)
                 // Delivered at the commit to every instance's listener, this one's included.

@@ -132,6 +132,10 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try withWriter { try transaction($0, begin: "BEGIN IMMEDIATE", body) }
     }
 
+    public func concurrentWrite<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+        try write(body)
+    }
+
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         try withWriter { connection in
             defer {

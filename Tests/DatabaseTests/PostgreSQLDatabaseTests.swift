@@ -132,6 +132,36 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         print("change heard after the commit returned: median \(Int(lags[lags.count / 2])) µs, max \(Int(lags.last!)) µs")
     }
 
+    /// A concurrent write does not wait for the cluster-wide lock that a write holds.
+    func testConcurrentWritesDoNotWaitForTheWriteLock() throws {
+        let other = try PostgreSQLDatabase(url: url, poolSize: 2)
+        defer { other.close() }
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? other.write { db in
+                try db.execute("INSERT INTO items (name) VALUES ('locked')")
+                holding.signal()
+                release.wait()
+            }
+        }
+        holding.wait()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? self.db.concurrentWrite { try $0.execute("INSERT INTO items (name) VALUES ('beside')") }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 3), .success, "not held up by the other instance's write lock")
+        let waiting = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? self.db.write { try $0.execute("INSERT INTO items (name) VALUES ('after')") }
+            waiting.signal()
+        }
+        XCTAssertEqual(waiting.wait(timeout: .now() + 0.5), .timedOut, "a write does wait for it")
+        release.signal()
+        XCTAssertEqual(waiting.wait(timeout: .now() + 3), .success)
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 3)
+    }
+
     func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {
         let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Migrations").path

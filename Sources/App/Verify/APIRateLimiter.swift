@@ -11,7 +11,8 @@ public struct APIRateLimiter: Sendable {
     /// Counts one call; false when the key is over its limit for the current minute.
     public func allow(key: String, now: Int64, in database: Database) throws -> Bool {
         let minute = now - now % 60
-        let calls = try database.write { db -> Int in
+        // Two statements each safe alone (a delete and an upsert by key): no cluster-wide lock.
+        let calls = try database.concurrentWrite { db -> Int in
             try db.execute("DELETE FROM api_rate_windows WHERE api_key = ? AND window_start < ?",
                            [.text(key), .integer(minute - 60)])
             return try db.queryOne("""

@@ -226,7 +226,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             Log.error("verify \(r.requestID): \(claimed.kind.rawValue) to \(Redact.phone(r.number)) failed: \(error)")
             delivered = false
         }
-        try database.write { try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: $0) }
+        // One update by key: no cluster-wide lock needed.
+        try database.concurrentWrite { try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: $0) }
         if delivered { observer?.pinSent(claimed.kind, request: r, scheduled: scheduled, now: claimed.event.createdAt) }
         return delivered
     }
