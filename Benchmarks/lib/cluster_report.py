@@ -36,6 +36,13 @@ for title, name, a, twin, b, measure in rows:
     print(f"| {title} | {a} | {g(f'{name}_{measure}')} | {g(f'{name}_p50_ms', '{:.2f}')} | {g(f'{name}_p99_ms', '{:.2f}')} "
           f"| {b} | {g(f'{name}_{twin}_{measure}')} | {g(f'{name}_{twin}_p50_ms', '{:.2f}')} | {g(f'{name}_{twin}_p99_ms', '{:.2f}')} "
           f"| {g(f'{name}_ratio', '{:.2f}')} ({rounds_of(name)}) |")
+print("\nWhat one answer cost in the direct runs (CPU of the instance and of PostgreSQL's processes, "
+      "PostgreSQL transactions, per answer; medians):\n")
+print("| measurement | engine | twofa CPU µs | PostgreSQL CPU µs | PostgreSQL transactions |")
+print("|---|---|--:|--:|--:|")
+for title, name in (("GET / (session)", "pages"), ("Verify start", "starts")):
+    print(f"| {title} | PostgreSQL | {g(f'{name}_app_us')} | {g(f'{name}_db_us')} | {g(f'{name}_xacts', '{:.2f}')} |")
+    print(f"| {title} | SQLite | {g(f'{name}_sqlite_app_us')} | – | – |")
 others = {k: v for k, v in r.items() if k.endswith("_other") or k.endswith("_errors")}
 bad = {k: v for k, v in others.items() if v}
 print(f"\nnon-success answers or socket errors in the medians: {', '.join(f'{k}={v:.0f}' for k, v in bad.items()) or 'none'}\n")
