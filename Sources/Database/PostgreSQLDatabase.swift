@@ -26,6 +26,8 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     private let changes = Atomic<UInt64>(0)
     /// Numbers this process's write transactions, for waiting until each is heard.
     private let writeSequence = Atomic<UInt64>(0)
+    /// Thread-dictionary key marking "this thread has a connection of this pool".
+    private let holderKey = "twofa.PostgreSQLDatabase.holder.\(UUID().uuidString)"
     /// Started by the first look at `changeCount` (servers cache; commands never look).
     private var listener: PostgreSQLChangeListener?   // guarded by pool
 
@@ -162,15 +164,23 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     private func withConnection<T>(_ body: (PostgreSQLConnection) throws -> T) throws -> T {
         // Every call goes over the network: never on an event loop.
         try BlockingGuard.check()
-        let connection = try checkOut()
-        defer { checkIn(connection) }
+        // A read inside a write (or any nesting) must not wait for a connection: the pool could
+        // be full of writers waiting for the lock this thread's transaction holds.
+        let thread = Thread.current
+        let nested = thread.threadDictionary[holderKey] != nil
+        let connection = try checkOut(nested: nested)
+        if !nested { thread.threadDictionary[holderKey] = true }
+        defer {
+            if !nested { thread.threadDictionary[holderKey] = nil }
+            checkIn(connection)
+        }
         return try body(connection)
     }
 
-    private func checkOut() throws -> PostgreSQLConnection {
+    private func checkOut(nested: Bool) throws -> PostgreSQLConnection {
         pool.lock()
         let deadline = Date(timeIntervalSinceNow: Double(statementTimeoutMilliseconds) / 1000)
-        while idle.isEmpty && opened >= poolSize && !isClosed {
+        while idle.isEmpty && opened >= poolSize && !isClosed && !nested {
             guard pool.wait(until: deadline) else {
                 pool.unlock()
                 throw DatabaseError.unavailable(message: "all \(poolSize) connections busy (DATABASE_POOL)")

@@ -132,6 +132,20 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         print("change heard after the commit returned: median \(Int(lags[lags.count / 2])) µs, max \(Int(lags.last!)) µs")
     }
 
+    /// A read inside a write gets a connection even when the pool is full (it could be full of
+    /// writers waiting for the lock this transaction holds): no deadlock, no 5 s timeout.
+    func testAReadInsideAWriteNeverWaitsForTheFullPool() throws {
+        let one = try PostgreSQLDatabase(url: url, poolSize: 1)
+        defer { one.close() }
+        // Were it to wait, the read would throw `.unavailable` after the pool's 5 s.
+        let seen = try one.write { db -> Int? in
+            try db.execute("INSERT INTO items (name) VALUES ('outer')")
+            return try one.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }
+        }
+        XCTAssertEqual(seen, 0, "the read sees committed rows only")
+        XCTAssertEqual(try one.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 1)
+    }
+
     /// A concurrent write does not wait for the cluster-wide lock that a write holds.
     func testConcurrentWritesDoNotWaitForTheWriteLock() throws {
         let other = try PostgreSQLDatabase(url: url, poolSize: 2)
