@@ -20,15 +20,7 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         // libpq's `options` sets the search path of every connection of the pool.
         url = server + (server.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema!)"
         db = try PostgreSQLDatabase(url: url, poolSize: 4)
-        try db.write { try $0.executeScript("""
-            CREATE TABLE items (
-                id INTEGER PRIMARY KEY,
-                name TEXT UNIQUE,
-                amount INTEGER,
-                price REAL,
-                data BLOB
-            );
-            """) }
+        try db.write { try $0.executeScript(ItemsTable.schema) }
     }
 
     override func tearDown() {
@@ -44,7 +36,7 @@ final class PostgreSQLDatabaseTests: XCTestCase {
     }
 
     func testEveryValueTypeRoundTrips() throws {
-        let values: [SQLValue] = [.text("ünïcödé 🔐 'quoted' ?"), .integer(Int64.max), .real(-1.5), .blob([0, 1, 92, 120, 254, 255])]
+        let values: [SQLValue] = [.text("ünïcödé 🔐 'quoted' ?"), .integer(Int64.max), .real(-1.0 / 3.0), .blob([0, 1, 92, 120, 254, 255])]
         let id = try db.write { try $0.insert("INSERT INTO items (name, amount, price, data) VALUES (?, ?, ?, ?)", values) }
         XCTAssertGreaterThan(id, 0)
         let row = try XCTUnwrap(try db.read { try $0.queryOne("SELECT * FROM items WHERE id = ?", [.integer(id)]) })

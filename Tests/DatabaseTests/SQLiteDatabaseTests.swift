@@ -10,15 +10,7 @@ final class SQLiteDatabaseTests: XCTestCase {
         directory = TemporaryDirectory()
         // A nested path also checks that the parent directory is created.
         db = try SQLiteDatabase(path: directory.file("data/nested/test.sqlite3"))
-        try db.write { try $0.executeScript("""
-            CREATE TABLE items (
-                id INTEGER PRIMARY KEY,
-                name TEXT UNIQUE,
-                amount INTEGER,
-                price REAL,
-                data BLOB
-            );
-            """) }
+        try db.write { try $0.executeScript(ItemsTable.schema) }
     }
 
     override func tearDown() {
