@@ -285,6 +285,11 @@ final class PostgreSQLConnection: DatabaseConnection {
         }
         if code == "23505" { return .uniqueViolation(message: message) }
         if code.hasPrefix("23") { return .constraint(message: message) }
+        // Data exceptions quote the offending value ("invalid input syntax for type bigint:
+        // \"+447…\""): keep the kind of error, never the value (it may be a number or a code).
+        if code.hasPrefix("22"), let colon = message.range(of: ": ") {
+            return .postgres(code: code, message: String(message[..<colon.lowerBound]), sql: sql)
+        }
         return .postgres(code: code, message: message, sql: sql)
     }
 

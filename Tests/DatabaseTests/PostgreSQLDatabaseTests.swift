@@ -54,6 +54,13 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         XCTAssertEqual(counted?.bool("yes"), true)
     }
 
+    func testErrorsNeverCarryAParameterValue() {
+        XCTAssertThrowsError(try db.write { try $0.execute("INSERT INTO items (amount) VALUES (?)", [.text("+44 7700 900123")]) }) { error in
+            XCTAssertFalse("\(error)".contains("7700 900123"), "\(error)")
+            XCTAssertTrue("\(error)".contains("22P02"), "\(error)")
+        }
+    }
+
     func testATextWithANulByteIsRefusedNotTruncated() {
         XCTAssertThrowsError(try db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("a\0b")]) })
         XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 0)
