@@ -12,8 +12,9 @@ extension VerifyRequest {
         try db.execute("""
             UPDATE verify_requests SET event_index = event_index + 1, pin_expires_at = ?,
                 first_event_at = COALESCE(first_event_at, ?), last_event_at = ?
-            WHERE id = ? AND status = 'IN PROGRESS' AND event_index = ?
-            """, [.integer(pinExpiresAt), .integer(at), .integer(at), .integer(pk), .integer(Int64(index))])
+            WHERE id = ? AND status = ? AND event_index = ?
+            """, [.integer(pinExpiresAt), .integer(at), .integer(at), .integer(pk), .text(Status.inProgress.rawValue),
+                  .integer(Int64(index))])
         return db.changes == 1
     }
 

@@ -103,8 +103,8 @@ public struct VerifyRequest: Sendable, Equatable {
     static func finalize(pk: Int64, _ status: Status, now: Int64, in db: DatabaseConnection) throws {
         try db.execute("""
             UPDATE verify_requests SET status = ?, finalized_at = ?, next_event_at = NULL, pin_digest = NULL
-            WHERE id = ? AND status = 'IN PROGRESS'
-            """, [.text(status.rawValue), .integer(now), .integer(pk)])
+            WHERE id = ? AND status = ?
+            """, [.text(status.rawValue), .integer(now), .integer(pk), .text(Status.inProgress.rawValue)])
     }
 
     /// Records event `index` as claimed with its new PIN digest. Conditional on the row
@@ -114,9 +114,9 @@ public struct VerifyRequest: Sendable, Equatable {
         try db.execute("""
             UPDATE verify_requests SET event_index = event_index + 1, pin_digest = ?, pin_expires_at = ?,
                 next_event_at = ?, first_event_at = COALESCE(first_event_at, ?), last_event_at = ?
-            WHERE id = ? AND status = 'IN PROGRESS' AND event_index = ?
+            WHERE id = ? AND status = ? AND event_index = ?
             """, [.blob(pinDigest), .integer(pinExpiresAt), nextEventAt.map(SQLValue.integer) ?? .null,
-                  .integer(now), .integer(now), .integer(pk), .integer(Int64(index))])
+                  .integer(now), .integer(now), .integer(pk), .text(Status.inProgress.rawValue), .integer(Int64(index))])
         return db.changes == 1
     }
 
