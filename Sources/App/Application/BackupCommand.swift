@@ -43,7 +43,7 @@ public enum BackupCommand {
             let file = "\(root)/config/\(env["APP_ENV"] ?? "development").json"
             url = try? ConfigFile(path: file, environment: env).string("database", env: "DATABASE_URL")
         }
-        guard let url, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return nil }
+        guard let url, PostgreSQLDatabase.handles(url) else { return nil }
         return """
             db backup copies SQLite databases; DATABASE_URL is PostgreSQL, so use pg_dump:
               pg_dump --format=custom --file=twofa.dump "$DATABASE_URL"

@@ -3,54 +3,25 @@ import Foundation
 import Glibc
 import Support
 
-/// The progress of `twofa db backup` on stderr: on a terminal a bar redrawn in place,
-/// otherwise a plain line every tenth of the way (logs and pipes want no carriage returns).
+/// The progress of `twofa db backup` on stderr, in pages (a `ProgressBar`, whose total is the
+/// page count SQLite reports with each step): `[####------]  33%  1234/3702 pages` redrawn on a
+/// terminal, otherwise `backup: 1234/3702 pages (33%)` every tenth of the way.
 public final class BackupProgress {
-    private let terminal: Bool
-    private let write: (String) -> Void
-    private var lastTenth = -1
-    private var lastDraw = -Double.infinity
-    private var barShown = false
+    private let bar: ProgressBar
 
     public init(terminal: Bool = isatty(STDERR_FILENO) != 0,
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
-        self.terminal = terminal
-        self.write = write
-    }
-
-    func report(_ progress: SQLiteBackup.Progress) {
-        let done = progress.pagesCopied == progress.pageCount
-        if terminal {
-            // A few redraws a second are enough to read; a terminal can lag behind thousands.
-            let now = MonotonicClock.now()
-            guard now - lastDraw >= 0.1 || done else { return }
-            lastDraw = now
-            write("\r" + Self.bar(progress))
-            barShown = true
-        } else {
-            let tenth = Self.percent(progress) / 10
-            guard tenth > lastTenth else { return }
-            lastTenth = tenth
-            write("backup: \(progress.pagesCopied)/\(progress.pageCount) pages (\(Self.percent(progress))%)\n")
+        bar = ProgressBar(total: 0, terminal: terminal, write: write) { done, total, _, terminal in
+            terminal ? ProgressBar.line(done, of: total, unit: "pages")
+                : "backup: \(done)/\(total) pages (\(ProgressBar.percent(done, of: total))%)"
         }
     }
 
+    func report(_ progress: SQLiteBackup.Progress) {
+        bar.total = progress.pageCount
+        bar.update(progress.pagesCopied)
+    }
+
     /// Ends the bar's line, so that what is printed next starts on a line of its own.
-    func finish() {
-        if barShown { write("\n") }
-        barShown = false
-    }
-
-    /// `[##########--------------------]  33%  1234/3702 pages`
-    static func bar(_ progress: SQLiteBackup.Progress, width: Int = 30) -> String {
-        let filled = progress.pageCount == 0 ? width : progress.pagesCopied * width / progress.pageCount
-        let percent = String(Self.percent(progress))
-        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
-            + String(repeating: " ", count: 3 - percent.count) + percent + "%  "
-            + "\(progress.pagesCopied)/\(progress.pageCount) pages"
-    }
-
-    private static func percent(_ progress: SQLiteBackup.Progress) -> Int {
-        progress.pageCount == 0 ? 100 : progress.pagesCopied * 100 / progress.pageCount
-    }
+    func finish() { bar.finish() }
 }

@@ -45,7 +45,7 @@ public enum DatabaseCopyCommand {
         let width = tables.map(\.table.count).max() ?? 0
         var lines = tables.map { $0.table.padding(toLength: width, withPad: " ", startingAt: 0) + "  \($0.rows)" }
         lines.append("Copied \(total) rows in \(tables.count) tables to \(PostgreSQLDatabase.redacted(url)) in "
-                     + "\(Int(seconds * 10) / 10).\(Int(seconds * 10) % 10) s; row counts match. "
+                     + "\(LogLine.oneDecimal(seconds)) s; row counts match. "
                      + "Point DATABASE_URL at it and start the instances.")
         return lines.joined(separator: "\n")
     }

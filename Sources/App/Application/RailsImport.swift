@@ -73,12 +73,9 @@ public enum RailsImport {
                     skipped.append("\(label): \(rejection.reason)")
                 case .success(let number):
                     let key = row.username.lowercased()
-                    let usernameTaken = try usernames.contains(key) || User.find(username: row.username, in: db) != nil
-                    let numberTaken = try numbers.contains(number)
-                        || db.queryOne("SELECT 1 AS taken FROM users WHERE number = ?", [.text(number)]) != nil
-                    if usernameTaken {
+                    if try usernames.contains(key) || User.find(username: row.username, in: db) != nil {
                         skipped.append("\(label): username \"\(row.username)\" is taken")
-                    } else if numberTaken {
+                    } else if try numbers.contains(number) || User.exists(number: number, in: db) {
                         skipped.append("\(label): number \(Redact.phone(number)) belongs to another account")
                     } else {
                         _ = try User.create(username: row.username, number: number, passwordDigest: row.digest, now: now, in: db)

@@ -54,7 +54,7 @@ public struct SessionsController: Controller {
             return try form(username: username, error: refused, status: 422)
         }
         try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
-        if app.passwords.needsRehash(user.passwordDigest) { User.rehash(user, password: password, with: app) }
+        if app.passwords.needsRehash(user.passwordDigest) { renewDigest(of: user, password: password) }
         context.audit(.loginSucceeded, userID: user.id)
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); second factor next")
@@ -68,6 +68,18 @@ public struct SessionsController: Controller {
         try context.endSession()
         context.flash(.notice, "You have logged out.")
         return context.redirect(to: "/session/new")
+    }
+
+    /// A digest that matched but is due for renewal (a Rails `$2a$` one, or another cost) becomes
+    /// a `$2b$` one at today's cost. Best effort: if the bcrypt pool is full, the next login tries again.
+    private func renewDigest(of user: User, password: String) {
+        let app = context.app
+        do {
+            let digest = try app.passwords.hash(password)
+            try app.database.write { try User.renewDigest(of: user, with: digest, in: $0) }
+        } catch {
+            Log.info("password digest of user \(user.id) not renewed this time: \(error)")
+        }
     }
 
     private func form(username: String, error: String?, status: Int = 200) throws -> HTTPResponse {

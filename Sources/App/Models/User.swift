@@ -1,6 +1,5 @@
 import Database
 import Security
-import Support
 
 /// An account: a username, a bcrypt password digest and a phone number in E.164.
 public struct User: Sendable, Equatable {
@@ -75,19 +74,10 @@ public struct User: Sendable, Equatable {
 
     public enum CreateFailure: Error { case usernameTaken, numberTaken }
 
-    /// Replaces a digest that matched but is due for renewal (PasswordHasher.needsRehash) with a
-    /// `$2b$` one at today's cost. Best effort: if the bcrypt pool is full, the next login tries again;
-    /// a password changed in the meantime is never overwritten.
-    static func rehash(_ user: User, password: String, with app: Application) {
-        do {
-            let digest = try app.passwords.hash(password)
-            try app.database.write {
-                try $0.execute("UPDATE users SET password_digest = ? WHERE id = ? AND password_digest = ?",
-                               [.text(digest), .integer(user.id), .text(user.passwordDigest)])
-            }
-        } catch {
-            Log.info("password digest of user \(user.id) not renewed this time: \(error)")
-        }
+    /// Replaces `user`'s digest with `digest`, unless the password changed meanwhile.
+    static func renewDigest(of user: User, with digest: String, in db: DatabaseConnection) throws {
+        try db.execute("UPDATE users SET password_digest = ? WHERE id = ? AND password_digest = ?",
+                       [.text(digest), .integer(user.id), .text(user.passwordDigest)])
     }
 
     /// Inserts the account; the unique indexes decide races between simultaneous sign-ups.
