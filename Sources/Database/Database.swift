@@ -9,11 +9,19 @@ public protocol Database: AnyObject, Sendable {
     /// Runs `body` on the single writer inside BEGIN IMMEDIATE … COMMIT;
     /// if `body` throws, the transaction is rolled back and the error rethrown.
     func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
-    /// A write transaction that other writers may run beside (PostgreSQL: without the
-    /// cluster-wide lock `write` takes), for a body whose every statement is safe on its own:
-    /// an upsert, an update or delete by key, never a check followed by a write that relies
-    /// on it. SQLite has one writer, so there it is `write`.
-    func concurrentWrite<T>(_ body: (DatabaseConnection) throws -> T) throws -> T
+    /// A write transaction that runs beside others of its kind whose `keys` differ, and one at
+    /// a time with those sharing a key and with every `write` (PostgreSQL: the cluster-wide
+    /// lock taken shared, then a lock per key). For a body whose checks concern only rows its
+    /// keys stand for: "no live request for this number, fewer than N sends to it" locks
+    /// the number. SQLite has one writer, so there it is `write`.
+    func write<T>(lockingOn keys: [String], _ body: (DatabaseConnection) throws -> T) throws -> T
+    /// One statement as a write transaction of its own, beside other writers (PostgreSQL:
+    /// without the cluster-wide lock `write` takes, and in one round trip), for a statement
+    /// safe on its own: an upsert, an update or delete by key, never one whose effect relies
+    /// on a check made before it. Returns its rows (`RETURNING`). It does not raise other
+    /// instances' `changeCount` (PostgreSQL: no NOTIFY), so it is for rows no cache holds
+    /// (rate windows, delivery marks). SQLite has one writer, so there it is a `write`.
+    func writeStatement(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
     /// The writer, serialised with `write`, but with no implicit transaction
     /// (for the migrator, which opens and closes its own).
     func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T

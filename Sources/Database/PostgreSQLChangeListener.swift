@@ -3,7 +3,7 @@ import Support
 import Synchronization
 
 /// Hears every write committed to the database by any process (each write transaction ends
-/// with `NOTIFY twofa_changes, '<writer>:<sequence>'`), on a connection and a thread of its
+/// with `pg_notify('twofa_changes', '<writer>:<sequence>')`), on a connection and a thread of its
 /// own, so that caches on this instance (the session cache) are emptied when another
 /// instance writes. While it is not connected, `heard` is nil: a cache must then not trust
 /// its rows at all.

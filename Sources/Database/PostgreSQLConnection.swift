@@ -112,31 +112,119 @@ final class PostgreSQLConnection: DatabaseConnection {
         try command(PostgreSQLDialect.schema(sql))
     }
 
-    /// Our own fixed SQL (BEGIN, COMMIT, SET …), as written: no translation to pay for.
+    /// Our own fixed SQL (SET …, a script), as written: no translation to pay for.
     func command(_ sql: String) throws {
         let conn = try open()
+        if !heldBack.isEmpty { _ = try pipeline([], on: conn) }   // they run first, as promised
         let result = PQexec(conn, sql)
         defer { PQclear(result) }
         try check(result, sql: sql)
         changes = Self.affectedRows(result)
     }
 
+    // MARK: Round trips saved
+
+    /// A statement and its parameters, for sending several in one round trip.
+    typealias Statement = (sql: String, parameters: [SQLValue])
+
+    /// Statements (a transaction's BEGIN and locks) waiting to travel with the next one.
+    private var heldBack: [Statement] = []
+
+    /// Sends `statements` together with the next statement (or command), in its round trip,
+    /// instead of one round trip each. Each runs as if it had been sent now.
+    func holdBack(_ statements: [Statement]) {
+        heldBack += statements
+    }
+
+    /// Forgets the statements held back; true when there were any (nothing has run since).
+    func dropHeldBack() -> Bool {
+        defer { heldBack = [] }
+        return !heldBack.isEmpty
+    }
+
+    /// Statements run one after the other in one round trip (a commit: `pg_notify`, `COMMIT`),
+    /// after those held back.
+    func execute(_ statements: [Statement]) throws {
+        _ = try pipeline(statements, on: try open())
+    }
+
+    /// One statement between two others (BEGIN, COMMIT) in one round trip; its rows.
+    func query(_ sql: String, _ parameters: [SQLValue], between before: Statement, and after: Statement) throws -> [Row] {
+        let conn = try open()
+        let result = try pipeline([before, (sql, parameters), after], resultOf: 1, on: conn)
+        defer { PQclear(result) }
+        changes = Self.affectedRows(result)
+        return Self.rows(of: result)
+    }
+
     // MARK: Statements
 
     private func run(_ sql: String, _ parameters: [SQLValue], collectRows: Bool) throws -> [Row] {
         let conn = try open()
-        let statement = try prepared(sql, on: conn)
-        guard statement.parameters == parameters.count else {
-            throw DatabaseError.postgres(code: "08P01", message:
-                "expected \(statement.parameters) parameters, got \(parameters.count)", sql: sql)
-        }
-        let result = try withParameters(parameters, sql: sql) { values, lengths, formats in
-            PQexecPrepared(conn, statement.name, Int32(parameters.count), values, lengths, formats, 0)
+        let result: OpaquePointer?
+        if heldBack.isEmpty {
+            let statement = try prepared(sql, parameterCount: parameters.count, on: conn)
+            result = try withParameters(parameters, sql: sql) { values, lengths, formats in
+                PQexecPrepared(conn, statement.name, Int32(parameters.count), values, lengths, formats, 0)
+            }
+            try check(result, sql: sql)
+        } else {
+            result = try pipeline([(sql, parameters)], resultOf: 0, on: conn)
         }
         defer { PQclear(result) }
-        try check(result, sql: sql)
         changes = Self.affectedRows(result)
         return collectRows ? Self.rows(of: result) : []
+    }
+
+    /// The statements held back, then `statements`, sent at once and answered at once
+    /// (libpq's pipeline mode: one Sync, one round trip). Returns the result of
+    /// `statements[resultOf]` (the caller clears it), nil without `resultOf`. A failing
+    /// statement aborts the rest; its error is thrown, never an aborted one's.
+    private func pipeline(_ statements: [Statement], resultOf wanted: Int? = nil, on conn: OpaquePointer) throws -> OpaquePointer? {
+        let all = heldBack + statements
+        heldBack = []
+        let wanted = wanted.map { $0 + all.count - statements.count }
+        // Prepared first (once per connection): in the pipeline each then costs no parsing.
+        let prepared = try all.map { try self.prepared($0.sql, parameterCount: $0.parameters.count, on: conn) }
+        guard PQenterPipelineMode(conn) == 1 else { try check(nil, sql: all[0].sql); return nil }
+        defer {
+            // Only fails with results still unread, i.e. a broken connection: then drop it.
+            if PQexitPipelineMode(conn) != 1 { close() }
+        }
+        for (statement, step) in zip(prepared, all) {
+            let sent = try withParameters(step.parameters, sql: step.sql) { values, lengths, formats in
+                PQsendQueryPrepared(conn, statement.name, Int32(step.parameters.count), values, lengths, formats, 0) == 1 ? conn : nil
+            }
+            guard sent != nil else { try check(nil, sql: step.sql); return nil }
+        }
+        guard PQpipelineSync(conn) == 1 else { try check(nil, sql: all[0].sql); return nil }
+
+        var firstError: Error?
+        var wantedResult: OpaquePointer?
+        for (index, step) in all.enumerated() {
+            let result = PQgetResult(conn)
+            while let extra = PQgetResult(conn) { PQclear(extra) }   // each statement's results end with NULL
+            if firstError == nil, result.map(PQresultStatus) != PGRES_PIPELINE_ABORTED {
+                do { try check(result, sql: step.sql) } catch { firstError = error }
+            }
+            if index == wanted { wantedResult = result } else { PQclear(result) }
+            guard isHealthy else { break }
+        }
+        if isHealthy, let sync = PQgetResult(conn) { PQclear(sync) }   // PGRES_PIPELINE_SYNC
+        if let firstError {
+            PQclear(wantedResult)
+            throw firstError
+        }
+        return wantedResult
+    }
+
+    private func prepared(_ sql: String, parameterCount: Int, on conn: OpaquePointer) throws -> PreparedStatement {
+        let statement = try prepared(sql, on: conn)
+        guard statement.parameters == parameterCount else {
+            throw DatabaseError.postgres(code: "08P01", message:
+                "expected \(statement.parameters) parameters, got \(parameterCount)", sql: sql)
+        }
+        return statement
     }
 
     private func prepared(_ sql: String, on conn: OpaquePointer) throws -> PreparedStatement {

@@ -82,35 +82,73 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     }
 
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN READ WRITE; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", body)
+        try transaction(begin: [Self.begin, ("SELECT pg_advisory_xact_lock(?)", [.integer(Self.writeLockKey)])]) {
+            try body($0)
+        }
     }
 
-    public func concurrentWrite<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN READ WRITE", body)
+    /// The cluster-wide lock shared (a plain `write` waits for every keyed one, and they for
+    /// it), then each key's lock in one order, so two keyed writers never wait in a cycle.
+    public func write<T>(lockingOn keys: [String], _ body: (DatabaseConnection) throws -> T) throws -> T {
+        let locks = Set(keys.map(Self.lockKey)).sorted().map {
+            (sql: "SELECT pg_advisory_xact_lock(?)", parameters: [SQLValue.integer($0)])
+        }
+        let shared = (sql: "SELECT pg_advisory_xact_lock_shared(?)", parameters: [SQLValue.integer(Self.writeLockKey)])
+        return try transaction(begin: [Self.begin, shared] + locks, body)
     }
 
-    /// Runs `body` between `begin` and the commit, rolling back if it throws; the commit
-    /// tells every instance's change listener (PostgreSQLChangeListener).
-    private func transaction<T>(begin: String, _ body: (DatabaseConnection) throws -> T) throws -> T {
+    /// A key's advisory lock number: FNV-1a of its UTF-8, the same in every instance (Swift's
+    /// `hashValue` is seeded per process). Two keys sharing a number only wait for each other.
+    static func lockKey(_ key: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
+
+    /// BEGIN, the statement and COMMIT in one round trip, telling no listener (see the protocol).
+    public func writeStatement(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
-        let listener = currentListener()
-        var sequence: UInt64 = 0
-        let result = try withConnection { connection in
-            try connection.command(begin)
+        return try withConnection { connection in
             do {
-                let result = try body(connection)
-                // Delivered at the commit to every instance's listener, this one's included.
-                sequence = writeSequence.add(1, ordering: .sequentiallyConsistent).newValue
-                let payload = listener.map { ", '\($0.payload(sequence))'" } ?? ""
-                try connection.command("NOTIFY \(PostgreSQLChangeListener.channel)\(payload); COMMIT")
-                return result
+                return try connection.query(sql, parameters, between: Self.begin, and: ("COMMIT", []))
             } catch {
                 if connection.isInTransaction { try? connection.command("ROLLBACK") }
                 throw error
             }
         }
+    }
+
+    private static let begin: PostgreSQLConnection.Statement = ("BEGIN READ WRITE", [])
+
+    /// Runs `body` in a transaction that `begin` opens, rolling back if it throws; the commit
+    /// tells every instance's change listener (PostgreSQLChangeListener). `begin` travels with
+    /// the body's first statement, and a body that runs none costs no round trip.
+    private func transaction<T>(begin: [PostgreSQLConnection.Statement], _ body: (PostgreSQLConnection) throws -> T) throws -> T {
+        defer { changes.add(1, ordering: .sequentiallyConsistent) }
+        let listener = currentListener()
+        let sequence = writeSequence.add(1, ordering: .sequentiallyConsistent).newValue
+        // Delivered at the commit to every instance's listener, this one's included.
+        let commit: [PostgreSQLConnection.Statement] = [
+            ("SELECT pg_notify(?, ?)", [.text(PostgreSQLChangeListener.channel), .text(listener?.payload(sequence) ?? "")]),
+            ("COMMIT", []),
+        ]
+        var committed = false
+        let result = try withConnection { connection in
+            connection.holdBack(begin)
+            do {
+                let result = try body(connection)
+                if connection.dropHeldBack() { return result }   // nothing ran: nothing to commit
+                try connection.execute(commit)
+                committed = true
+                return result
+            } catch {
+                _ = connection.dropHeldBack()
+                if connection.isInTransaction { try? connection.command("ROLLBACK") }
+                throw error
+            }
+        }
         // Answer only once the other instances can have heard it too (PostgreSQLChangeListener).
-        listener?.waitUntilHeard(sequence)
+        if committed { listener?.waitUntilHeard(sequence) }
         return result
     }
 

@@ -132,8 +132,12 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try withWriter { try transaction($0, begin: "BEGIN IMMEDIATE", body) }
     }
 
-    public func concurrentWrite<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
+    public func write<T>(lockingOn keys: [String], _ body: (DatabaseConnection) throws -> T) throws -> T {
         try write(body)
+    }
+
+    public func writeStatement(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
+        try write { try $0.query(sql, parameters) }
     }
 
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {

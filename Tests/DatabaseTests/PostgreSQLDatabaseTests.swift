@@ -145,8 +145,8 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         XCTAssertEqual(try one.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 1)
     }
 
-    /// A concurrent write does not wait for the cluster-wide lock that a write holds.
-    func testConcurrentWritesDoNotWaitForTheWriteLock() throws {
+    /// A single-statement write does not wait for the cluster-wide lock that a write holds.
+    func testSingleStatementWritesDoNotWaitForTheWriteLock() throws {
         let other = try PostgreSQLDatabase(url: url, poolSize: 2)
         defer { other.close() }
         let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
@@ -160,7 +160,7 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         holding.wait()
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            try? self.db.concurrentWrite { try $0.execute("INSERT INTO items (name) VALUES ('beside')") }
+            _ = try? self.db.writeStatement("INSERT INTO items (name) VALUES ('beside')", [])
             done.signal()
         }
         XCTAssertEqual(done.wait(timeout: .now() + 3), .success, "not held up by the other instance's write lock")
@@ -173,6 +173,89 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         release.signal()
         XCTAssertEqual(waiting.wait(timeout: .now() + 3), .success)
         XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 3)
+    }
+
+    /// While another instance holds a keyed write, a write keyed otherwise goes ahead; one
+    /// sharing a key waits, and so does a plain write; and a keyed write waits for a plain one.
+    func testKeyedWritesWaitOnlyForTheSameKeyAndForPlainWrites() throws {
+        let other = try PostgreSQLDatabase(url: url, poolSize: 2)
+        defer { other.close() }
+        func hold(_ write: @escaping (@escaping (DatabaseConnection) throws -> Void) throws -> Void) -> DispatchSemaphore {
+            let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                try? write { _ = try $0.query("SELECT 1"); holding.signal(); release.wait() }
+            }
+            holding.wait()
+            return release
+        }
+        func attempt(_ name: String, _ write: @escaping (@escaping (DatabaseConnection) throws -> Void) throws -> Void) -> DispatchSemaphore {
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                try? write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text(name)]) }
+                done.signal()
+            }
+            return done
+        }
+        var release = hold { body in try other.write(lockingOn: ["number:1"], body) }
+        XCTAssertEqual(attempt("other key") { body in try self.db.write(lockingOn: ["number:2"], body) }.wait(timeout: .now() + 3),
+                       .success, "another key goes ahead")
+        let sameKey = attempt("same key") { body in try self.db.write(lockingOn: ["number:3", "number:1"], body) }
+        let plain = attempt("plain") { body in try self.db.write(body) }
+        XCTAssertEqual(sameKey.wait(timeout: .now() + 0.5), .timedOut, "a shared key waits")
+        XCTAssertEqual(plain.wait(timeout: .now() + 0.1), .timedOut, "a plain write waits")
+        release.signal()
+        XCTAssertEqual(sameKey.wait(timeout: .now() + 3), .success)
+        XCTAssertEqual(plain.wait(timeout: .now() + 3), .success)
+
+        release = hold { body in try other.write(body) }
+        let keyed = attempt("keyed") { body in try self.db.write(lockingOn: ["number:4"], body) }
+        XCTAssertEqual(keyed.wait(timeout: .now() + 0.5), .timedOut, "a keyed write waits for a plain one")
+        release.signal()
+        XCTAssertEqual(keyed.wait(timeout: .now() + 3), .success)
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 4)
+    }
+
+    /// Read-then-write increments keyed by the same name, from both instances, lose no update.
+    func testKeyedWritesOfOneKeyRunOneAtATime() throws {
+        let other = try PostgreSQLDatabase(url: url, poolSize: 4)
+        defer { other.close() }
+        try db.write { try $0.execute("INSERT INTO items (name, amount) VALUES ('counter', 0)") }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let mine = i % 2 == 0 ? db! : other
+            for _ in 0..<25 {
+                try! mine.write(lockingOn: ["counter"]) { connection in
+                    let n = try connection.queryOne("SELECT amount FROM items WHERE name = 'counter'")!.int64("amount")!
+                    try connection.execute("UPDATE items SET amount = ? WHERE name = 'counter'", [.integer(n + 1)])
+                }
+            }
+        }
+        XCTAssertEqual(try db.read { try $0.queryOne("SELECT amount FROM items WHERE name = 'counter'")?.int("amount") }, 200)
+    }
+
+    /// BEGIN travels with the first statement and the commit with a single statement: a
+    /// failure among them is the statement's own error, nothing stays half-done, and the
+    /// connection is fine for the next borrower.
+    func testStatementsSentTogetherFailAsOne() throws {
+        let one = try PostgreSQLDatabase(url: url, poolSize: 1)
+        defer { one.close() }
+        let inserted = try one.writeStatement("INSERT INTO items (name, amount) VALUES (?, ?) RETURNING id, amount",
+                                              ["x", .integer(7)])
+        XCTAssertEqual(inserted.first?.int("amount"), 7)
+        XCTAssertThrowsError(try one.writeStatement("INSERT INTO items (name) VALUES (?)", ["x"])) { error in
+            guard case DatabaseError.uniqueViolation = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try one.write { try $0.execute("INSERT INTO items (name) VALUES (?)", ["x"]) }) { error in
+            guard case DatabaseError.uniqueViolation = error else { return XCTFail("\(error)") }
+        }
+        struct Boom: Error {}
+        XCTAssertThrowsError(try one.write { _ -> Int in throw Boom() }, "a body that throws before any statement")
+        XCTAssertEqual(try one.write { _ in 42 }, 42, "a body that runs no statement")
+        let after = try one.write(lockingOn: ["x"]) { db -> Int? in
+            try db.execute("INSERT INTO items (name) VALUES ('y')")
+            return try db.queryOne("SELECT count(*) AS n FROM items")?.int("n")
+        }
+        XCTAssertEqual(after, 2, "one x, and y: none of the failures left a row or an open transaction")
+        XCTAssertEqual(try one.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 2)
     }
 
     func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {

@@ -103,6 +103,21 @@ final class SQLiteDatabaseTests: XCTestCase {
         XCTAssertEqual(try db.read { try $0.query("SELECT name FROM items").map { $0.string("name") } }, ["kept"])
     }
 
+    /// SQLite has one writer: a single-statement write and a keyed write are plain writes,
+    /// and a failing one leaves nothing behind.
+    func testSingleStatementAndKeyedWritesAreWrites() throws {
+        let rows = try db.writeStatement("INSERT INTO items (name, amount) VALUES (?, ?) RETURNING amount", ["a", .integer(5)])
+        XCTAssertEqual(rows.first?.int("amount"), 5)
+        XCTAssertThrowsError(try db.writeStatement("INSERT INTO items (name) VALUES (?)", ["a"])) { error in
+            guard case DatabaseError.uniqueViolation = error else { return XCTFail("\(error)") }
+        }
+        let n = try db.write(lockingOn: ["a"]) { connection -> Int? in
+            try connection.execute("INSERT INTO items (name) VALUES (?)", ["b"])
+            return try connection.queryOne("SELECT count(*) AS n FROM items")?.int("n")
+        }
+        XCTAssertEqual(n, 2)
+    }
+
     func testConcurrentWritesAllLand() throws {
         let threads = 8, perThread = 50
         let db = self.db!

@@ -11,15 +11,16 @@ public struct APIRateLimiter: Sendable {
     /// Counts one call; false when the key is over its limit for the current minute.
     public func allow(key: String, now: Int64, in database: Database) throws -> Bool {
         let minute = now - now % 60
-        // Two statements each safe alone (a delete and an upsert by key): no cluster-wide lock.
-        let calls = try database.concurrentWrite { db -> Int in
-            try db.execute("DELETE FROM api_rate_windows WHERE api_key = ? AND window_start < ?",
-                           [.text(key), .integer(minute - 60)])
-            return try db.queryOne("""
-                INSERT INTO api_rate_windows (api_key, window_start, calls) VALUES (?, ?, 1)
-                ON CONFLICT (api_key, window_start) DO UPDATE SET calls = api_rate_windows.calls + 1
-                RETURNING calls
-                """, [.text(key), .integer(minute)])?.int("calls") ?? Int.max
+        // Statements each safe alone (an upsert and a delete by key): no cluster-wide lock.
+        let calls = try database.writeStatement("""
+            INSERT INTO api_rate_windows (api_key, window_start, calls) VALUES (?, ?, 1)
+            ON CONFLICT (api_key, window_start) DO UPDATE SET calls = api_rate_windows.calls + 1
+            RETURNING calls
+            """, [.text(key), .integer(minute)]).first?.int("calls") ?? Int.max
+        if calls == 1 {
+            // The key's first call of a new minute (exactly one caller sees 1): older windows go.
+            _ = try database.writeStatement("DELETE FROM api_rate_windows WHERE api_key = ? AND window_start < ?",
+                                            [.text(key), .integer(minute)])
         }
         return calls <= limit
     }

@@ -32,7 +32,10 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
         let requestID = VerifyRequest.newRequestID()
-        let claimed: Result<Claimed, VerifyError> = try database.write { db in
+        // What the checks below read is the number's requests and sends, and the address's
+        // sends: starts for other numbers from other addresses run beside this one.
+        let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
+        let claimed: Result<Claimed, VerifyError> = try database.write(lockingOn: keys) { db in
             let live = try VerifyRequest.live(accountID: accountID, number: start.number, in: db)
             if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
                 return .failure(VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
@@ -44,11 +47,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             if let live {
                 try VerifyRequest.finalize(pk: live.pk, live.hasRunOut(now: now) ? .expired : .cancelled, now: now, in: db)
             }
-            let request = try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now, in: db)
-            guard let claimed = try claim(request, index: 0, ip: ip, now: now, in: db) else {
-                throw VerifyError(.internalError, "Internal Error")
-            }
-            return .success(claimed)
+            // The request is stored with its first event already claimed: one statement, not two.
+            let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
+                               pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
+            guard let first else { throw VerifyError(.internalError, "Internal Error") }
+            let request = try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                                   claimingFirstEvent: first.claim, in: db)
+            return .success(try record(first, of: request, ip: ip, now: now, in: db))
         }
         let event = try claimed.get()
         if try !deliver(event) {
@@ -189,6 +194,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     // MARK: Events
 
+    /// An event about to be claimed: its kind, a fresh PIN and what the claim writes.
+    struct Firing {
+        let kind: VerifyEvent.Kind
+        let pin: String
+        let claim: VerifyRequest.EventClaim
+    }
+
     /// An event claimed in the database, with the PIN to send (held only in memory).
     struct Claimed {
         let request: VerifyRequest
@@ -201,15 +213,28 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     /// on (another claimer won) or the workflow has no such event.
     private func claim(_ request: VerifyRequest, index: Int, ip: String, now: Int64,
                        in db: DatabaseConnection) throws -> Claimed? {
-        guard let kind = request.workflow.event(at: index) else { return nil }
-        let pin = SecureRandom.digits(request.codeLength)
-        let hasMore = request.workflow.event(at: index + 1) != nil
-        guard try VerifyRequest.claimEvent(pk: request.pk, index: index, pinDigest: digest(pin: pin, requestID: request.requestID),
-                                           pinExpiresAt: now + Int64(request.pinExpiry),
-                                           nextEventAt: hasMore ? now + Int64(request.nextEventWait) : nil,
-                                           now: now, in: db) else { return nil }
-        let event = try VerifyEvent.claim(requestPK: request.pk, kind: kind, number: request.number, ip: ip, now: now, in: db)
-        return Claimed(request: request, event: event, kind: kind, pin: pin)
+        guard let next = firing(event: index, of: request.workflow, requestID: request.requestID, codeLength: request.codeLength,
+                                pinExpiry: request.pinExpiry, nextEventWait: request.nextEventWait, now: now),
+              try VerifyRequest.claimEvent(pk: request.pk, index: index, next.claim, now: now, in: db) else { return nil }
+        return try record(next, of: request, ip: ip, now: now, in: db)
+    }
+
+    /// Event `index` of a workflow about to fire. Nil past the workflow's end.
+    private func firing(event index: Int, of workflow: Workflow, requestID: String, codeLength: Int, pinExpiry: Int,
+                        nextEventWait: Int, now: Int64) -> Firing? {
+        guard let kind = workflow.event(at: index) else { return nil }
+        let pin = SecureRandom.digits(codeLength)
+        let hasMore = workflow.event(at: index + 1) != nil
+        return Firing(kind: kind, pin: pin, claim: VerifyRequest.EventClaim(
+            pinDigest: digest(pin: pin, requestID: requestID), pinExpiresAt: now + Int64(pinExpiry),
+            nextEventAt: hasMore ? now + Int64(nextEventWait) : nil))
+    }
+
+    /// The claimed event's row, written in the claim's transaction.
+    private func record(_ firing: Firing, of request: VerifyRequest,
+                        ip: String, now: Int64, in db: DatabaseConnection) throws -> Claimed {
+        let event = try VerifyEvent.claim(requestPK: request.pk, kind: firing.kind, number: request.number, ip: ip, now: now, in: db)
+        return Claimed(request: request, event: event, kind: firing.kind, pin: firing.pin)
     }
 
     /// Sends a claimed event outside any transaction (a slow gateway must not hold the
@@ -226,8 +251,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             Log.error("verify \(r.requestID): \(claimed.kind.rawValue) to \(Redact.phone(r.number)) failed: \(error)")
             delivered = false
         }
-        // One update by key: no cluster-wide lock needed.
-        try database.concurrentWrite { try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: $0) }
+        try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: database)
         if delivered { observer?.pinSent(claimed.kind, request: r, scheduled: scheduled, now: claimed.event.createdAt) }
         return delivered
     }

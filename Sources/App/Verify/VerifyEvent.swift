@@ -29,19 +29,22 @@ public struct VerifyEvent: Sendable, Equatable {
     /// Event ids look like Vonage's: 16 hex characters.
     static func newEventID() -> String { Hex.encode(SecureRandom.bytes(8)).uppercased() }
 
+    /// Records an event as `claimed`, before it is sent; `.sent` for one sent elsewhere (Vonage).
     static func claim(requestPK: Int64, kind: Kind, number: String, ip: String, now: Int64,
-                      in db: DatabaseConnection) throws -> VerifyEvent {
+                      status: Status = .claimed, in db: DatabaseConnection) throws -> VerifyEvent {
         let eventID = newEventID()
         let id = try db.insert("""
             INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at)
-            VALUES (?, ?, ?, 'claimed', ?, ?, ?)
-            """, [.text(eventID), .integer(requestPK), .text(kind.rawValue), .text(number), .text(ip), .integer(now)])
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [.text(eventID), .integer(requestPK), .text(kind.rawValue), .text(status.rawValue), .text(number),
+                  .text(ip), .integer(now)])
         return VerifyEvent(id: id, eventID: eventID, requestPK: requestPK, kind: kind,
-                           status: .claimed, createdAt: now)
+                           status: status, createdAt: now)
     }
 
-    static func mark(id: Int64, _ status: Status, in db: DatabaseConnection) throws {
-        try db.execute("UPDATE verify_events SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(id)])
+    /// One update by key, safe beside any other writer: no cluster-wide lock needed.
+    static func mark(id: Int64, _ status: Status, in database: Database) throws {
+        _ = try database.writeStatement("UPDATE verify_events SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(id)])
     }
 
     static func all(requestPK: Int64, in db: DatabaseConnection) throws -> [VerifyEvent] {

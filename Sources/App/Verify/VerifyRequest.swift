@@ -83,19 +83,34 @@ public struct VerifyRequest: Sendable, Equatable {
                         [.text(accountID), .text(number)]).map(VerifyRequest.init)
     }
 
+    /// What claiming an event writes into its request: the new PIN's digest, when that PIN
+    /// expires and when the following event falls due (nil: it was the last).
+    struct EventClaim {
+        let pinDigest: [UInt8]
+        let pinExpiresAt: Int64
+        let nextEventAt: Int64?
+    }
+
+    /// A new request; with `firstEvent`, its first event claimed in the same statement.
     static func insert(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
-                       in db: DatabaseConnection) throws -> VerifyRequest {
-        try db.execute("""
+                       claimingFirstEvent firstEvent: EventClaim? = nil, in db: DatabaseConnection) throws -> VerifyRequest {
+        let claimedAt: SQLValue = firstEvent == nil ? .null : .integer(now)
+        // The stored row back in the same round trip (both engines know RETURNING).
+        guard let row = try db.queryOne("""
             INSERT INTO verify_requests (request_id, account_id, number, brand, sender_id, code_length, pin_expiry,
-                next_event_wait, workflow_id, status, client_ip, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?)
+                next_event_wait, workflow_id, status, client_ip, created_at,
+                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING \(columns)
             """, [.text(requestID), .text(accountID), .text(start.number), .text(start.brand), .text(start.senderID),
                   .integer(Int64(start.codeLength)), .integer(Int64(start.pinExpiry)), .integer(Int64(start.nextEventWait)),
-                  .integer(Int64(start.workflow.id)), .text(ip), .integer(now)])
-        guard let row = try find(requestID: requestID, in: db) else {
-            throw DatabaseError.constraint(message: "verify request vanished after insert")
+                  .integer(Int64(start.workflow.id)), .text(ip), .integer(now),
+                  .integer(firstEvent == nil ? 0 : 1), firstEvent.map { .blob($0.pinDigest) } ?? .null,
+                  firstEvent.map { .integer($0.pinExpiresAt) } ?? .null,
+                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt]) else {
+            throw DatabaseError.constraint(message: "INSERT returned no row")
         }
-        return row
+        return VerifyRequest(row: row)
     }
 
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first
@@ -109,13 +124,12 @@ public struct VerifyRequest: Sendable, Equatable {
 
     /// Records event `index` as claimed with its new PIN digest. Conditional on the row
     /// still being at `index`, so two claimers (scheduler and a trigger) cannot both win.
-    static func claimEvent(pk: Int64, index: Int, pinDigest: [UInt8], pinExpiresAt: Int64, nextEventAt: Int64?,
-                           now: Int64, in db: DatabaseConnection) throws -> Bool {
+    static func claimEvent(pk: Int64, index: Int, _ claim: EventClaim, now: Int64, in db: DatabaseConnection) throws -> Bool {
         try db.execute("""
             UPDATE verify_requests SET event_index = event_index + 1, pin_digest = ?, pin_expires_at = ?,
                 next_event_at = ?, first_event_at = COALESCE(first_event_at, ?), last_event_at = ?
             WHERE id = ? AND status = ? AND event_index = ?
-            """, [.blob(pinDigest), .integer(pinExpiresAt), nextEventAt.map(SQLValue.integer) ?? .null,
+            """, [.blob(claim.pinDigest), .integer(claim.pinExpiresAt), claim.nextEventAt.map(SQLValue.integer) ?? .null,
                   .integer(now), .integer(now), .integer(pk), .text(Status.inProgress.rawValue), .integer(Int64(index))])
         return db.changes == 1
     }
