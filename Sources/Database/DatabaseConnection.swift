@@ -1,3 +1,6 @@
+/// A statement and its parameters, as a value: for statements sent together (`queries`).
+public typealias SQLStatement = (sql: String, parameters: [SQLValue])
+
 /// One engine connection, lent out by a `Database` for the length of a closure.
 public protocol DatabaseConnection: AnyObject {
     /// Runs one parameterised statement (`?` placeholders); the prepared statement is cached.
@@ -5,6 +8,9 @@ public protocol DatabaseConnection: AnyObject {
     func query(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
     /// The first row, or nil when there is none.
     func queryOne(_ sql: String, _ parameters: [SQLValue]) throws -> Row?
+    /// Statements that do not depend on one another's results, sent together (PostgreSQL: one
+    /// round trip, where one after the other would cost one each); each one's rows, in order.
+    func queries(_ statements: [SQLStatement]) throws -> [[Row]]
     /// Runs many `;`-separated statements without parameters (migrations, schema set-up).
     func executeScript(_ sql: String) throws
     /// Rows inserted, updated or deleted by the last statement.

@@ -22,6 +22,9 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
     private let connect: () throws -> PostgreSQLConnection
     private let heardCount = Atomic<UInt64>(0)
     private let isListening = Atomic<Bool>(false)
+    /// The listening connection's socket (-1 while none), and whether its input is being read.
+    private let socket = Atomic<Int32>(-1)
+    private let isReading = Atomic<Bool>(false)
     private let isStopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     private let ownHeard = NSCondition()
@@ -46,9 +49,14 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
     }
 
     /// Writes heard so far (plus one per reconnection, for those that may have been missed),
-    /// or nil while not listening.
+    /// or nil while not listening, and while a notification has reached this process but is
+    /// not counted yet (waiting in the socket, or being read): on a starved CPU this thread may
+    /// run a while after the notification arrived, and a cache must not trust rows meanwhile.
     var heard: UInt64? {
-        isListening.load(ordering: .sequentiallyConsistent) ? heardCount.load(ordering: .sequentiallyConsistent) : nil
+        guard isListening.load(ordering: .sequentiallyConsistent),
+              !PostgreSQLConnection.hasInputWaiting(socket: socket.load(ordering: .sequentiallyConsistent)),
+              !isReading.load(ordering: .sequentiallyConsistent) else { return nil }
+        return heardCount.load(ordering: .sequentiallyConsistent)
     }
 
     /// The payload of this process's write number `sequence`.
@@ -56,7 +64,7 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
 
     /// Waits, at most `timeout` seconds, until this listener has heard this process's write
     /// number `sequence` (or a later one). Returns at once while not listening.
-    func waitUntilHeard(_ sequence: UInt64, timeout: Double = 0.1) {
+    func waitUntilHeard(_ sequence: UInt64, timeout: Double = 1) {
         let deadline = Date(timeIntervalSinceNow: timeout)
         ownHeard.lock()
         defer { ownHeard.unlock() }
@@ -89,10 +97,15 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
             failures = 0
             // Anything may have changed while we were not listening.
             heardCount.add(1, ordering: .sequentiallyConsistent)
+            socket.store(connection.socket, ordering: .sequentiallyConsistent)
             isListening.store(true, ordering: .sequentiallyConsistent)
-            while let payloads = connection.waitForNotifications(wake: wakeRead), !isStopping.load(ordering: .sequentiallyConsistent) {
-                guard !payloads.isEmpty else { continue }
+            while let payloads = connection.waitForNotifications(wake: wakeRead, willRead: {
+                      isReading.store(true, ordering: .sequentiallyConsistent)
+                  }),
+                  !isStopping.load(ordering: .sequentiallyConsistent) {
                 heardCount.add(UInt64(payloads.count), ordering: .sequentiallyConsistent)
+                isReading.store(false, ordering: .sequentiallyConsistent)   // counted: caches may trust again
+                guard !payloads.isEmpty else { continue }
                 let own = payloads.compactMap { $0.hasPrefix(ownPrefix) ? UInt64($0.dropFirst(ownPrefix.count)) : nil }
                 if !own.isEmpty {
                     ownHeard.lock()
@@ -104,6 +117,8 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
                 }
             }
             isListening.store(false, ordering: .sequentiallyConsistent)
+            socket.store(-1, ordering: .sequentiallyConsistent)
+            isReading.store(false, ordering: .sequentiallyConsistent)
             ownHeard.lock(); ownHeard.broadcast(); ownHeard.unlock()   // waiters stop waiting
             connection.close()
         }

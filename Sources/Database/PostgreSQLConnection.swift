@@ -72,10 +72,20 @@ final class PostgreSQLConnection: DatabaseConnection {
 
     // MARK: Notifications
 
+    /// The connection's socket, for `hasInputWaiting` from another thread.
+    var socket: Int32 { handle.map(PQsocket) ?? -1 }
+
+    /// Whether `socket` has bytes the connection has not read yet (one poll, no round trip).
+    static func hasInputWaiting(socket: Int32) -> Bool {
+        guard socket >= 0 else { return false }
+        var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+
     /// Waits until a notification arrives, `wake` becomes readable (the listener is told to
     /// stop) or the connection breaks. Returns the payloads that arrived (none when woken),
-    /// nil when the connection is gone.
-    func waitForNotifications(wake: Int32) -> [String]? {
+    /// nil when the connection is gone. `willRead` is called when input has arrived, before it is read.
+    func waitForNotifications(wake: Int32, willRead: () -> Void) -> [String]? {
         guard let handle else { return nil }
         var fds = [pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0),
                    pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
@@ -83,6 +93,7 @@ final class PostgreSQLConnection: DatabaseConnection {
             guard errno == EINTR else { return nil }
         }
         if fds[1].revents != 0 { return [] }
+        willRead()
         guard PQconsumeInput(handle) == 1, isHealthy else { return nil }
         var payloads: [String] = []
         while let notification = PQnotifies(handle) {
@@ -124,15 +135,12 @@ final class PostgreSQLConnection: DatabaseConnection {
 
     // MARK: Round trips saved
 
-    /// A statement and its parameters, for sending several in one round trip.
-    typealias Statement = (sql: String, parameters: [SQLValue])
-
     /// Statements (a transaction's BEGIN and locks) waiting to travel with the next one.
-    private var heldBack: [Statement] = []
+    private var heldBack: [SQLStatement] = []
 
     /// Sends `statements` together with the next statement (or command), in its round trip,
     /// instead of one round trip each. Each runs as if it had been sent now.
-    func holdBack(_ statements: [Statement]) {
+    func holdBack(_ statements: [SQLStatement]) {
         heldBack += statements
     }
 
@@ -144,49 +152,47 @@ final class PostgreSQLConnection: DatabaseConnection {
 
     /// Statements run one after the other in one round trip (a commit: `pg_notify`, `COMMIT`),
     /// after those held back.
-    func execute(_ statements: [Statement]) throws {
+    func execute(_ statements: [SQLStatement]) throws {
         _ = try pipeline(statements, on: try open())
     }
 
     /// One statement between two others (BEGIN, COMMIT) in one round trip; its rows.
-    func query(_ sql: String, _ parameters: [SQLValue], between before: Statement, and after: Statement) throws -> [Row] {
-        let conn = try open()
-        let result = try pipeline([before, (sql, parameters), after], resultOf: 1, on: conn)
-        defer { PQclear(result) }
-        changes = Self.affectedRows(result)
-        return Self.rows(of: result)
+    func query(_ sql: String, _ parameters: [SQLValue], between before: SQLStatement, and after: SQLStatement) throws -> [Row] {
+        try pipeline([before, (sql, parameters), after], on: try open())[1]
     }
 
-    // MARK: Statements
+    /// Statements that do not depend on one another, in one round trip: each one's rows.
+    func queries(_ statements: [SQLStatement]) throws -> [[Row]] {
+        try pipeline(statements, on: try open())
+    }
+
+    // MARK: SQLStatements
 
     private func run(_ sql: String, _ parameters: [SQLValue], collectRows: Bool) throws -> [Row] {
         let conn = try open()
-        let result: OpaquePointer?
-        if heldBack.isEmpty {
-            let statement = try prepared(sql, parameterCount: parameters.count, on: conn)
-            result = try withParameters(parameters, sql: sql) { values, lengths, formats in
-                PQexecPrepared(conn, statement.name, Int32(parameters.count), values, lengths, formats, 0)
-            }
-            try check(result, sql: sql)
-        } else {
-            result = try pipeline([(sql, parameters)], resultOf: 0, on: conn)
+        guard heldBack.isEmpty else { return try pipeline([(sql, parameters)], on: conn)[0] }
+        let statement = try prepared(sql, parameterCount: parameters.count, on: conn)
+        let result = try withParameters(parameters, sql: sql) { values, lengths, formats in
+            PQexecPrepared(conn, statement.name, Int32(parameters.count), values, lengths, formats, 0)
         }
         defer { PQclear(result) }
+        try check(result, sql: sql)
         changes = Self.affectedRows(result)
         return collectRows ? Self.rows(of: result) : []
     }
 
     /// The statements held back, then `statements`, sent at once and answered at once
-    /// (libpq's pipeline mode: one Sync, one round trip). Returns the result of
-    /// `statements[resultOf]` (the caller clears it), nil without `resultOf`. A failing
-    /// statement aborts the rest; its error is thrown, never an aborted one's.
-    private func pipeline(_ statements: [Statement], resultOf wanted: Int? = nil, on conn: OpaquePointer) throws -> OpaquePointer? {
+    /// (libpq's pipeline mode: one Sync, one round trip). Returns the rows of each of
+    /// `statements`; `changes` is the last one's. A failing statement aborts the rest; its
+    /// error is thrown, never an aborted one's.
+    private func pipeline(_ statements: [SQLStatement], on conn: OpaquePointer) throws -> [[Row]] {
         let all = heldBack + statements
         heldBack = []
-        let wanted = wanted.map { $0 + all.count - statements.count }
+        let first = all.count - statements.count   // the index of statements[0] in `all`
         // Prepared first (once per connection): in the pipeline each then costs no parsing.
         let prepared = try all.map { try self.prepared($0.sql, parameterCount: $0.parameters.count, on: conn) }
-        guard PQenterPipelineMode(conn) == 1 else { try check(nil, sql: all[0].sql); return nil }
+        guard let sql = all.first?.sql else { return [] }
+        guard PQenterPipelineMode(conn) == 1 else { try check(nil, sql: sql); return [] }
         defer {
             // Only fails with results still unread, i.e. a broken connection: then drop it.
             if PQexitPipelineMode(conn) != 1 { close() }
@@ -195,27 +201,31 @@ final class PostgreSQLConnection: DatabaseConnection {
             let sent = try withParameters(step.parameters, sql: step.sql) { values, lengths, formats in
                 PQsendQueryPrepared(conn, statement.name, Int32(step.parameters.count), values, lengths, formats, 0) == 1 ? conn : nil
             }
-            guard sent != nil else { try check(nil, sql: step.sql); return nil }
+            guard sent != nil else { try check(nil, sql: step.sql); return [] }
         }
-        guard PQpipelineSync(conn) == 1 else { try check(nil, sql: all[0].sql); return nil }
+        guard PQpipelineSync(conn) == 1 else { try check(nil, sql: sql); return [] }
 
         var firstError: Error?
-        var wantedResult: OpaquePointer?
+        var rows: [[Row]] = []
         for (index, step) in all.enumerated() {
             let result = PQgetResult(conn)
+            defer { PQclear(result) }
             while let extra = PQgetResult(conn) { PQclear(extra) }   // each statement's results end with NULL
             if firstError == nil, result.map(PQresultStatus) != PGRES_PIPELINE_ABORTED {
                 do { try check(result, sql: step.sql) } catch { firstError = error }
             }
-            if index == wanted { wantedResult = result } else { PQclear(result) }
+            if index >= first && firstError == nil {
+                rows.append(Self.rows(of: result))
+                changes = Self.affectedRows(result)
+            }
             guard isHealthy else { break }
         }
         if isHealthy, let sync = PQgetResult(conn) { PQclear(sync) }   // PGRES_PIPELINE_SYNC
-        if let firstError {
-            PQclear(wantedResult)
-            throw firstError
+        if let firstError { throw firstError }
+        guard rows.count == statements.count else {   // the connection broke between results
+            throw DatabaseError.unavailable(message: "connection lost in a pipeline")
         }
-        return wantedResult
+        return rows
     }
 
     private func prepared(_ sql: String, parameterCount: Int, on conn: OpaquePointer) throws -> PreparedStatement {

@@ -118,17 +118,17 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
         }
     }
 
-    private static let begin: PostgreSQLConnection.Statement = ("BEGIN READ WRITE", [])
+    private static let begin: SQLStatement = ("BEGIN READ WRITE", [])
 
     /// Runs `body` in a transaction that `begin` opens, rolling back if it throws; the commit
     /// tells every instance's change listener (PostgreSQLChangeListener). `begin` travels with
     /// the body's first statement, and a body that runs none costs no round trip.
-    private func transaction<T>(begin: [PostgreSQLConnection.Statement], _ body: (PostgreSQLConnection) throws -> T) throws -> T {
+    private func transaction<T>(begin: [SQLStatement], _ body: (PostgreSQLConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         let listener = currentListener()
         let sequence = writeSequence.add(1, ordering: .sequentiallyConsistent).newValue
         // Delivered at the commit to every instance's listener, this one's included.
-        let commit: [PostgreSQLConnection.Statement] = [
+        let commit: [SQLStatement] = [
             ("SELECT pg_notify(?, ?)", [.text(PostgreSQLChangeListener.channel), .text(listener?.payload(sequence) ?? "")]),
             ("COMMIT", []),
         ]

@@ -47,6 +47,10 @@ final class SQLiteConnection: DatabaseConnection {
         try statement(for: sql).run(parameters, collectRows: true)
     }
 
+    func queries(_ statements: [SQLStatement]) throws -> [[Row]] {
+        try statements.map { try query($0.sql, $0.parameters) }
+    }
+
     func queryOne(_ sql: String, _ parameters: [SQLValue]) throws -> Row? {
         try query(sql, parameters).first
     }

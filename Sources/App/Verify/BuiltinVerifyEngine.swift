@@ -36,24 +36,33 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
         let claimed: Result<Claimed, VerifyError> = try database.write(lockingOn: keys) { db in
-            let live = try VerifyRequest.live(accountID: accountID, number: start.number, in: db)
+            // The live request and the send counts are independent reads: asked together.
+            let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number)]
+                                      + throttle.counts(number: start.number, ip: ip, now: now))
+            let live = read[0].first.map(VerifyRequest.init)
             if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
                 return .failure(VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
                                             requestID: live.requestID))
             }
-            guard try throttle.allows(number: start.number, ip: ip, now: now, in: db) else {
-                return .failure(.throttled)
-            }
+            guard throttle.allows(counted: Array(read.dropFirst())) else { return .failure(.throttled) }
             if let live {
                 try VerifyRequest.finalize(pk: live.pk, live.hasRunOut(now: now) ? .expired : .cancelled, now: now, in: db)
             }
-            // The request is stored with its first event already claimed: one statement, not two.
+            // The request is stored with its first event already claimed, and the event's row
+            // sent with it: two statements, asked together.
             let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
                                pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
             guard let first else { throw VerifyError(.internalError, "Internal Error") }
-            let request = try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                                   claimingFirstEvent: first.claim, in: db)
-            return .success(try record(first, of: request, ip: ip, now: now, in: db))
+            let written = try db.queries([
+                VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                              claimingFirstEvent: first.claim),
+                VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
+            ])
+            guard let requestRow = written[0].first, let eventRow = written[1].first else {
+                throw DatabaseError.constraint(message: "INSERT returned no row")
+            }
+            return .success(Claimed(request: VerifyRequest(row: requestRow), event: VerifyEvent(row: eventRow),
+                                    kind: first.kind, pin: first.pin))
         }
         let event = try claimed.get()
         if try !deliver(event) {
@@ -216,7 +225,9 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         guard let next = firing(event: index, of: request.workflow, requestID: request.requestID, codeLength: request.codeLength,
                                 pinExpiry: request.pinExpiry, nextEventWait: request.nextEventWait, now: now),
               try VerifyRequest.claimEvent(pk: request.pk, index: index, next.claim, now: now, in: db) else { return nil }
-        return try record(next, of: request, ip: ip, now: now, in: db)
+        let event = try VerifyEvent.claim(requestID: request.requestID, kind: next.kind, number: request.number, ip: ip,
+                                          now: now, in: db)
+        return Claimed(request: request, event: event, kind: next.kind, pin: next.pin)
     }
 
     /// Event `index` of a workflow about to fire. Nil past the workflow's end.
@@ -228,13 +239,6 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         return Firing(kind: kind, pin: pin, claim: VerifyRequest.EventClaim(
             pinDigest: digest(pin: pin, requestID: requestID), pinExpiresAt: now + Int64(pinExpiry),
             nextEventAt: hasMore ? now + Int64(nextEventWait) : nil))
-    }
-
-    /// The claimed event's row, written in the claim's transaction.
-    private func record(_ firing: Firing, of request: VerifyRequest,
-                        ip: String, now: Int64, in db: DatabaseConnection) throws -> Claimed {
-        let event = try VerifyEvent.claim(requestPK: request.pk, kind: firing.kind, number: request.number, ip: ip, now: now, in: db)
-        return Claimed(request: request, event: event, kind: firing.kind, pin: firing.pin)
     }
 
     /// Sends a claimed event outside any transaction (a slow gateway must not hold the

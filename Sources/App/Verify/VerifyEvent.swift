@@ -29,17 +29,27 @@ public struct VerifyEvent: Sendable, Equatable {
     /// Event ids look like Vonage's: 16 hex characters.
     static func newEventID() -> String { Hex.encode(SecureRandom.bytes(8)).uppercased() }
 
-    /// Records an event as `claimed`, before it is sent; `.sent` for one sent elsewhere (Vonage).
-    static func claim(requestPK: Int64, kind: Kind, number: String, ip: String, now: Int64,
+    /// Records an event of the request named `requestID` as `claimed`, before it is sent;
+    /// `.sent` for one sent elsewhere (Vonage).
+    static func claim(requestID: String, kind: Kind, number: String, ip: String, now: Int64,
                       status: Status = .claimed, in db: DatabaseConnection) throws -> VerifyEvent {
-        let eventID = newEventID()
-        let id = try db.insert("""
-            INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [.text(eventID), .integer(requestPK), .text(kind.rawValue), .text(status.rawValue), .text(number),
-                  .text(ip), .integer(now)])
-        return VerifyEvent(id: id, eventID: eventID, requestPK: requestPK, kind: kind,
-                           status: status, createdAt: now)
+        let statement = claimStatement(requestID: requestID, kind: kind, number: number, ip: ip, now: now, status: status)
+        guard let row = try db.queryOne(statement.sql, statement.parameters) else {
+            throw DatabaseError.constraint(message: "INSERT returned no row")
+        }
+        return VerifyEvent(row: row)
+    }
+
+    /// `claim` as a statement; it names the request by `request_id`, so it can be sent
+    /// together with the INSERT of that request. Its row is the event.
+    static func claimStatement(requestID: String, kind: Kind, number: String, ip: String, now: Int64,
+                               status: Status = .claimed) -> SQLStatement {
+        ("""
+         INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at)
+         VALUES (?, (SELECT id FROM verify_requests WHERE request_id = ?), ?, ?, ?, ?, ?)
+         RETURNING \(columns)
+         """, [.text(newEventID()), .text(requestID), .text(kind.rawValue), .text(status.rawValue), .text(number),
+               .text(ip), .integer(now)])
     }
 
     /// One update by key, safe beside any other writer: no cluster-wide lock needed.

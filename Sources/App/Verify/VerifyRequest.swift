@@ -79,8 +79,14 @@ public struct VerifyRequest: Sendable, Equatable {
     }
 
     static func live(accountID: String, number: String, in db: DatabaseConnection) throws -> VerifyRequest? {
-        try db.queryOne("SELECT \(columns) FROM verify_requests WHERE account_id = ? AND number = ? AND status = 'IN PROGRESS'",
-                        [.text(accountID), .text(number)]).map(VerifyRequest.init)
+        let statement = liveStatement(accountID: accountID, number: number)
+        return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
+    }
+
+    /// `live` as a statement, to send together with other reads; its row is the request.
+    static func liveStatement(accountID: String, number: String) -> SQLStatement {
+        ("SELECT \(columns) FROM verify_requests WHERE account_id = ? AND number = ? AND status = 'IN PROGRESS'",
+         [.text(accountID), .text(number)])
     }
 
     /// What claiming an event writes into its request: the new PIN's digest, when that PIN
@@ -94,9 +100,20 @@ public struct VerifyRequest: Sendable, Equatable {
     /// A new request; with `firstEvent`, its first event claimed in the same statement.
     static func insert(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
                        claimingFirstEvent firstEvent: EventClaim? = nil, in db: DatabaseConnection) throws -> VerifyRequest {
+        let statement = insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                        claimingFirstEvent: firstEvent)
+        guard let row = try db.queryOne(statement.sql, statement.parameters) else {
+            throw DatabaseError.constraint(message: "INSERT returned no row")
+        }
+        return VerifyRequest(row: row)
+    }
+
+    /// `insert` as a statement, to send together with others; its row is the stored request
+    /// (both engines know RETURNING).
+    static func insertStatement(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
+                                claimingFirstEvent firstEvent: EventClaim?) -> SQLStatement {
         let claimedAt: SQLValue = firstEvent == nil ? .null : .integer(now)
-        // The stored row back in the same round trip (both engines know RETURNING).
-        guard let row = try db.queryOne("""
+        return ("""
             INSERT INTO verify_requests (request_id, account_id, number, brand, sender_id, code_length, pin_expiry,
                 next_event_wait, workflow_id, status, client_ip, created_at,
                 event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at)
@@ -107,10 +124,7 @@ public struct VerifyRequest: Sendable, Equatable {
                   .integer(Int64(start.workflow.id)), .text(ip), .integer(now),
                   .integer(firstEvent == nil ? 0 : 1), firstEvent.map { .blob($0.pinDigest) } ?? .null,
                   firstEvent.map { .integer($0.pinExpiresAt) } ?? .null,
-                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt]) else {
-            throw DatabaseError.constraint(message: "INSERT returned no row")
-        }
-        return VerifyRequest(row: row)
+                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt])
     }
 
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first

@@ -288,7 +288,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     /// An event Vonage sent (or was asked to): counted by the send throttles like any other.
     private func recordEventRow(_ r: VerifyRequest, kind: VerifyEvent.Kind, ip: String, at: Int64, in db: DatabaseConnection) throws {
-        _ = try VerifyEvent.claim(requestPK: r.pk, kind: kind, number: r.number, ip: ip, now: at, status: .sent, in: db)
+        _ = try VerifyEvent.claim(requestID: r.requestID, kind: kind, number: r.number, ip: ip, now: at, status: .sent, in: db)
     }
 
     // MARK: Failures
