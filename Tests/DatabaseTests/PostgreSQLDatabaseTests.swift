@@ -258,6 +258,28 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         XCTAssertEqual(try one.read { try $0.queryOne("SELECT count(*) AS n FROM items")?.int("n") }, 2)
     }
 
+    /// Statements sent together answer in order, each seeing the ones before it; a failure
+    /// among them is its own error, and the transaction leaves nothing behind.
+    func testQueriesSentTogetherAnswerInOrderAndFailAsOne() throws {
+        let rows = try db.write { try $0.queries([
+            ("INSERT INTO items (name, amount) VALUES (?, ?) RETURNING id", ["q", .integer(1)]),
+            ("SELECT amount FROM items WHERE name = ?", ["q"]),
+            ("SELECT count(*) AS n FROM items", []),
+        ]) }
+        XCTAssertEqual(rows.count, 3)
+        XCTAssertEqual(rows[1].first?.int("amount"), 1, "a later statement sees an earlier one's row")
+        XCTAssertEqual(rows[2].first?.int("n"), 1)
+        XCTAssertThrowsError(try db.write { try $0.queries([
+            ("INSERT INTO items (name) VALUES (?)", ["r"]),
+            ("INSERT INTO items (name) VALUES (?)", ["q"]),
+            ("INSERT INTO items (name) VALUES (?)", ["s"]),
+        ]) }) { error in
+            guard case DatabaseError.uniqueViolation = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try db.read { try $0.query("SELECT name FROM items").compactMap { $0.string("name") } }, ["q"],
+                       "r rolled back, s never ran")
+    }
+
     func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {
         let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Migrations").path
