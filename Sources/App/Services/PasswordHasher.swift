@@ -41,18 +41,10 @@ public final class PasswordHasher: @unchecked Sendable {
     public let niceness: Int32
     private let engine: Engine
 
-    private let condition = NSCondition()
-    /// Work for a pool thread, and the semaphore its caller waits on.
-    private struct Job {
-        let run: () -> Void
-        let done: DispatchSemaphore
-    }
-
-    private var jobs = FIFOQueue<Job>()
-    private var running = 0
-    private var stopping = false
-    private var refusals = 0
-    private var threadsStarted = false
+    /// The bcrypt threads, started on first use: a server that nobody logs in to keeps no
+    /// idle threads.
+    private let pool: ThreadPool
+    private let warningLock = NSLock()
     private var lastWarning = -Double.infinity
 
     public init(threads: Int, queueLimit: Int, cost: Int, niceness: Int32 = 0, engine: Engine = .bcrypt) {
@@ -61,6 +53,9 @@ public final class PasswordHasher: @unchecked Sendable {
         self.cost = cost
         self.niceness = niceness
         self.engine = engine
+        pool = ThreadPool(name: "bcrypt", threads: threads, queueLimit: max(0, queueLimit), startsOnFirstJob: true) { [niceness] i in
+            if niceness != 0 { Self.setNiceness(niceness, first: i == 0) }
+        }
     }
 
     /// A new digest of `password` at the configured cost.
@@ -91,98 +86,45 @@ public final class PasswordHasher: @unchecked Sendable {
     /// the caller spends database writes on an attempt that would be refused anyway (the
     /// hash itself checks again: another request may take the last place meanwhile).
     public func checkRoom() throws {
-        condition.lock()
-        guard isFull else {
-            condition.unlock()
-            return
-        }
-        try refuse()   // unlocks
+        if !pool.checkRoom() { try refuse() }
     }
 
     /// Hashes running or waiting right now, and requests refused so far (for tests and
     /// operators).
-    public var load: (inFlight: Int, refused: Int) {
-        condition.lock(); defer { condition.unlock() }
-        return (running + jobs.count, refusals)
-    }
+    public var load: (inFlight: Int, refused: Int) { pool.load }
 
     /// Lets queued hashes finish, then ends the threads (they also end with the process).
     public func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
+        pool.stop()
     }
 
     // MARK: Internals
 
-    /// Queues `body` for a pool thread and waits for its result; throws `Busy` without
+    /// Runs `body` on a pool thread and waits for its result; throws `Busy` without
     /// waiting when the pool and queue are full.
     private func run<T>(_ body: @escaping () throws -> T) throws -> T {
         try BlockingGuard.check()
-        var result: Result<T, Error>?
-        let done = DispatchSemaphore(value: 0)
-        condition.lock()
-        if stopping || isFull { try refuse() }
-        if !threadsStarted {
-            // Started on first use: a server that nobody logs in to keeps no idle threads.
-            threadsStarted = true
-            for i in 0..<threads {
-                let thread = Thread { [self] in
-                    ThreadName.setCurrent("bcrypt-\(i)")
-                    if niceness != 0 { setNiceness(first: i == 0) }
-                    work()
-                }
-                thread.start()
-            }
-        }
-        jobs.append(Job(run: { result = Result { try body() } }, done: done))
-        condition.signal()
-        condition.unlock()
-        done.wait()
-        // `result` is written before `signal` and read after `wait`: the semaphore orders them.
-        return try result!.get()
+        guard let result = pool.perform(body) else { try refuse() }
+        return try result.get()
     }
 
     /// Applies `niceness` to the calling thread: on Linux nice is per thread, and
     /// PRIO_PROCESS with id 0 means the calling thread.
-    private func setNiceness(first: Bool) {
+    private static func setNiceness(_ niceness: Int32, first: Bool) {
         if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) != 0, first {
             Log.info("bcrypt threads keep nice 0: setting \(niceness) needs root or CAP_SYS_NICE (\(String(cString: strerror(errno))))")
         }
     }
 
-    /// Called with the lock held.
-    private var isFull: Bool { running + jobs.count >= threads + queueLimit }
-
-    /// Counts the refusal, releases the lock and throws `Busy`.
+    /// Throws `Busy` (the pool has counted the refusal).
     private func refuse() throws -> Never {
-        refusals += 1
         // One line per 10 s at most: a storm of refusals must not become a storm of log lines.
         let now = Date().timeIntervalSince1970
+        warningLock.lock()
         let warn = now - lastWarning >= 10
         if warn { lastWarning = now }
-        let refused = refusals
-        condition.unlock()
-        if warn { Log.warning("password hashing at capacity (\(threads) threads, \(queueLimit) queued): answering 503; \(refused) refused so far") }
+        warningLock.unlock()
+        if warn { Log.warning("password hashing at capacity (\(threads) threads, \(queueLimit) queued): answering 503; \(pool.load.refused) refused so far") }
         throw Busy()
-    }
-
-    private func work() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty && !stopping { condition.wait() }
-            guard let job = jobs.popFirst() else {   // stopping and nothing left
-                condition.unlock()
-                return
-            }
-            running += 1
-            condition.unlock()
-            job.run()
-            condition.lock()
-            running -= 1
-            condition.unlock()
-            job.done.signal()
-        }
     }
 }
