@@ -11,6 +11,10 @@ public protocol DatabaseConnection: AnyObject {
     /// Statements that do not depend on one another's results, sent together (PostgreSQL: one
     /// round trip, where one after the other would cost one each); each one's rows, in order.
     func queries(_ statements: [SQLStatement]) throws -> [[Row]]
+    /// `queries` for a write's last statements: PostgreSQL sends the commit with them, in the
+    /// same round trip. The body must not use the connection afterwards, nor fail after it
+    /// (PostgreSQL has committed by then). Elsewhere, and outside `write`, it is `queries`.
+    func finalQueries(_ statements: [SQLStatement]) throws -> [[Row]]
     /// Runs many `;`-separated statements without parameters (migrations, schema set-up).
     func executeScript(_ sql: String) throws
     /// Rows inserted, updated or deleted by the last statement.

@@ -144,6 +144,16 @@ final class PostgreSQLConnection: DatabaseConnection {
         heldBack += statements
     }
 
+    /// The statements that end the transaction in progress (`pg_notify`, `COMMIT`), for
+    /// `finalQueries`; nil outside a write transaction, and once they have been sent.
+    var commitStatements: [SQLStatement]?
+
+    func finalQueries(_ statements: [SQLStatement]) throws -> [[Row]] {
+        let commit = commitStatements ?? []
+        commitStatements = nil
+        return Array(try pipeline(statements + commit, on: try open()).prefix(statements.count))
+    }
+
     /// Forgets the statements held back; true when there were any (nothing has run since).
     func dropHeldBack() -> Bool {
         defer { heldBack = [] }

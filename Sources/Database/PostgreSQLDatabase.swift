@@ -122,7 +122,8 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
 
     /// Runs `body` in a transaction that `begin` opens, rolling back if it throws; the commit
     /// tells every instance's change listener (PostgreSQLChangeListener). `begin` travels with
-    /// the body's first statement, and a body that runs none costs no round trip.
+    /// the body's first statement, a body that runs none costs no round trip, and one that
+    /// ends with `finalQueries` has the commit sent with them.
     private func transaction<T>(begin: [SQLStatement], _ body: (PostgreSQLConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         let listener = currentListener()
@@ -135,10 +136,12 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
         var committed = false
         let result = try withConnection { connection in
             connection.holdBack(begin)
+            connection.commitStatements = commit   // for a body that ends with `finalQueries`
+            defer { connection.commitStatements = nil }
             do {
                 let result = try body(connection)
                 if connection.dropHeldBack() { return result }   // nothing ran: nothing to commit
-                try connection.execute(commit)
+                if connection.commitStatements != nil { try connection.execute(commit) }
                 committed = true
                 return result
             } catch {

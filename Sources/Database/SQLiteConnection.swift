@@ -51,6 +51,10 @@ final class SQLiteConnection: DatabaseConnection {
         try statements.map { try query($0.sql, $0.parameters) }
     }
 
+    func finalQueries(_ statements: [SQLStatement]) throws -> [[Row]] {
+        try queries(statements)   // the commit follows the body
+    }
+
     func queryOne(_ sql: String, _ parameters: [SQLValue]) throws -> Row? {
         try query(sql, parameters).first
     }

@@ -278,6 +278,20 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         }
         XCTAssertEqual(try db.read { try $0.query("SELECT name FROM items").compactMap { $0.string("name") } }, ["q"],
                        "r rolled back, s never ran")
+        // A write's last statements carry its commit; a failing one still rolls back everything.
+        let last = try db.write(lockingOn: ["k"]) { connection -> [[Row]] in
+            try connection.execute("INSERT INTO items (name) VALUES ('t')")
+            return try connection.finalQueries([("INSERT INTO items (name) VALUES (?) RETURNING name", ["u"])])
+        }
+        XCTAssertEqual(last.first?.first?.string("name"), "u")
+        XCTAssertThrowsError(try db.write { connection in
+            try connection.execute("INSERT INTO items (name) VALUES ('v')")
+            _ = try connection.finalQueries([("INSERT INTO items (name) VALUES (?)", ["q"])])
+        })
+        XCTAssertEqual(try db.read { try $0.query("SELECT name FROM items ORDER BY name").compactMap { $0.string("name") } },
+                       ["q", "t", "u"], "t and u committed, v rolled back with the failing last statement")
+        XCTAssertEqual(try db.read { try $0.finalQueries([("SELECT count(*) AS n FROM items", [])]) }.first?.first?.int("n"), 3,
+                       "outside a write it is queries")
     }
 
     func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {

@@ -49,11 +49,11 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 try VerifyRequest.finalize(pk: live.pk, live.hasRunOut(now: now) ? .expired : .cancelled, now: now, in: db)
             }
             // The request is stored with its first event already claimed, and the event's row
-            // sent with it: two statements, asked together.
+            // sent with it: two statements, asked together, and with them the commit.
             let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
                                pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
             guard let first else { throw VerifyError(.internalError, "Internal Error") }
-            let written = try db.queries([
+            let written = try db.finalQueries([
                 VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
                                               claimingFirstEvent: first.claim),
                 VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
