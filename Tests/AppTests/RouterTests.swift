@@ -28,12 +28,12 @@ final class RouterTests: XCTestCase {
 
     func testFiltersGuardProtectedActionsInOrder() {
         func filters(_ m: String, _ p: String) -> [String] {
-            if case .found(let r) = router.match(method: m, path: p) { return r.filters.map(\.name) }
+            if case .found(let r) = router.match(method: m, path: p) { return r.checks }
             return ["unrouted"]
         }
-        XCTAssertEqual(filters("GET", "/"), ["requireLogin", "requireVerifiedPin"])
-        XCTAssertEqual(filters("GET", "/user/edit"), ["requireLogin", "requireVerifiedPin"])
-        XCTAssertEqual(filters("PATCH", "/user"), ["requireLogin", "requireVerifiedPin"])
+        XCTAssertEqual(filters("GET", "/"), ["requireLogin", "requireSecondFactor"])
+        XCTAssertEqual(filters("GET", "/user/edit"), ["requireLogin", "requireSecondFactor"])
+        XCTAssertEqual(filters("PATCH", "/user"), ["requireLogin", "requireSecondFactor"])
         XCTAssertEqual(filters("POST", "/user"), ["redirectIfVerified"])
         XCTAssertEqual(filters("POST", "/verification"), ["requireLogin", "redirectIfVerified"])
     }

@@ -103,7 +103,7 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(result.status, 0)
         let line = try XCTUnwrap(result.out.split(separator: "\n").first { $0.contains("users#edit") })
         XCTAssertTrue(line.contains("GET") && line.contains("/user/edit"))
-        XCTAssertTrue(line.contains("requireLogin, requireVerifiedPin"), String(line))
+        XCTAssertTrue(line.contains("requireLogin, requireSecondFactor"), String(line))
         XCTAssertTrue(result.out.contains("DELETE  /session"))
     }
 

@@ -172,7 +172,7 @@ final class TwoFactorTests: IntegrationTestCase {
         XCTAssertTrue(page.body.contains("Text me a code instead"))
         XCTAssertTrue(page.body.contains("Use a recovery code"))
         XCTAssertEqual(server.messages().count, sentBefore, "no text before the user asks for one")
-        XCTAssertEqual(try browser.get("/").location, "/verification/new", "requireVerifiedPin holds until the code")
+        XCTAssertEqual(try browser.get("/").location, "/verification/new", "requireSecondFactor holds until the code")
         let token = browser.cookies["twofa_session"]
 
         let ok = try codeStep(browser, setup.totp.code(at: server.clock.now()))

@@ -4,15 +4,15 @@ import Templates
 /// The account's security activity: the last 20 audit events.
 public struct ActivitiesController: Controller {
     public static let name = "activities"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case index }
     public static let shown = 20
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/activity
-    func index() throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
+    func index(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user
         let events = try context.app.database.read { try AuditEvent.recent(userID: user.id, limit: Self.shown, in: $0) }
         let rows: [TemplateValue] = events.map { e in
             [

@@ -10,16 +10,15 @@ import Templates
 /// a correct current code — then shows the first set of recovery codes.
 public struct AuthenticatorController: Controller {
     public static let name = "authenticator"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case new, create, destroy }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/totp/new: the set-up page. Reloading shows the same pending secret.
-    func new() throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
-        let app = context.app
-        if let refusal = try needsPasswordFirst(user) { return refusal }
+    func new(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, app = context.app
+        if let refusal = try needsPasswordFirst(signedIn) { return refusal }
         let existing = try app.database.read { try TOTPCredential.find(userID: user.id, keys: app.keys, in: $0) }
         if existing?.isEnabled == true {
             context.flash(.notice, "Your authenticator app is already on.")
@@ -36,13 +35,12 @@ public struct AuthenticatorController: Controller {
     /// out the recovery codes and makes the app a factor, so a hijacked session must not be able
     /// to enrol its own app (the same re-check as turning it off, less the code the account
     /// doesn't have yet).
-    func create() throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
-        let app = context.app, now = context.now
-        if let refusal = try needsPasswordFirst(user) { return refusal }
+    func create(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, app = context.app, now = context.now
+        if let refusal = try needsPasswordFirst(signedIn) { return refusal }
         // Regulated like a login; the code is only looked at behind a right password.
         let passwordError: String?
-        switch try PasswordConfirmation.check(context.params["current_password"], user: user, context: context) {
+        switch try PasswordConfirmation.check(context.params["current_password"], for: signedIn) {
         case .confirmed: passwordError = nil
         case .wrong: passwordError = "That isn't your current password"
         case .refused: passwordError = PasswordConfirmation.refusedMessage
@@ -80,10 +78,10 @@ public struct AuthenticatorController: Controller {
 
     /// DELETE /user/totp: turns the app off (current password + a second factor). The recovery
     /// codes go with it; SMS is the second factor again.
-    func destroy() throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
-        let errors = try TwoFactorController.reauthenticate(context: context, user: user)
-        guard errors.isEmpty else { return try TwoFactorController.page(context: context, status: 422, errors: errors) }
+    func destroy(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user
+        let errors = try TwoFactorController.reauthenticate(signedIn)
+        guard errors.isEmpty else { return try TwoFactorController.page(signedIn, status: 422, errors: errors) }
         try context.app.database.write { db in
             try TOTPCredential.delete(userID: user.id, in: db)
             try RecoveryCode.deleteAll(userID: user.id, in: db)
@@ -96,11 +94,12 @@ public struct AuthenticatorController: Controller {
 
     /// An account with no password (passwordless sign-up) has nothing to confirm with: the
     /// two-factor page, saying to set a password first. Nil when it has one.
-    private func needsPasswordFirst(_ user: User) throws -> HTTPResponse? {
+    private func needsPasswordFirst(_ signedIn: SignedIn) throws -> HTTPResponse? {
+        let user = signedIn.user
         guard try !context.app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else { return nil }
         var errors = ValidationErrors()
         errors.add("password_needed", TwoFactorController.setPasswordFirstMessage)
-        return try TwoFactorController.page(context: context, status: context.request.method == "GET" ? 200 : 422, errors: errors)
+        return try TwoFactorController.page(signedIn, status: context.request.method == "GET" ? 200 : 422, errors: errors)
     }
 
     private func setupPage(user: User, credential: TOTPCredential, status: Int, error: String?,

@@ -1,10 +1,12 @@
 import HTTP
 
-/// A Rails-style controller: one instance per request, built around its context,
-/// with before-action filters declared per controller and run in order.
+/// A Rails-style controller: one instance per request, built around its context. What an
+/// action may assume is not declared here but in its signature: each route's `Gate` hands the
+/// action a `Guest`, `PendingSecondFactor`, `SignedIn` or `ApiCall` (see Access/).
 public protocol Controller {
+    /// The controller's actions, named as logs and /metrics label them (`users#edit`).
+    associatedtype Action: RawRepresentable where Action.RawValue == String
     static var name: String { get }
-    static var beforeActions: [BeforeAction] { get }
     /// True (the default) for pages: cookie session, CSRF on every non-GET, form bodies only.
     /// API controllers answer false and authenticate each request themselves.
     static var usesBrowserSession: Bool { get }
@@ -12,26 +14,5 @@ public protocol Controller {
 }
 
 extension Controller {
-    public static var beforeActions: [BeforeAction] { [] }
     public static var usesBrowserSession: Bool { true }
-
-    /// The filters that guard `action`, in declaration order.
-    static func filters(for action: String) -> [Filter] {
-        beforeActions.filter { $0.applies(to: action) }.map(\.filter)
-    }
-}
-
-/// `before_action :filter, only: [...]` / `except: [...]`.
-public struct BeforeAction: Sendable {
-    public let filter: Filter
-    public let only: Set<String>?
-    public let except: Set<String>
-
-    public init(_ filter: Filter, only: Set<String>? = nil, except: Set<String> = []) {
-        self.filter = filter; self.only = only; self.except = except
-    }
-
-    func applies(to action: String) -> Bool {
-        (only?.contains(action) ?? true) && !except.contains(action)
-    }
 }

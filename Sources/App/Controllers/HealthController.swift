@@ -6,6 +6,7 @@ import Support
 public struct HealthController: Controller {
     public static let name = "health"
     public static let usesBrowserSession = false
+    public enum Action: String { case show }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }

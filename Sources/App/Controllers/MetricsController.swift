@@ -14,6 +14,7 @@ import Security
 public struct MetricsController: Controller {
     public static let name = "metrics"
     public static let usesBrowserSession = false
+    public enum Action: String { case show }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }

@@ -10,19 +10,19 @@ import Templates
 /// number is told by SMS, and the audit log records the change (numbers masked).
 public struct NumberChangesController: Controller {
     public static let name = "number_changes"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case edit, update, newVerification = "new_verification", verify }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/number/edit
-    func edit() throws -> HTTPResponse {
-        try form(number: "", errors: ValidationErrors())
+    func edit(_ signedIn: SignedIn) throws -> HTTPResponse {
+        try form(signedIn, number: "", errors: ValidationErrors())
     }
 
     /// PATCH /user/number: checks the password and the number, then texts a PIN to the new number.
-    func update() throws -> HTTPResponse {
-        guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
+    func update(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, session = signedIn.session
         let app = context.app
         let typed = context.params["number"]
         var errors = ValidationErrors()
@@ -39,13 +39,13 @@ public struct NumberChangesController: Controller {
             }
         }
         // The password is checked even when the number is wrong, so one submission says everything.
-        switch try PasswordConfirmation.check(context.params["current_password"], user: user, context: context) {
+        switch try PasswordConfirmation.check(context.params["current_password"], for: signedIn) {
         case .confirmed: break
         case .wrong: errors.add("current_password", "That isn't your current password")
         case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
         case .stale: errors.add("current_password", PasswordConfirmation.staleMessage)
         }
-        guard errors.isEmpty else { return try form(number: typed, errors: errors, status: 422) }
+        guard errors.isEmpty else { return try form(signedIn, number: typed, errors: errors, status: 422) }
 
         try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
@@ -63,7 +63,7 @@ public struct NumberChangesController: Controller {
             } else {
                 errors.add("number", "We couldn't send a code to that number — check it and try again.")
             }
-            return try form(number: typed, errors: errors, status: 422)
+            return try form(signedIn, number: typed, errors: errors, status: 422)
         }
         context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(start.workflow.events[0], to: number))
         Log.info("number change for user \(user.id): code sent to \(Redact.phone(number))")
@@ -72,22 +72,21 @@ public struct NumberChangesController: Controller {
     }
 
     /// GET /user/number/verification/new: the code form for the pending change.
-    func newVerification() throws -> HTTPResponse {
-        try codePage(status: 200, error: nil)
+    func newVerification(_ signedIn: SignedIn) throws -> HTTPResponse {
+        try codePage(signedIn, status: 200, error: nil)
     }
 
     /// POST /user/number/verification: a right code makes the new number the account's.
-    func verify() throws -> HTTPResponse {
-        guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
-        let app = context.app
-        guard let change = try pendingChange(), let requestID = change.verifyRequestID else {
+    func verify(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, session = signedIn.session, app = context.app
+        guard let change = try pendingChange(session), let requestID = change.verifyRequestID else {
             return context.redirect(to: "/user/number/edit")
         }
         let request = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: context.now)
         let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
         let digits = request?.codeLength ?? VerificationsController.codeLength
         guard typed.count == digits, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return try codePage(status: 422, error: "Enter the \(digits)-digit code we sent to your new number.")
+            return try codePage(signedIn, status: 422, error: "Enter the \(digits)-digit code we sent to your new number.")
         }
         do {
             _ = try app.verify.check(requestID: requestID, code: typed, accountID: VerificationsController.accountID,
@@ -99,9 +98,9 @@ public struct NumberChangesController: Controller {
             }
             if error.status == .wrongCode, let after, after.status == .inProgress, (after.pinExpiresAt ?? 0) > context.now {
                 let left = max(0, app.config.pinMaxAttempts - after.wrongChecks)
-                return try codePage(status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+                return try codePage(signedIn, status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
             }
-            return try codePage(status: 422, error: nil)
+            return try codePage(signedIn, status: 422, error: nil)
         }
         context.audit(.pinVerified, userID: user.id, detail: PinActivity.detail(request?.lastEventKind, to: change.newNumber))
         do {
@@ -132,28 +131,27 @@ public struct NumberChangesController: Controller {
 
     // MARK: Pages
 
-    private func pendingChange() throws -> NumberChange? {
-        guard let session = context.session else { return nil }
+    private func pendingChange(_ session: Session) throws -> NumberChange? {
         return try context.app.database.read { try NumberChange.find(sessionID: session.id, in: $0) }
     }
 
-    private func form(number: String, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
+    private func form(_ signedIn: SignedIn, number: String, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
+        let user = signedIn.user
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(user.number)),
             "number": .string(number),
             "errors": errors.templateValue,
             "has_password": .bool(try context.app.database.read { try User.hasPassword(userID: user.id, in: $0) }),
         ]
-        if let change = try pendingChange(), change.verifyRequestID != nil {
+        if let change = try pendingChange(signedIn.session), change.verifyRequestID != nil {
             locals["pending_number"] = .string(Redact.phone(change.newNumber))
         }
         return try context.render("number_changes/edit", title: "Change phone number", status: status, locals)
     }
 
-    private func codePage(status: Int, error: String?) throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
-        guard let change = try pendingChange(), let requestID = change.verifyRequestID else {
+    private func codePage(_ signedIn: SignedIn, status: Int, error: String?) throws -> HTTPResponse {
+        let user = signedIn.user
+        guard let change = try pendingChange(signedIn.session), let requestID = change.verifyRequestID else {
             return context.redirect(to: "/user/number/edit")
         }
         let request = try context.app.verify.search(requestID: requestID, accountID: VerificationsController.accountID,

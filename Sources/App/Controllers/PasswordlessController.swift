@@ -15,19 +15,19 @@ import Templates
 /// shows the same page as a sent one, so the page never tells whether a number has an account.
 public struct PasswordlessController: Controller {
     public static let name = "passwordless"
-    public static let beforeActions = [BeforeAction(.requirePasswordlessLogin), BeforeAction(.redirectIfVerified)]
+    public enum Action: String { case new, create, code, verify }
     static let cookieName = "twofa_passwordless"
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /passwordless/new
-    func new() throws -> HTTPResponse {
+    func new(_: Guest) throws -> HTTPResponse {
         try numberForm(number: "", error: nil)
     }
 
     /// POST /passwordless: texts a code if the number has an account (or sign-up is on).
-    func create() throws -> HTTPResponse {
+    func create(_: Guest) throws -> HTTPResponse {
         let app = context.app
         let typed = context.params["number"]
         let number: String
@@ -60,13 +60,13 @@ public struct PasswordlessController: Controller {
     }
 
     /// GET /passwordless/code
-    func code() throws -> HTTPResponse {
+    func code(_: Guest) throws -> HTTPResponse {
         guard let pending = try pendingLogin() else { return context.redirect(to: "/passwordless/new") }
         return try codePage(pending, status: 200, error: nil)
     }
 
     /// POST /passwordless/code: a right code logs in the number's owner (or signs up).
-    func verify() throws -> HTTPResponse {
+    func verify(_: Guest) throws -> HTTPResponse {
         let app = context.app, ip = context.clientIP, now = context.now
         guard let pending = try pendingLogin() else {
             context.flash(.alert, "That code request has ended. Please start again.")
@@ -241,14 +241,5 @@ public struct PasswordlessController: Controller {
         var locals: [String: TemplateValue] = ["number": .string(number)]
         if let error { locals["error"] = .string(error) }
         return try context.render("passwordless/new", title: "Log in with a code", status: status, locals)
-    }
-}
-
-extension Filter {
-    /// The passwordless pages exist only with PASSWORDLESS_LOGIN=on; otherwise they are a 404.
-    public static let requirePasswordlessLogin = Filter("requirePasswordlessLogin") { context in
-        guard !context.app.config.passwordlessLogin else { return nil }
-        return try context.render("errors/show", title: "Not found", status: 404,
-                                  ["heading": "Page not found", "detail": "There is nothing at this address."])
     }
 }

@@ -6,7 +6,7 @@ import Templates
 /// the old one. The codes are shown on the answer page once; only their digests are kept.
 public struct RecoveryCodesController: Controller {
     public static let name = "recovery_codes"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case create }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
@@ -14,15 +14,15 @@ public struct RecoveryCodesController: Controller {
     enum Intro { case firstSet, newSet }
 
     /// POST /user/recovery_codes
-    func create() throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
+    func create(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user
         let app = context.app
         guard try app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) else {
             context.flash(.alert, "Recovery codes come with an authenticator app: set one up first.")
             return context.redirect(to: "/user/two_factor")
         }
-        let errors = try TwoFactorController.reauthenticate(context: context, user: user)
-        guard errors.isEmpty else { return try TwoFactorController.page(context: context, status: 422, errors: errors) }
+        let errors = try TwoFactorController.reauthenticate(signedIn)
+        guard errors.isEmpty else { return try TwoFactorController.page(signedIn, status: 422, errors: errors) }
         let codes = try app.database.write { try RecoveryCode.replaceAll(userID: user.id, keys: app.keys, now: context.now, in: $0) }
         Log.info("new recovery codes for user \(user.id)")
         context.audit(.recoveryCodesRegenerated, userID: user.id)

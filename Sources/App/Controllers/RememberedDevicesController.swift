@@ -5,13 +5,13 @@ import Support
 /// goes, so its cookie no longer skips the second factor.
 public struct RememberedDevicesController: Controller {
     public static let name = "remembered_devices"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case destroy }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
-    func destroy() throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
+    func destroy(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user
         guard let id = Int64(context.params["id"]) else {
             context.flash(.alert, "Choose a device to forget.")
             return context.redirect(to: "/user/two_factor")

@@ -7,12 +7,12 @@ import Templates
 /// asked for the app's code first ("Text me a code instead" starts the SMS flow on the Verify
 /// engine, which `VerificationsController` runs), or a recovery code. A remembered device skips
 /// the step. Every way ends the same: the session is marked verified with a new token, so
-/// `requireVerifiedPin` lets it through. Wrong codes count in `SecondFactorRegulation`.
+/// the `signedIn` gate lets it through. Wrong codes count in `SecondFactorRegulation`.
 /// A session opened by a passwordless code (`firstFactor == .phone`) gets only the app and
 /// recovery codes here: no texted PIN, as the phone was its first factor.
 public struct SecondFactorController: Controller {
     public static let name = "second_factor"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.redirectIfVerified)]
+    public enum Action: String { case totp, recovery }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
@@ -21,8 +21,8 @@ public struct SecondFactorController: Controller {
 
     /// What follows a correct password: a remembered device → logged in; an authenticator app
     /// → its code (nothing is texted until the user asks); otherwise the texted PIN.
-    static func begin(context: RequestContext, session: Session, user: User) throws -> HTTPResponse {
-        let app = context.app
+    static func begin(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        let context = pending.context, session = pending.session, user = pending.user, app = context.app
         if let device = try rememberedDevice(context: context, user: user) {
             try app.database.write { try RememberedDevice.touch(id: device.id, now: context.now, in: $0) }
             return try complete(context: context, session: session, user: user, event: .rememberedDeviceUsed, remember: false)
@@ -30,7 +30,7 @@ public struct SecondFactorController: Controller {
         if try app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) {
             return context.redirect(to: "/verification/new")
         }
-        return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
+        return try VerificationsController.sendFirstCode(pending)
     }
 
     /// The live remembered device this browser's cookie names for `user`, if any.
@@ -76,8 +76,8 @@ public struct SecondFactorController: Controller {
     /// asked for with `?via=app` / `?via=recovery`, or by default when the user has an app and
     /// has not asked for a text. Always, when the session began with a passwordless code (there is
     /// no text to fall back to). Nil: show the texted-PIN page.
-    static func pageIfPreferred(context: RequestContext) throws -> HTTPResponse? {
-        guard let session = context.session, let user = context.user else { return nil }
+    static func pageIfPreferred(_ pending: PendingSecondFactor) throws -> HTTPResponse? {
+        let context = pending.context, session = pending.session, user = pending.user
         let via = context.params["via"], phoneFirst = session.firstFactor == .phone
         guard phoneFirst || via != "sms",
               try context.app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) else { return nil }
@@ -85,7 +85,7 @@ public struct SecondFactorController: Controller {
            try context.app.database.read({ try Session.verifyRequestID(sessionID: session.id, in: $0) }) != nil {
             return nil  // they asked for a text: that page, with a way back to the app
         }
-        return try page(context: context, recovery: via == "recovery", status: 200, error: nil)
+        return try page(pending, recovery: via == "recovery", status: 200, error: nil)
     }
 
     /// Why a session opened by a passwordless code gets no texted code at the second step.
@@ -94,14 +94,16 @@ public struct SecondFactorController: Controller {
 
     /// The answer to asking for (or entering) a texted PIN from a session whose first factor was
     /// the phone: a 403 with the app's form and the reason. Nil for any other session.
-    static func refuseTextAfterPhone(context: RequestContext) throws -> HTTPResponse? {
-        guard let session = context.session, session.firstFactor == .phone else { return nil }
+    static func refuseTextAfterPhone(_ pending: PendingSecondFactor) throws -> HTTPResponse? {
+        let context = pending.context, session = pending.session
+        guard session.firstFactor == .phone else { return nil }
         Log.info("texted PIN refused for user \(session.userID): the session began with a passwordless code")
-        return try page(context: context, recovery: false, status: 403, error: noSecondTextMessage)
+        return try page(pending, recovery: false, status: 403, error: noSecondTextMessage)
     }
 
-    static func page(context: RequestContext, recovery: Bool, status: Int, error: String?) throws -> HTTPResponse {
-        let phoneFirst = context.session?.firstFactor == .phone
+    static func page(_ pending: PendingSecondFactor, recovery: Bool, status: Int, error: String?) throws -> HTTPResponse {
+        let context = pending.context
+        let phoneFirst = pending.session.firstFactor == .phone
         var locals: [String: TemplateValue] = ["recovery": .bool(recovery), "phone_first": .bool(phoneFirst)]
         if let error { locals["error"] = .string(error) }
         return try context.render("second_factor/new", title: recovery ? "Use a recovery code" : "Enter your code",
@@ -111,24 +113,23 @@ public struct SecondFactorController: Controller {
     // MARK: Actions
 
     /// POST /verification/totp: the authenticator app's current code.
-    func totp() throws -> HTTPResponse {
-        try check(recovery: false)
+    func totp(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        try check(pending, recovery: false)
     }
 
     /// POST /verification/recovery: one of the recovery codes (spent by using it).
-    func recovery() throws -> HTTPResponse {
-        try check(recovery: true)
+    func recovery(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        try check(pending, recovery: true)
     }
 
-    private func check(recovery: Bool) throws -> HTTPResponse {
-        guard let session = context.session, let user = context.user else { return context.redirect(to: "/session/new") }
-        let app = context.app, now = context.now
+    private func check(_ pending: PendingSecondFactor, recovery: Bool) throws -> HTTPResponse {
+        let session = pending.session, user = pending.user, app = context.app, now = context.now
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
         let typed = context.params["code"]
         if recovery ? RecoveryCode.normalize(typed) == nil : !isSixDigits(typed) {
             let message = recovery ? "Enter one of your recovery codes: 10 letters and digits, like ABCDE-FGH23."
                                    : "Enter the 6-digit code from your authenticator app."
-            return try Self.page(context: context, recovery: recovery, status: 422, error: message)
+            return try Self.page(pending, recovery: recovery, status: 422, error: message)
         }
         // Refusal, check and failure in one write transaction: parallel guesses from one session
         // are counted one after another, so none gets past the session or account limit.
@@ -173,7 +174,7 @@ public struct SecondFactorController: Controller {
             return try startOver(user: user, message: "That was too many wrong codes. Please log in again.")
         case .triesLeft(let left):
             let what = recovery ? "That recovery code isn't right or has been used." : "That code isn't right."
-            return try Self.page(context: context, recovery: recovery, status: 422,
+            return try Self.page(pending, recovery: recovery, status: 422,
                                  error: "\(what) You have \(left == 1 ? "1 try" : "\(left) tries") left.")
         }
     }

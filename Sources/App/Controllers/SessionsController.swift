@@ -6,18 +6,18 @@ import Templates
 /// Logging in with the password (the first factor) and logging out.
 public struct SessionsController: Controller {
     public static let name = "sessions"
-    public static let beforeActions = [BeforeAction(.redirectIfVerified, only: ["new", "create"])]
+    public enum Action: String { case new, create, destroy }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /session/new
-    func new() throws -> HTTPResponse {
+    func new(_: Guest) throws -> HTTPResponse {
         try form(username: "", error: nil)
     }
 
     /// POST /session: password check; on success a new session (half-logged-in) and a PIN.
-    func create() throws -> HTTPResponse {
+    func create(_: Guest) throws -> HTTPResponse {
         let username = context.params["username"].trimmingWhitespace()
         let password = context.params["password"]
         let app = context.app
@@ -59,7 +59,7 @@ public struct SessionsController: Controller {
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); second factor next")
         // A remembered device, an authenticator app, or else the texted PIN (SecondFactorController).
-        return try SecondFactorController.begin(context: context, session: session, user: user)
+        return try SecondFactorController.begin(PendingSecondFactor(context: context, session: session, user: user))
     }
 
     /// DELETE /session: the row goes, so the old cookie is worthless.

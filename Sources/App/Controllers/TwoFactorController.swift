@@ -9,19 +9,18 @@ import Templates
 /// RememberedDevicesController.
 public struct TwoFactorController: Controller {
     public static let name = "two_factor"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case show }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/two_factor
-    func show() throws -> HTTPResponse {
-        try Self.page(context: context, status: 200, errors: ValidationErrors())
+    func show(_ signedIn: SignedIn) throws -> HTTPResponse {
+        try Self.page(signedIn, status: 200, errors: ValidationErrors())
     }
 
-    static func page(context: RequestContext, status: Int, errors: ValidationErrors) throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
-        let now = context.now
+    static func page(_ signedIn: SignedIn, status: Int, errors: ValidationErrors) throws -> HTTPResponse {
+        let context = signedIn.context, user = signedIn.user, now = context.now
         let (enabled, remaining, devices, hasPassword) = try context.app.database.read { db in
             (try TOTPCredential.isEnabled(userID: user.id, in: db), try RecoveryCode.remaining(userID: user.id, in: db),
              try RememberedDevice.active(userID: user.id, now: now, in: db), try User.hasPassword(userID: user.id, in: db))
@@ -59,15 +58,15 @@ public struct TwoFactorController: Controller {
     /// An account from passwordless sign-up has no password to give: it must set one first (on
     /// Edit account). Its session may have been opened by a texted code plus the app, and the
     /// password is what keeps a thief holding the phone and the session from dropping the app.
-    static func reauthenticate(context: RequestContext, user: User) throws -> ValidationErrors {
-        let app = context.app
+    static func reauthenticate(_ signedIn: SignedIn) throws -> ValidationErrors {
+        let context = signedIn.context, user = signedIn.user, session = signedIn.session, app = context.app
         var errors = ValidationErrors()
         guard try app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else {
             errors.add("password_needed", setPasswordFirstMessage)
             return errors
         }
         // Under the login regulation, like the other "current password" forms.
-        switch try PasswordConfirmation.check(context.params["current_password"], user: user, context: context) {
+        switch try PasswordConfirmation.check(context.params["current_password"], for: signedIn) {
         case .confirmed: break
         case .wrong: errors.add("current_password", "That isn't your current password")
         case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
@@ -77,10 +76,6 @@ public struct TwoFactorController: Controller {
         let digits = typed.filter { $0 != " " }
         let isAppCode = digits.count == 6 && digits.allSatisfy { $0.isASCII && $0.isNumber }
         guard errors.isEmpty else { return errors }  // a code is only spent behind a right password
-        guard let session = context.session else {
-            errors.add("code", "Please log in again")
-            return errors
-        }
         // Wrong codes here count like wrong codes at login (SecondFactorRegulation): refusal,
         // check and failure in one write, so someone holding the session and the password
         // cannot guess app or recovery codes without limit, in turn or in parallel.

@@ -7,14 +7,14 @@ import Templates
 /// Our router matches exact paths, so the session to end comes as the form field `id`.
 public struct UserSessionsController: Controller {
     public static let name = "user_sessions"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.requireVerifiedPin)]
+    public enum Action: String { case index, destroy, destroyOthers = "destroy_others" }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/sessions
-    func index() throws -> HTTPResponse {
-        guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
+    func index(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, current = signedIn.session
         let config = context.app.config, now = context.now
         let sessions = try context.app.database.read {
             try Session.active(userID: user.id, now: now, idleTimeout: config.sessionIdleTimeout,
@@ -39,8 +39,8 @@ public struct UserSessionsController: Controller {
 
     /// DELETE /user/sessions (form field `id`): "Log out this one". Ending the current
     /// session is a plain logout.
-    func destroy() throws -> HTTPResponse {
-        guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
+    func destroy(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, current = signedIn.session
         guard let id = Int64(context.params["id"]) else {
             context.flash(.alert, "Choose a session to log out.")
             return context.redirect(to: "/user/sessions")
@@ -63,8 +63,8 @@ public struct UserSessionsController: Controller {
     }
 
     /// DELETE /user/sessions/others: "Log out everywhere else".
-    func destroyOthers() throws -> HTTPResponse {
-        guard let user = context.user, let current = context.session else { return context.redirect(to: "/session/new") }
+    func destroyOthers(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, current = signedIn.session
         try context.app.database.write { db in
             try Session.destroyAll(userID: user.id, except: current.id, in: db)
             try RememberedDevice.revokeAll(userID: user.id, in: db)  // issue 6: no device skips the code any more

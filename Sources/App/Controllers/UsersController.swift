@@ -7,22 +7,18 @@ import Templates
 /// an account must never change from a half-logged-in one.
 public struct UsersController: Controller {
     public static let name = "users"
-    public static let beforeActions = [
-        BeforeAction(.redirectIfVerified, only: ["new", "create"]),
-        BeforeAction(.requireLogin, only: ["edit", "update"]),
-        BeforeAction(.requireVerifiedPin, only: ["edit", "update"]),
-    ]
+    public enum Action: String { case new, create, edit, update }
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/new
-    func new() throws -> HTTPResponse {
+    func new(_: Guest) throws -> HTTPResponse {
         try signUpForm(username: "", number: "", errors: ValidationErrors())
     }
 
     /// POST /user: validates, creates the account, logs it in half-way and texts a PIN.
-    func create() throws -> HTTPResponse {
+    func create(_: Guest) throws -> HTTPResponse {
         let params = context.params
         let username = params["username"].trimmingWhitespace()
         let password = params["password"]
@@ -69,21 +65,21 @@ public struct UsersController: Controller {
         Log.info("registered user \(user.id)")
         context.audit(.registered, userID: user.id)
         let session = try context.startSession(for: user)
-        return try VerificationsController.sendFirstCode(context: context, session: session, user: user)
+        return try VerificationsController.sendFirstCode(PendingSecondFactor(context: context, session: session, user: user))
     }
 
     /// GET /user/edit
-    func edit() throws -> HTTPResponse {
-        try editForm(errors: ValidationErrors())
+    func edit(_ signedIn: SignedIn) throws -> HTTPResponse {
+        try editForm(signedIn.user, errors: ValidationErrors())
     }
 
     /// PATCH /user: change the password. Needs the current one; ends every other session.
-    func update() throws -> HTTPResponse {
-        guard let user = context.user, let session = context.session else { return context.redirect(to: "/session/new") }
+    func update(_ signedIn: SignedIn) throws -> HTTPResponse {
+        let user = signedIn.user, session = signedIn.session
         let params = context.params
         var errors = ValidationErrors()
         // Regulated like a login (PasswordConfirmation): a hijacked session can't guess freely.
-        switch try PasswordConfirmation.check(params["current_password"], user: user, context: context) {
+        switch try PasswordConfirmation.check(params["current_password"], for: signedIn) {
         case .confirmed: break
         case .wrong: errors.add("current_password", "That isn't your current password")
         case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
@@ -94,7 +90,7 @@ public struct UsersController: Controller {
             password: params["password"], username: user.username, number: user.number) {
             errors.add("password", problem)
         }
-        guard errors.isEmpty else { return try editForm(errors: errors, status: 422) }
+        guard errors.isEmpty else { return try editForm(user, errors: errors, status: 422) }
 
         let digest = try context.app.passwords.hash(params["password"])
         try context.app.database.write { db in
@@ -117,8 +113,7 @@ public struct UsersController: Controller {
         ])
     }
 
-    private func editForm(errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
-        guard let user = context.user else { return context.redirect(to: "/session/new") }
+    private func editForm(_ user: User, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
         return try context.render("users/edit", title: "Edit account", status: status, [
             "username": .string(user.username),
             "masked_number": .string(Redact.phone(user.number)),

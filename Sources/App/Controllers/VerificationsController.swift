@@ -8,7 +8,7 @@ import Templates
 /// for the call now. Reached only with a half-logged-in session.
 public struct VerificationsController: Controller {
     public static let name = "verifications"
-    public static let beforeActions = [BeforeAction(.requireLogin), BeforeAction(.redirectIfVerified)]
+    public enum Action: String { case new, create, resend, call }
     /// The web app's requests live under this account, apart from API clients' requests.
     static let accountID = "web"
     static let codeLength = 6
@@ -18,35 +18,36 @@ public struct VerificationsController: Controller {
 
     /// Sends the one PIN that starts the unverified state (after login or sign-up).
     /// Reloading the PIN page afterwards sends nothing.
-    static func sendFirstCode(context: RequestContext, session: Session, user: User) throws -> HTTPResponse {
-        let outcome = try startRequest(context: context, session: session, user: user)
+    static func sendFirstCode(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        let context = pending.context, user = pending.user
+        let outcome = try startRequest(context: context, session: pending.session, user: user)
         flash(outcome, context: context, user: user, first: true)
         return context.redirect(to: "/verification/new")
     }
 
     /// GET /verification/new: shows the form. Never sends anything, so reloading is free.
-    func new() throws -> HTTPResponse {
+    func new(_ pending: PendingSecondFactor) throws -> HTTPResponse {
         // An authenticator app, when set up, is offered first (SecondFactorController); no text until asked.
-        if let appPage = try SecondFactorController.pageIfPreferred(context: context) { return appPage }
-        if context.session?.firstFactor == .phone {
+        if let appPage = try SecondFactorController.pageIfPreferred(pending) { return appPage }
+        if pending.session.firstFactor == .phone {
             // Began with a passwordless code for an app that has since been turned off: no text to
             // offer here, and a fresh passwordless login now logs straight in.
             try context.endSession()
             context.flash(.alert, "Please log in again.")
             return context.redirect(to: "/session/new")
         }
-        return try page(status: 200, error: nil)
+        return try page(pending, status: 200, error: nil)
     }
 
     /// POST /verification: checks the code.
-    func create() throws -> HTTPResponse {
-        guard let session = context.session else { return context.redirect(to: "/session/new") }
-        if let refusal = try SecondFactorController.refuseTextAfterPhone(context: context) { return refusal }
+    func create(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        let session = pending.session
+        if let refusal = try SecondFactorController.refuseTextAfterPhone(pending) { return refusal }
         let app = context.app
-        guard let request = try currentRequest(session) else { return try page(status: 422, error: nil) }
+        guard let request = try currentRequest(session) else { return try page(pending, status: 422, error: nil) }
         let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
         guard typed.count == request.codeLength, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return try page(status: 422, error: "Enter the \(request.codeLength)-digit code we sent you.")
+            return try page(pending, status: 422, error: "Enter the \(request.codeLength)-digit code we sent you.")
         }
         // Texted PINs count towards the account's wrong second-factor codes (SecondFactorRegulation):
         // written down before the engine checks, taken back unless it compared and found it wrong.
@@ -76,13 +77,13 @@ public struct VerificationsController: Controller {
                 Log.info("wrong PIN for user \(session.userID)")
                 context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(now.lastEventKind, to: now.number))
                 let left = max(0, app.config.pinMaxAttempts - now.wrongChecks)
-                return try page(status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+                return try page(pending, status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
             }
             if error.status == .wrongCode || error.status == .tooManyWrongCodes {
                 context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
             }
             // Too many wrong codes, expired, replaced: the page explains the state and offers a new code.
-            return try page(status: 422, error: nil)
+            return try page(pending, status: 422, error: nil)
         }
         let (verified, token) = try app.database.write { db in
             try User.markNumberVerified(userID: session.userID, now: context.now, in: db)
@@ -91,8 +92,8 @@ public struct VerificationsController: Controller {
         context.adoptSession(verified, token: token)
         Log.info("PIN verified for user \(verified.userID)")
         context.audit(.pinVerified, userID: verified.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
-        if SecondFactorController.wantsRemember(context), let user = context.user {
-            try SecondFactorController.rememberDevice(context: context, user: user)  // issue 6
+        if SecondFactorController.wantsRemember(context) {
+            try SecondFactorController.rememberDevice(context: context, user: pending.user)  // issue 6
         }
         context.flash(.notice, "You're logged in.")
         return context.redirect(to: "/")
@@ -100,23 +101,23 @@ public struct VerificationsController: Controller {
 
     /// POST /verification/resend: "Send a new code" = the workflow's next event now
     /// (a voice call after the SMS), or a fresh request when this one is over.
-    func resend() throws -> HTTPResponse {
-        try sendAgain(preferCall: false)
+    func resend(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        try sendAgain(pending, preferCall: false)
     }
 
     /// POST /verification/call: "Call me instead".
-    func call() throws -> HTTPResponse {
-        try sendAgain(preferCall: true)
+    func call(_ pending: PendingSecondFactor) throws -> HTTPResponse {
+        try sendAgain(pending, preferCall: true)
     }
 
     // MARK: Sending
 
     enum Outcome { case sent(VerifyEvent.Kind), throttled, failed }
 
-    private func sendAgain(preferCall: Bool) throws -> HTTPResponse {
-        guard let session = context.session, let user = context.user else { return context.redirect(to: "/session/new") }
+    private func sendAgain(_ pending: PendingSecondFactor, preferCall: Bool) throws -> HTTPResponse {
+        let session = pending.session, user = pending.user
         // The phone was the first factor: a text or call to it now would be the same factor twice.
-        if let refusal = try SecondFactorController.refuseTextAfterPhone(context: context) { return refusal }
+        if let refusal = try SecondFactorController.refuseTextAfterPhone(pending) { return refusal }
         let app = context.app
         let request = try currentRequest(session)
         // Issue 2's rule still holds: one send per session per interval, whatever the button.
@@ -183,8 +184,8 @@ public struct VerificationsController: Controller {
     }
 
     /// The PIN page in whatever state the session's request is in.
-    private func page(status: Int, error: String?) throws -> HTTPResponse {
-        guard let session = context.session, let user = context.user else { return context.redirect(to: "/session/new") }
+    private func page(_ pending: PendingSecondFactor, status: Int, error: String?) throws -> HTTPResponse {
+        let session = pending.session, user = pending.user
         let request = try currentRequest(session)
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(user.number)),

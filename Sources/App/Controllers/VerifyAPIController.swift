@@ -11,6 +11,7 @@ import Support
 public struct VerifyAPIController: Controller {
     public static let name = "verify_api"
     public static let usesBrowserSession = false
+    public enum Action: String { case request, check, search, control, openapi }
     /// We charge nothing; the fields are there because SDK models expect them.
     static let price = "0.00000000", currency = "EUR"
 
@@ -19,9 +20,8 @@ public struct VerifyAPIController: Controller {
     var params: Parameters { context.params }
 
     /// /verify/json: starts a request.
-    func request() throws -> HTTPResponse {
-        let (client, failure) = try authenticate()
-        guard let client else { return failure!.response(includeRequestID: true) }
+    func request(_ call: ApiCall) throws -> HTTPResponse {
+        let client = call.client
         do {
             let start = try VerifyStart.parse { params.has($0) ? params[$0] : nil }
             let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
@@ -32,9 +32,8 @@ public struct VerifyAPIController: Controller {
     }
 
     /// /verify/check/json
-    func check() throws -> HTTPResponse {
-        let (client, failure) = try authenticate()
-        guard let client else { return failure!.response(includeRequestID: false) }
+    func check(_ call: ApiCall) throws -> HTTPResponse {
+        let client = call.client
         do {
             let id = try required("request_id"), code = try required("code")
             let eventID = try context.app.verify.check(requestID: id, code: code, accountID: client.apiKey,
@@ -50,9 +49,8 @@ public struct VerifyAPIController: Controller {
     }
 
     /// /verify/search/json: one `request_id`, or up to 10 `request_ids`.
-    func search() throws -> HTTPResponse {
-        let (client, failure) = try authenticate()
-        guard let client else { return failure!.response(includeRequestID: false) }
+    func search(_ call: ApiCall) throws -> HTTPResponse {
+        let client = call.client
         let many = params.all("request_ids").filter { !$0.isEmpty }
         let one = params["request_id"]
         if many.count > 10 {
@@ -76,9 +74,8 @@ public struct VerifyAPIController: Controller {
     }
 
     /// /verify/control/json: cmd=cancel | trigger_next_event.
-    func control() throws -> HTTPResponse {
-        let (client, failure) = try authenticate()
-        guard let client else { return failure!.response(includeRequestID: false) }
+    func control(_ call: ApiCall) throws -> HTTPResponse {
+        let client = call.client
         do {
             let id = try required("request_id"), command = try required("cmd")
             let engine = context.app.verify
@@ -109,30 +106,6 @@ public struct VerifyAPIController: Controller {
         let value = params[name]
         guard !value.isEmpty else { throw VerifyError.missing(name) }
         return value
-    }
-
-    /// The client named by `api_key`/`api_secret` (parameters first, then HTTP Basic),
-    /// counted against its rate limit. Missing → 2, wrong or revoked → 4, over the limit → 1.
-    private func authenticate() throws -> (ApiClient?, VerifyError?) {
-        var key = params["api_key"], secret = params["api_secret"]
-        if key.isEmpty && secret.isEmpty, let basic = Self.basicCredentials(context.request.headers["Authorization"]) {
-            (key, secret) = basic
-        }
-        if key.isEmpty { return (nil, VerifyError(.missingParameter, "Missing api_key")) }
-        if secret.isEmpty { return (nil, VerifyError(.missingParameter, "Missing api_secret")) }
-        guard let client = try context.app.database.read({ try ApiClient.authenticate(apiKey: key, secret: secret, in: $0) }) else {
-            Log.info("verify api: bad credentials")
-            return (nil, .badCredentials)
-        }
-        guard try context.app.apiRateLimiter.allow(key: client.apiKey, now: context.now, in: context.app.database) else { return (nil, .throttled) }
-        return (client, nil)
-    }
-
-    static func basicCredentials(_ header: String?) -> (String, String)? {
-        guard let header, header.lowercased().hasPrefix("basic "),
-              let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
-        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
     /// A request as Vonage's search shows it. Dates are UTC "YYYY-MM-DD HH:MM:SS".

@@ -1,13 +1,14 @@
 import HTTP
 
-/// One line of the route table: verb + path → controller#action behind its filters.
+/// One line of the route table: verb + path → controller#action behind its gate.
 /// A class: every request carries its route around, and a reference is one retain.
 public final class Route: Sendable {
     public let method: String
     public let path: String
     public let controller: String
     public let action: String
-    public let filters: [Filter]
+    /// The gate's checks in order (`requireLogin`, …), for `twofa routes`.
+    public let checks: [String]
     /// False for API controllers: no session cookie, no CSRF check, JSON bodies accepted.
     public let usesBrowserSession: Bool
     /// An action with no side effect before its first blocking call (a database write,
@@ -22,13 +23,13 @@ public final class Route: Sendable {
     public let label: String
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
 
-    init(method: String, path: String, controller: String, action: String, filters: [Filter],
+    init(method: String, path: String, controller: String, action: String, checks: [String],
          usesBrowserSession: Bool, quick: Bool, hashesPassword: Bool, handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         self.method = method
         self.path = path
         self.controller = controller
         self.action = action
-        self.filters = filters
+        self.checks = checks
         self.usesBrowserSession = usesBrowserSession
         self.quick = quick
         self.hashesPassword = hashesPassword
@@ -36,11 +37,8 @@ public final class Route: Sendable {
         self.handler = handler
     }
 
-    /// Runs the filters in order (the first that answers wins), then the action.
+    /// Runs the gate, then (if it lets the request through) the action.
     func call(_ context: RequestContext) throws -> HTTPResponse {
-        for filter in filters {
-            if let early = try filter.run(context) { return early }
-        }
-        return try handler(context)
+        try handler(context)
     }
 }

@@ -22,39 +22,46 @@ public struct Router: Sendable {
         return .methodNotAllowed(allowed: allowed.sorted())
     }
 
-    public mutating func add<C: Controller>(_ method: String, _ path: String, _ controller: C.Type, _ action: String,
-                                            quick: Bool = false, hashesPassword: Bool = false,
-                                            _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
+    /// Draws `method path` → `C#action`: the gate runs first, and the action gets what it established.
+    mutating func add<C: Controller, Passed>(_ method: String, _ path: String, _ controller: C.Type, _ action: C.Action,
+                                             gate: Gate<Passed>, quick: Bool = false, hashesPassword: Bool = false,
+                                             _ body: @escaping @Sendable (C, Passed) throws -> HTTPResponse) {
         precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
-        let route = Route(method: method, path: path, controller: C.name, action: action,
-                          filters: C.filters(for: action), usesBrowserSession: C.usesBrowserSession,
-                          quick: quick, hashesPassword: hashesPassword, handler: { context in try body(C(context)) })
+        let admit = gate.admit
+        let route = Route(method: method, path: path, controller: C.name, action: action.rawValue,
+                          checks: gate.names, usesBrowserSession: C.usesBrowserSession,
+                          quick: quick, hashesPassword: hashesPassword, handler: { context in
+            switch try admit(context) {
+            case .answered(let early): return early
+            case .admitted(let passed): return try body(C(context), passed)
+            }
+        })
         routes.append(route)
         table[path, default: [:]][method] = route
     }
 
-    public mutating func get<C: Controller>(_ path: String, _ c: C.Type, _ action: String, quick: Bool = false,
-                                            _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
-        add("GET", path, c, action, quick: quick, body)
+    mutating func get<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>, quick: Bool = false,
+                                        _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {
+        add("GET", path, c, action, gate: gate, quick: quick, body)
     }
-    public mutating func post<C: Controller>(_ path: String, _ c: C.Type, _ action: String, quick: Bool = false,
-                                             hashesPassword: Bool = false,
-                                             _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
-        add("POST", path, c, action, quick: quick, hashesPassword: hashesPassword, body)
+    mutating func post<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>, quick: Bool = false,
+                                         hashesPassword: Bool = false,
+                                         _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {
+        add("POST", path, c, action, gate: gate, quick: quick, hashesPassword: hashesPassword, body)
     }
-    public mutating func patch<C: Controller>(_ path: String, _ c: C.Type, _ action: String,
-                                              _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
-        add("PATCH", path, c, action, body)
+    mutating func patch<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>,
+                                          _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {
+        add("PATCH", path, c, action, gate: gate, body)
     }
-    public mutating func delete<C: Controller>(_ path: String, _ c: C.Type, _ action: String,
-                                               _ body: @escaping @Sendable (C) throws -> HTTPResponse) {
-        add("DELETE", path, c, action, body)
+    mutating func delete<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>,
+                                           _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {
+        add("DELETE", path, c, action, gate: gate, body)
     }
 
     /// The `twofa routes` table, like `rails routes`.
     public func description() -> String {
         let rows = routes.map { r in
-            [r.method, r.path, "\(r.controller)#\(r.action)", r.filters.map(\.name).joined(separator: ", ")]
+            [r.method, r.path, "\(r.controller)#\(r.action)", r.checks.joined(separator: ", ")]
         }
         let header = ["Verb", "URI Pattern", "Controller#Action", "Before actions"]
         let widths = (0..<4).map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }

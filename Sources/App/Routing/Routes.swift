@@ -26,57 +26,61 @@ import HTTP
 public enum Routes {
     static func draw() -> Router {
         var r = Router()
-        r.get("/", PagesController.self, "index", quick: true) { try $0.index() }
+        r.get("/", PagesController.self, .index, gate: .signedIn, quick: true) { try $0.index($1) }
 
-        r.get("/user/new", UsersController.self, "new", quick: true) { try $0.new() }
-        r.post("/user", UsersController.self, "create") { try $0.create() }
-        r.get("/user/edit", UsersController.self, "edit", quick: true) { try $0.edit() }
-        r.patch("/user", UsersController.self, "update") { try $0.update() }
-        r.get("/user/sessions", UserSessionsController.self, "index", quick: true) { try $0.index() }
-        r.delete("/user/sessions", UserSessionsController.self, "destroy") { try $0.destroy() }
-        r.delete("/user/sessions/others", UserSessionsController.self, "destroy_others") { try $0.destroyOthers() }
-        r.get("/user/activity", ActivitiesController.self, "index", quick: true) { try $0.index() }
-        r.get("/user/number/edit", NumberChangesController.self, "edit", quick: true) { try $0.edit() }
-        r.patch("/user/number", NumberChangesController.self, "update") { try $0.update() }
-        r.get("/user/number/verification/new", NumberChangesController.self, "new_verification") { try $0.newVerification() }
-        r.post("/user/number/verification", NumberChangesController.self, "verify") { try $0.verify() }
+        r.get("/user/new", UsersController.self, .new, gate: .guest, quick: true) { try $0.new($1) }
+        r.post("/user", UsersController.self, .create, gate: .guest) { try $0.create($1) }
+        r.get("/user/edit", UsersController.self, .edit, gate: .signedIn, quick: true) { try $0.edit($1) }
+        r.patch("/user", UsersController.self, .update, gate: .signedIn) { try $0.update($1) }
+        r.get("/user/sessions", UserSessionsController.self, .index, gate: .signedIn, quick: true) { try $0.index($1) }
+        r.delete("/user/sessions", UserSessionsController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.delete("/user/sessions/others", UserSessionsController.self, .destroyOthers, gate: .signedIn) { try $0.destroyOthers($1) }
+        r.get("/user/activity", ActivitiesController.self, .index, gate: .signedIn, quick: true) { try $0.index($1) }
+        r.get("/user/number/edit", NumberChangesController.self, .edit, gate: .signedIn, quick: true) { try $0.edit($1) }
+        r.patch("/user/number", NumberChangesController.self, .update, gate: .signedIn) { try $0.update($1) }
+        r.get("/user/number/verification/new", NumberChangesController.self, .newVerification, gate: .signedIn) {
+            try $0.newVerification($1)
+        }
+        r.post("/user/number/verification", NumberChangesController.self, .verify, gate: .signedIn) { try $0.verify($1) }
 
-        r.get("/healthz", HealthController.self, "show") { try $0.show() }
-        r.get("/metrics", MetricsController.self, "show") { try $0.show() }
+        r.get("/healthz", HealthController.self, .show, gate: .open) { c, _ in try c.show() }
+        r.get("/metrics", MetricsController.self, .show, gate: .open) { c, _ in try c.show() }
 
-        r.get("/session/new", SessionsController.self, "new", quick: true) { try $0.new() }
+        r.get("/session/new", SessionsController.self, .new, gate: .guest, quick: true) { try $0.new($1) }
         // Quick so that a full bcrypt pool's 503 is answered on the loop: a login storm's
         // refusals then cost no hand-off to a worker.
-        r.post("/session", SessionsController.self, "create", quick: true, hashesPassword: true) { try $0.create() }
-        r.delete("/session", SessionsController.self, "destroy") { try $0.destroy() }
+        r.post("/session", SessionsController.self, .create, gate: .guest, quick: true, hashesPassword: true) { try $0.create($1) }
+        r.delete("/session", SessionsController.self, .destroy, gate: .open) { c, _ in try c.destroy() }
         // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
-        r.get("/passwordless/new", PasswordlessController.self, "new", quick: true) { try $0.new() }
-        r.post("/passwordless", PasswordlessController.self, "create") { try $0.create() }
-        r.get("/passwordless/code", PasswordlessController.self, "code") { try $0.code() }
-        r.post("/passwordless/code", PasswordlessController.self, "verify") { try $0.verify() }
+        r.get("/passwordless/new", PasswordlessController.self, .new, gate: .passwordlessGuest, quick: true) { try $0.new($1) }
+        r.post("/passwordless", PasswordlessController.self, .create, gate: .passwordlessGuest) { try $0.create($1) }
+        r.get("/passwordless/code", PasswordlessController.self, .code, gate: .passwordlessGuest) { try $0.code($1) }
+        r.post("/passwordless/code", PasswordlessController.self, .verify, gate: .passwordlessGuest) { try $0.verify($1) }
 
-        r.get("/verification/new", VerificationsController.self, "new") { try $0.new() }
-        r.post("/verification", VerificationsController.self, "create") { try $0.create() }
-        r.post("/verification/resend", VerificationsController.self, "resend") { try $0.resend() }
-        r.post("/verification/call", VerificationsController.self, "call") { try $0.call() }
+        r.get("/verification/new", VerificationsController.self, .new, gate: .pendingSecondFactor) { try $0.new($1) }
+        r.post("/verification", VerificationsController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }
+        r.post("/verification/resend", VerificationsController.self, .resend, gate: .pendingSecondFactor) { try $0.resend($1) }
+        r.post("/verification/call", VerificationsController.self, .call, gate: .pendingSecondFactor) { try $0.call($1) }
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
-        r.post("/verification/totp", SecondFactorController.self, "totp") { try $0.totp() }
-        r.post("/verification/recovery", SecondFactorController.self, "recovery") { try $0.recovery() }
-        r.get("/user/two_factor", TwoFactorController.self, "show", quick: true) { try $0.show() }
-        r.get("/user/totp/new", AuthenticatorController.self, "new") { try $0.new() }
-        r.post("/user/totp", AuthenticatorController.self, "create") { try $0.create() }
-        r.delete("/user/totp", AuthenticatorController.self, "destroy") { try $0.destroy() }
-        r.post("/user/recovery_codes", RecoveryCodesController.self, "create") { try $0.create() }
-        r.delete("/user/remembered_devices", RememberedDevicesController.self, "destroy") { try $0.destroy() }
+        r.post("/verification/totp", SecondFactorController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
+        r.post("/verification/recovery", SecondFactorController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }
+        r.get("/user/two_factor", TwoFactorController.self, .show, gate: .signedIn, quick: true) { try $0.show($1) }
+        r.get("/user/totp/new", AuthenticatorController.self, .new, gate: .signedIn) { try $0.new($1) }
+        r.post("/user/totp", AuthenticatorController.self, .create, gate: .signedIn) { try $0.create($1) }
+        r.delete("/user/totp", AuthenticatorController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.post("/user/recovery_codes", RecoveryCodesController.self, .create, gate: .signedIn) { try $0.create($1) }
+        r.delete("/user/remembered_devices", RememberedDevicesController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
 
         // The Verify JSON API (Vonage Verify v1 paths; GET or POST, as Vonage accepts both).
+        // A refused start carries an (empty) request_id, as Vonage's does; the others don't.
+        let starting = Gate.apiClient(requestIDInErrors: true), api = Gate.apiClient(requestIDInErrors: false)
         for method in ["GET", "POST"] {
-            r.add(method, "/verify/json", VerifyAPIController.self, "request") { try $0.request() }
-            r.add(method, "/verify/check/json", VerifyAPIController.self, "check") { try $0.check() }
-            r.add(method, "/verify/search/json", VerifyAPIController.self, "search") { try $0.search() }
-            r.add(method, "/verify/control/json", VerifyAPIController.self, "control") { try $0.control() }
+            r.add(method, "/verify/json", VerifyAPIController.self, .request, gate: starting) { try $0.request($1) }
+            r.add(method, "/verify/check/json", VerifyAPIController.self, .check, gate: api) { try $0.check($1) }
+            r.add(method, "/verify/search/json", VerifyAPIController.self, .search, gate: api) { try $0.search($1) }
+            r.add(method, "/verify/control/json", VerifyAPIController.self, .control, gate: api) { try $0.control($1) }
         }
-        r.get("/verify/openapi.json", VerifyAPIController.self, "openapi") { try $0.openapi() }
+        r.get("/verify/openapi.json", VerifyAPIController.self, .openapi, gate: .open) { c, _ in try c.openapi() }
         return r
     }
 }

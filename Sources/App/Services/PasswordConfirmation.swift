@@ -24,14 +24,14 @@ struct PasswordConfirmation {
     /// What the form says when the regulation refuses.
     static let refusedMessage = "Too many wrong passwords. Please wait a while and try again."
 
-    static func check(_ password: String, user: User, context: RequestContext) throws -> Outcome {
-        let app = context.app, ip = context.clientIP, now = context.now
+    static func check(_ password: String, for signedIn: SignedIn) throws -> Outcome {
+        let context = signedIn.context, user = signedIn.user, app = context.app, ip = context.clientIP, now = context.now
         // A passwordless sign-up has no password to confirm until it sets one; a login (the code
         // to its number, and the app if it has one) is all the proof it has. Only a fresh one
         // counts: a session cookie stolen later, or a browser left open, must not be enough to
         // choose a first password or a new number and so take the account over.
         if try !app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) {
-            guard let verifiedAt = context.session?.verifiedAt, now - verifiedAt <= Self.freshLogin else { return .stale }
+            guard let verifiedAt = signedIn.session.verifiedAt, now - verifiedAt <= Self.freshLogin else { return .stale }
             return .confirmed
         }
         let admission = try app.database.write { try app.regulation.admit(userID: user.id, ip: ip, now: now, in: $0) }
