@@ -28,7 +28,7 @@ final class VerifyEngineConfigTests: XCTestCase {
     func testVonageNeedsKeyAndSecret() throws {
         XCTAssertEqual(refusal([:]), "VERIFY_ENGINE=vonage needs VONAGE_API_KEY, VONAGE_API_SECRET in the environment")
         XCTAssertEqual(refusal(["VONAGE_API_KEY": "abcd1234"]), "VERIFY_ENGINE=vonage needs VONAGE_API_SECRET in the environment")
-        XCTAssertEqual(try load(keys).verifyEngine, "vonage")
+        XCTAssertEqual(try load(keys).verifyEngine, .vonage)
         XCTAssertFalse("\(try load(keys).gateways)".contains("verify-secret-9"), "the secret is never shown")
     }
 

@@ -66,7 +66,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         self.sms = sms
         let throttle = SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
                                     window: config.verifySendWindow)
-        if config.verifyEngine == "vonage" {
+        if config.verifyEngine == .vonage {
             // Vonage's hosted Verify makes, sends and schedules the PINs: no scheduler here.
             verify = try Self.makeVonageVerifyEngine(config, database: database, throttle: throttle,
                                                      observer: PinActivity(database: database, metrics: metrics))

@@ -21,7 +21,7 @@ public enum UserAdmin {
             if rows.isEmpty { return "No users." }
             let table = [["ID", "USERNAME", "NUMBER", "CREATED", "SESSIONS", "STATE"]] + rows.map { row in
                 [String(row.int64("id") ?? 0), row.string("username") ?? "", Redact.phone(row.string("number") ?? ""),
-                 AuditEvent.format(time: row.int64("created_at") ?? 0), String(row.int("sessions") ?? 0),
+                 Formatting.time(row.int64("created_at") ?? 0), String(row.int("sessions") ?? 0),
                  row.int64("locked_at") == nil ? "active" : "locked"]
             }
             return format(table)
@@ -38,14 +38,14 @@ public enum UserAdmin {
                     "id:               \(user.id)",
                     "username:         \(user.username)",
                     "number:           \(Redact.phone(user.number))\(user.numberVerifiedAt == nil ? " (not verified)" : "")",
-                    "created:          \(AuditEvent.format(time: user.createdAt))",
+                    "created:          \(Formatting.time(user.createdAt))",
                     "sessions:         \(sessions)",
                     "failed logins:    \(state.failedLogins) in a row (locked for good at \(LoginRegulation.consecutiveFailureCap))",
                 ]
                 if let locked = state.lockedAt {
-                    lines.append("state:            LOCKED since \(AuditEvent.format(time: locked)) — `twofa users unlock \(user.username)`")
+                    lines.append("state:            LOCKED since \(Formatting.time(locked)) — `twofa users unlock \(user.username)`")
                 } else if let until = state.bannedUntil {
-                    lines.append("state:            banned after failed logins until \(AuditEvent.format(time: until))")
+                    lines.append("state:            banned after failed logins until \(Formatting.time(until))")
                 } else {
                     lines.append("state:            active")
                 }
@@ -86,7 +86,7 @@ public enum UserAdmin {
                 let events = try AuditEvent.recent(userID: user.id, limit: limit, in: conn)
                 if events.isEmpty { return "No events for \(user.username)." }
                 let table = [["TIME", "EVENT", "DETAIL", "IP", "BROWSER"]] + events.map { e in
-                    [AuditEvent.format(time: e.createdAt), e.event, e.detail, e.ip.isEmpty ? "-" : e.ip,
+                    [Formatting.time(e.createdAt), e.event, e.detail, e.ip.isEmpty ? "-" : e.ip,
                      UserAgentSummary.describe(e.userAgent)]
                 }
                 return format(table)

@@ -35,7 +35,7 @@ public struct AppConfig: Sendable {
     public var pinMaxAttempts: Int
     public var pinResendInterval: Int
     /// The Verify engine: `builtin` (here) or `vonage` (delegating to Vonage's hosted Verify API).
-    public var verifyEngine: String
+    public var verifyEngine: VerifyEngineKind
     /// The workflow of the web app's PIN step (Vonage ids 1–7; 5 = SMS then a voice call).
     public var webWorkflowID: Int
     /// Send throttles against SMS pumping: per number and per client IP, in a sliding window.
@@ -121,7 +121,7 @@ public struct AppConfig: Sendable {
             pinExpiry: try values.int("pin_expiry", env: "PIN_EXPIRY", in: 60...3600),
             pinMaxAttempts: try values.int("pin_max_attempts", env: "PIN_MAX_ATTEMPTS", in: 1...10),
             pinResendInterval: try values.int("pin_resend_interval", env: "PIN_RESEND_INTERVAL", in: 0...3600),
-            verifyEngine: try values.string("verify_engine", env: "VERIFY_ENGINE", default: "builtin"),
+            verifyEngine: try VerifyEngineKind.parse(try values.string("verify_engine", env: "VERIFY_ENGINE", default: "builtin")),
             webWorkflowID: try values.int("web_workflow_id", env: "WEB_WORKFLOW_ID", in: 1...7),
             verifyMaxSendsPerNumber: try values.int("verify_max_sends_per_number", env: "VERIFY_MAX_SENDS_PER_NUMBER", in: 1...1000),
             verifySendWindow: try values.int("verify_send_window", env: "VERIFY_SEND_WINDOW", in: 1...86_400),
@@ -184,11 +184,7 @@ public struct AppConfig: Sendable {
             throw ConfigError("BRAND_NAME must be 1 to 18 characters (it goes into every SMS)")
         }
         if host.isEmpty { throw ConfigError("HOST must not be empty") }
-        switch verifyEngine {
-        case "builtin": break
-        case "vonage": try gateways.checkVonageVerify(production: environment == .production)
-        default: throw ConfigError("VERIFY_ENGINE must be builtin or vonage (got \"\(verifyEngine)\")")
-        }
+        if verifyEngine == .vonage { try gateways.checkVonageVerify(production: environment == .production) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if bcryptThreads == 0 {
             // Half the cores: a login storm can then never take more than half the machine

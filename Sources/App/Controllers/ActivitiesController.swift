@@ -19,7 +19,7 @@ public struct ActivitiesController: Controller {
                 "what": .string(e.kind?.label ?? e.event),
                 "detail": .string(e.detail),
                 "warning": .bool(e.kind?.isWarning ?? false),
-                "time": .string(AuditEvent.format(time: e.createdAt)),
+                "time": .string(Formatting.time(e.createdAt)),
                 "ip": .string(e.ip.isEmpty ? "—" : e.ip),
                 "browser": .string(UserAgentSummary.describe(e.userAgent)),
             ]

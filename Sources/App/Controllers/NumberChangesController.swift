@@ -39,11 +39,8 @@ public struct NumberChangesController: Controller {
             }
         }
         // The password is checked even when the number is wrong, so one submission says everything.
-        switch try PasswordConfirmation.check(context.params["current_password"], for: signedIn) {
-        case .confirmed: break
-        case .wrong: errors.add("current_password", "That isn't your current password")
-        case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
-        case .stale: errors.add("current_password", PasswordConfirmation.staleMessage)
+        if let problem = try PasswordConfirmation.problem(context.params["current_password"], for: signedIn) {
+            errors.add("current_password", problem)
         }
         guard errors.isEmpty else { return try form(signedIn, number: typed, errors: errors, status: 422) }
 
@@ -52,14 +49,13 @@ public struct NumberChangesController: Controller {
         }
         let start = VerifyStart.web(number: number, config: app.config)
         do {
-            let id = try app.verify.start(start, accountID: VerificationsController.accountID,
+            let id = try app.verify.start(start, accountID: TextedCode.accountID,
                                           ip: context.clientIP, now: context.now)
             try app.database.write { try NumberChange.link(sessionID: session.id, verifyRequestID: id, in: $0) }
         } catch let error as VerifyError {
             try app.database.write { try NumberChange.discard(sessionID: session.id, in: $0) }
             if error.status == .throttled {
-                let minutes = max(1, app.config.verifySendWindow / 60)
-                errors.add("number", "We've sent too many codes to this number. Please try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
+                errors.add("number", TextedCode.tooManySends(app.config))
             } else {
                 errors.add("number", "We couldn't send a code to that number — check it and try again.")
             }
@@ -82,23 +78,17 @@ public struct NumberChangesController: Controller {
         guard let change = try pendingChange(session), let requestID = change.verifyRequestID else {
             return context.redirect(to: "/user/number/edit")
         }
-        let request = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: context.now)
-        let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
-        let digits = request?.codeLength ?? VerificationsController.codeLength
-        guard typed.count == digits, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        let request = try TextedCode.request(requestID, context: context)
+        let digits = request?.codeLength ?? TextedCode.length
+        guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
             return try codePage(signedIn, status: 422, error: "Enter the \(digits)-digit code we sent to your new number.")
         }
-        do {
-            _ = try app.verify.check(requestID: requestID, code: typed, accountID: VerificationsController.accountID,
-                                     ip: context.clientIP, now: context.now)
-        } catch let error as VerifyError {
-            let after = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: context.now)
-            if error.status == .wrongCode || error.status == .tooManyWrongCodes {
-                context.audit(.pinFailed, userID: user.id, detail: PinActivity.detail(after?.lastEventKind, to: change.newNumber))
+        if let refusal = try TextedCode.check(typed, requestID: requestID, ip: context.clientIP, context: context) {
+            if refusal.wasGuess {
+                context.audit(.pinFailed, userID: user.id, detail: PinActivity.detail(refusal.after?.lastEventKind, to: change.newNumber))
             }
-            if error.status == .wrongCode, let after, after.status == .inProgress, (after.pinExpiresAt ?? 0) > context.now {
-                let left = max(0, app.config.pinMaxAttempts - after.wrongChecks)
-                return try codePage(signedIn, status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+            if let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts) {
+                return try codePage(signedIn, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
             }
             return try codePage(signedIn, status: 422, error: nil)
         }
@@ -154,12 +144,11 @@ public struct NumberChangesController: Controller {
         guard let change = try pendingChange(signedIn.session), let requestID = change.verifyRequestID else {
             return context.redirect(to: "/user/number/edit")
         }
-        let request = try context.app.verify.search(requestID: requestID, accountID: VerificationsController.accountID,
-                                                    now: context.now)
+        let request = try TextedCode.request(requestID, context: context)
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(change.newNumber)),
             "old_number": .string(Redact.phone(user.number)),
-            "digits": .int(request?.codeLength ?? VerificationsController.codeLength),
+            "digits": .int(request?.codeLength ?? TextedCode.length),
         ]
         if let r = request, r.status == .inProgress, let expires = r.pinExpiresAt, expires > context.now {
             locals["can_enter_code"] = true

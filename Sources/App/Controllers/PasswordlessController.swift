@@ -40,7 +40,7 @@ public struct PasswordlessController: Controller {
         if owner != nil || app.config.passwordlessSignup {
             let start = VerifyStart.web(number: number, config: app.config)
             do {
-                requestID = try app.verify.start(start, accountID: VerificationsController.accountID,
+                requestID = try app.verify.start(start, accountID: TextedCode.accountID,
                                                  ip: context.clientIP, now: context.now)
                 if let owner { context.audit(.pinSent, userID: owner.id, detail: PinActivity.detail(start.workflow.events[0], to: number)) }
             } catch let error as VerifyError {
@@ -72,9 +72,8 @@ public struct PasswordlessController: Controller {
             context.flash(.alert, "That code request has ended. Please start again.")
             return context.redirect(to: "/passwordless/new")
         }
-        let digits = VerificationsController.codeLength
-        let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
-        guard typed.count == digits, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        let digits = TextedCode.length
+        guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
             return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
         }
         let owner = try app.database.read { try User.find(number: pending.number, in: $0) }
@@ -90,15 +89,12 @@ public struct PasswordlessController: Controller {
             try app.database.write { try pending.recordWrongCheck(in: $0) }
             return try wrongCode(pending, wrongChecks: pending.wrongChecks + 1)
         }
-        do {
-            _ = try app.verify.check(requestID: requestID, code: typed, accountID: VerificationsController.accountID, ip: ip, now: now)
-        } catch let error as VerifyError {
-            let request = try app.verify.search(requestID: requestID, accountID: VerificationsController.accountID, now: now)
-            if let owner, error.status == .wrongCode || error.status == .tooManyWrongCodes {
-                context.audit(.pinFailed, userID: owner.id, detail: PinActivity.detail(request?.lastEventKind, to: pending.number))
+        if let refusal = try TextedCode.check(typed, requestID: requestID, ip: ip, context: context) {
+            if let owner, refusal.wasGuess {
+                context.audit(.pinFailed, userID: owner.id, detail: PinActivity.detail(refusal.after?.lastEventKind, to: pending.number))
                 if lockedNow { context.audit(.accountLocked, userID: owner.id) }
             }
-            return try wrongCode(pending, wrongChecks: request?.wrongChecks ?? app.config.pinMaxAttempts)
+            return try wrongCode(pending, wrongChecks: refusal.after?.wrongChecks ?? app.config.pinMaxAttempts)
         }
         try app.database.write { db in
             if let owner {
@@ -151,10 +147,8 @@ public struct PasswordlessController: Controller {
         guard try app.database.read({ try TOTPCredential.isEnabled(userID: user.id, in: $0) }) else { return nil }
         let session = try context.startSession(for: user, firstFactor: .phone)
         try app.database.write { try User.markNumberVerified(userID: user.id, now: now, in: $0) }
-        if let device = try SecondFactorController.rememberedDevice(context: context, user: user) {
-            try app.database.write { try RememberedDevice.touch(id: device.id, now: now, in: $0) }
-            return try SecondFactorController.complete(context: context, session: session, user: user,
-                                                       event: .rememberedDeviceUsed, remember: false)
+        if let skipped = try LoginFlow.skipIfRemembered(PendingSecondFactor(context: context, session: session, user: user)) {
+            return skipped
         }
         Log.info("passwordless code ok for user \(user.id); authenticator app code next")
         context.flash(.notice, "Code accepted. Now enter the code from your authenticator app.")
@@ -205,7 +199,7 @@ public struct PasswordlessController: Controller {
     private func wrongCode(_ pending: PasswordlessLogin, wrongChecks: Int) throws -> HTTPResponse {
         let left = context.app.config.pinMaxAttempts - wrongChecks
         guard left > 0, !hasExpired(pending) else { return try codePage(pending, status: 422, error: nil) }
-        return try codePage(pending, status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+        return try codePage(pending, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
     }
 
     private func hasExpired(_ pending: PasswordlessLogin) -> Bool {
@@ -218,12 +212,12 @@ public struct PasswordlessController: Controller {
         let config = context.app.config
         var wrong = pending.wrongChecks
         if let id = pending.verifyRequestID,
-           let request = try context.app.verify.search(requestID: id, accountID: VerificationsController.accountID, now: context.now) {
+           let request = try TextedCode.request(id, context: context) {
             wrong = request.wrongChecks
         }
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(pending.number)),
-            "digits": .int(VerificationsController.codeLength),
+            "digits": .int(TextedCode.length),
             "minutes": .int(max(1, config.pinExpiry / 60)),
         ]
         if wrong >= config.pinMaxAttempts {

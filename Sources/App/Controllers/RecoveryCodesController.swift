@@ -21,8 +21,8 @@ public struct RecoveryCodesController: Controller {
             context.flash(.alert, "Recovery codes come with an authenticator app: set one up first.")
             return context.redirect(to: "/user/two_factor")
         }
-        let errors = try TwoFactorController.reauthenticate(signedIn)
-        guard errors.isEmpty else { return try TwoFactorController.page(signedIn, status: 422, errors: errors) }
+        let errors = try Reauthentication.check(signedIn)
+        guard errors.isEmpty else { return try SecondFactorSettingsController.page(signedIn, status: 422, errors: errors) }
         let codes = try app.database.write { try RecoveryCode.replaceAll(userID: user.id, keys: app.keys, now: context.now, in: $0) }
         Log.info("new recovery codes for user \(user.id)")
         context.audit(.recoveryCodesRegenerated, userID: user.id)

@@ -24,42 +24,32 @@ public struct SessionsController: Controller {
         try app.passwords.checkRoom()   // a full pool answers 503 before any database work
         let user = try app.database.read { try User.find(username: username, in: $0) }
         let refused = "That username and password don't match an account."
-        let ip = context.clientIP, now = context.now
-        // The regulation writes the attempt down before bcrypt runs (see LoginRegulation).
-        let admission = try app.database.write { try app.regulation.admit(userID: user?.id, ip: ip, now: now, in: $0) }
-        guard case .admitted(let attempt, let lockedNow) = admission else {
+        // An unknown username still costs one bcrypt at the configured cost (PasswordHasher),
+        // so both failures take as long and look alike from outside.
+        switch try RegulatedPassword.check(password, against: user?.passwordDigest, userID: user?.id, context: context) {
+        case .refused:
             // Banned or locked: the real digest is never tried, but one bcrypt still runs at the
             // configured cost and the answer is the wrong-password one, so nothing tells a
             // refusal from a wrong password, or an existing account from an unknown one.
             _ = try app.passwords.verify(password, against: nil)
-            app.metrics.loginThrottled()
             context.audit(.loginThrottled, userID: user?.id)
             Log.info("login refused by the regulation")
             return try form(username: username, error: refused, status: 422)
-        }
-        // An unknown username still costs one bcrypt at the configured cost (PasswordHasher),
-        // so both failures take as long and look alike from outside.
-        let matches: Bool
-        do {
-            matches = try app.passwords.verify(password, against: user?.passwordDigest)
-        } catch {
-            // Never checked (bcrypt pool full → 503): the attempt does not count.
-            try? app.database.write { try app.regulation.abandoned(attempt: attempt, userID: user?.id, ip: ip, now: now, in: $0) }
-            throw error
-        }
-        guard matches, let user else {
+        case .wrong(let lockedNow):
             Log.info("login failed")
             context.audit(.loginFailed, userID: user?.id)
             if lockedNow, let user { context.audit(.accountLocked, userID: user.id) }
             return try form(username: username, error: refused, status: 422)
+        case .right:
+            break
         }
-        try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
+        guard let user else { return try form(username: username, error: refused, status: 422) }  // .right needs a user
         if app.passwords.needsRehash(user.passwordDigest) { renewDigest(of: user, password: password) }
         context.audit(.loginSucceeded, userID: user.id)
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); second factor next")
-        // A remembered device, an authenticator app, or else the texted PIN (SecondFactorController).
-        return try SecondFactorController.begin(PendingSecondFactor(context: context, session: session, user: user))
+        // A remembered device, an authenticator app, or else the texted PIN (LoginFlow).
+        return try LoginFlow.begin(PendingSecondFactor(context: context, session: session, user: user))
     }
 
     /// DELETE /session: the row goes, so the old cookie is worthless.

@@ -25,8 +25,8 @@ public struct UserSessionsController: Controller {
                 "id": .string(String(s.id)),
                 "browser": .string(UserAgentSummary.describe(s.userAgent)),
                 "ip": .string(s.ip.isEmpty ? "unknown" : s.ip),
-                "last_seen": .string(AuditEvent.format(time: s.lastSeenAt)),
-                "signed_in": .string(AuditEvent.format(time: s.createdAt)),
+                "last_seen": .string(Formatting.time(s.lastSeenAt)),
+                "signed_in": .string(Formatting.time(s.createdAt)),
                 "current": .bool(s.id == current.id),
                 "pending": .bool(!s.verified),
             ]

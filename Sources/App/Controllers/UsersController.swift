@@ -65,7 +65,7 @@ public struct UsersController: Controller {
         Log.info("registered user \(user.id)")
         context.audit(.registered, userID: user.id)
         let session = try context.startSession(for: user)
-        return try VerificationsController.sendFirstCode(PendingSecondFactor(context: context, session: session, user: user))
+        return try LoginFlow.sendFirstCode(PendingSecondFactor(context: context, session: session, user: user))
     }
 
     /// GET /user/edit
@@ -79,11 +79,8 @@ public struct UsersController: Controller {
         let params = context.params
         var errors = ValidationErrors()
         // Regulated like a login (PasswordConfirmation): a hijacked session can't guess freely.
-        switch try PasswordConfirmation.check(params["current_password"], for: signedIn) {
-        case .confirmed: break
-        case .wrong: errors.add("current_password", "That isn't your current password")
-        case .refused: errors.add("current_password", PasswordConfirmation.refusedMessage)
-        case .stale: errors.add("current_password", PasswordConfirmation.staleMessage)
+        if let problem = try PasswordConfirmation.problem(params["current_password"], for: signedIn) {
+            errors.add("current_password", problem)
         }
         User.validatePassword(params["password"], confirmation: params["password_confirmation"], into: &errors)
         if errors["password"] == nil, let problem = context.app.passwordPolicy.problem(

@@ -95,15 +95,6 @@ public struct AuditEvent: Sendable, Equatable {
         try db.query("SELECT \(columns) FROM audit_events WHERE user_id = ? ORDER BY id DESC LIMIT ?",
                      [.integer(userID), .integer(Int64(limit))]).map(AuditEvent.init)
     }
-
-    /// `2026-11-21 23:59 UTC`
-    public static func format(time: Int64) -> String {
-        var t = time_t(time)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)) UTC"
-    }
 }
 
 /// Writes audit events. The hook for every part of the app (controllers, the Verify engine):

@@ -16,7 +16,7 @@ public final class Route: Sendable {
     /// that far (see `BlockingGuard`). Page views that only read finish on the loop.
     public let quick: Bool
     /// The action's first real work is a bcrypt (a login): while the bcrypt pool is full it
-    /// is answered 503 before the session lookup, the CSRF check and the filters, so a storm
+    /// is answered 503 before the session lookup, the CSRF check and the gate, so a storm
     /// of refused logins costs the event loops next to nothing.
     public let hashesPassword: Bool
     /// `controller#action`, the label of the route in logs and /metrics.

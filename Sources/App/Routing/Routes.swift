@@ -57,17 +57,17 @@ public enum Routes {
         r.get("/passwordless/code", PasswordlessController.self, .code, gate: .passwordlessGuest) { try $0.code($1) }
         r.post("/passwordless/code", PasswordlessController.self, .verify, gate: .passwordlessGuest) { try $0.verify($1) }
 
-        r.get("/verification/new", VerificationsController.self, .new, gate: .pendingSecondFactor) { try $0.new($1) }
-        r.post("/verification", VerificationsController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }
-        r.post("/verification/resend", VerificationsController.self, .resend, gate: .pendingSecondFactor) { try $0.resend($1) }
-        r.post("/verification/call", VerificationsController.self, .call, gate: .pendingSecondFactor) { try $0.call($1) }
+        r.get("/verification/new", TextedCodeStepController.self, .new, gate: .pendingSecondFactor) { try $0.new($1) }
+        r.post("/verification", TextedCodeStepController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }
+        r.post("/verification/resend", TextedCodeStepController.self, .resend, gate: .pendingSecondFactor) { try $0.resend($1) }
+        r.post("/verification/call", TextedCodeStepController.self, .call, gate: .pendingSecondFactor) { try $0.call($1) }
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
-        r.post("/verification/totp", SecondFactorController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
-        r.post("/verification/recovery", SecondFactorController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }
-        r.get("/user/two_factor", TwoFactorController.self, .show, gate: .signedIn, quick: true) { try $0.show($1) }
-        r.get("/user/totp/new", AuthenticatorController.self, .new, gate: .signedIn) { try $0.new($1) }
-        r.post("/user/totp", AuthenticatorController.self, .create, gate: .signedIn) { try $0.create($1) }
-        r.delete("/user/totp", AuthenticatorController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.post("/verification/totp", AppCodeStepController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
+        r.post("/verification/recovery", AppCodeStepController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }
+        r.get("/user/two_factor", SecondFactorSettingsController.self, .show, gate: .signedIn, quick: true) { try $0.show($1) }
+        r.get("/user/totp/new", AuthenticatorSetupController.self, .new, gate: .signedIn) { try $0.new($1) }
+        r.post("/user/totp", AuthenticatorSetupController.self, .create, gate: .signedIn) { try $0.create($1) }
+        r.delete("/user/totp", AuthenticatorSetupController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
         r.post("/user/recovery_codes", RecoveryCodesController.self, .create, gate: .signedIn) { try $0.create($1) }
         r.delete("/user/remembered_devices", RememberedDevicesController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
 

@@ -12,7 +12,7 @@ struct PinActivity: VerifyObserver {
 
     func pinSent(_ kind: VerifyEvent.Kind, request: VerifyRequest, scheduled: Bool, now: Int64) {
         metrics.pinSent(channel: kind.channel)
-        guard scheduled, request.accountID == VerificationsController.accountID else { return }
+        guard scheduled, request.accountID == TextedCode.accountID else { return }
         do {
             try database.write { db in
                 guard let userID = try Self.owner(of: request, in: db) else { return }

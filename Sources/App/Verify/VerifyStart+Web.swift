@@ -4,7 +4,7 @@ extension VerifyStart {
     /// expires (capped at Vonage's 900 s maximum), superseding the number's live request.
     static func web(number: String, config: AppConfig, workflow: Workflow? = nil) -> VerifyStart {
         var start = VerifyStart(number: number, brand: config.brandName)
-        start.codeLength = VerificationsController.codeLength
+        start.codeLength = TextedCode.length
         start.pinExpiry = config.pinExpiry
         start.nextEventWait = min(config.pinExpiry, nextEventWaitRange.upperBound)
         start.workflow = workflow ?? Workflow(id: config.webWorkflowID) ?? Workflow(id: 5)!

@@ -25,7 +25,7 @@ struct PasswordConfirmation {
     static let refusedMessage = "Too many wrong passwords. Please wait a while and try again."
 
     static func check(_ password: String, for signedIn: SignedIn) throws -> Outcome {
-        let context = signedIn.context, user = signedIn.user, app = context.app, ip = context.clientIP, now = context.now
+        let context = signedIn.context, user = signedIn.user, app = context.app, now = context.now
         // A passwordless sign-up has no password to confirm until it sets one; a login (the code
         // to its number, and the app if it has one) is all the proof it has. Only a fresh one
         // counts: a session cookie stolen later, or a browser left open, must not be enough to
@@ -34,25 +34,26 @@ struct PasswordConfirmation {
             guard let verifiedAt = signedIn.session.verifiedAt, now - verifiedAt <= Self.freshLogin else { return .stale }
             return .confirmed
         }
-        let admission = try app.database.write { try app.regulation.admit(userID: user.id, ip: ip, now: now, in: $0) }
-        guard case .admitted(let attempt, let lockedNow) = admission else {
-            app.metrics.loginThrottled()
+        switch try RegulatedPassword.check(password, against: user.passwordDigest, userID: user.id, context: context) {
+        case .refused:
             context.audit(.loginThrottled, userID: user.id, detail: "current password")
             return .refused
-        }
-        let matches: Bool
-        do {
-            matches = try app.passwords.verify(password, against: user.passwordDigest)
-        } catch {
-            try? app.database.write { try app.regulation.abandoned(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
-            throw error
-        }
-        guard matches else {
+        case .wrong(let lockedNow):
             context.audit(.loginFailed, userID: user.id, detail: "current password")
             if lockedNow { context.audit(.accountLocked, userID: user.id) }
             return .wrong
+        case .right:
+            return .confirmed
         }
-        try app.database.write { try app.regulation.succeeded(attempt: attempt, userID: user.id, ip: ip, now: now, in: $0) }
-        return .confirmed
+    }
+
+    /// What the form shows under the "current password" field; nil when it was confirmed.
+    static func problem(_ password: String, for signedIn: SignedIn) throws -> String? {
+        switch try check(password, for: signedIn) {
+        case .confirmed: return nil
+        case .wrong: return "That isn't your current password"
+        case .refused: return refusedMessage
+        case .stale: return staleMessage
+        }
     }
 }

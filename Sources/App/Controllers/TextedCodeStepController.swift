@@ -2,33 +2,21 @@ import HTTP
 import Support
 import Templates
 
-/// The PIN step (the second factor), on the Verify engine: login and sign-up start a
-/// request (SMS first, then a voice call, by `WEB_WORKFLOW_ID`); "Send a new code" fires
-/// the workflow's next event (so the second try can be a call); "Call me instead" asks
-/// for the call now. Reached only with a half-logged-in session.
-public struct VerificationsController: Controller {
+/// The second-factor step by texted code, on the Verify engine (`TextedCode`): login and
+/// sign-up start a request (SMS first, then a voice call, by `WEB_WORKFLOW_ID`); "Send a new
+/// code" fires the workflow's next event (so the second try can be a call); "Call me instead"
+/// asks for the call now. Reached only with a half-logged-in session.
+public struct TextedCodeStepController: Controller {
     public static let name = "verifications"
     public enum Action: String { case new, create, resend, call }
-    /// The web app's requests live under this account, apart from API clients' requests.
-    static let accountID = "web"
-    static let codeLength = 6
 
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
-    /// Sends the one PIN that starts the unverified state (after login or sign-up).
-    /// Reloading the PIN page afterwards sends nothing.
-    static func sendFirstCode(_ pending: PendingSecondFactor) throws -> HTTPResponse {
-        let context = pending.context, user = pending.user
-        let outcome = try startRequest(context: context, session: pending.session, user: user)
-        flash(outcome, context: context, user: user, first: true)
-        return context.redirect(to: "/verification/new")
-    }
-
     /// GET /verification/new: shows the form. Never sends anything, so reloading is free.
     func new(_ pending: PendingSecondFactor) throws -> HTTPResponse {
-        // An authenticator app, when set up, is offered first (SecondFactorController); no text until asked.
-        if let appPage = try SecondFactorController.pageIfPreferred(pending) { return appPage }
+        // An authenticator app, when set up, is offered first (LoginFlow); no text until asked.
+        if let appPage = try LoginFlow.appPageIfPreferred(pending) { return appPage }
         if pending.session.firstFactor == .phone {
             // Began with a passwordless code for an app that has since been turned off: no text to
             // offer here, and a fresh passwordless login now logs straight in.
@@ -42,14 +30,13 @@ public struct VerificationsController: Controller {
     /// POST /verification: checks the code.
     func create(_ pending: PendingSecondFactor) throws -> HTTPResponse {
         let session = pending.session
-        if let refusal = try SecondFactorController.refuseTextAfterPhone(pending) { return refusal }
+        if let refusal = try LoginFlow.refuseTextAfterPhone(pending) { return refusal }
         let app = context.app
         guard let request = try currentRequest(session) else { return try page(pending, status: 422, error: nil) }
-        let typed = context.params["code"].filter { $0 != " " && $0 != "-" }
-        guard typed.count == request.codeLength, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard let typed = TextedCode.entered(context.params["code"], digits: request.codeLength) else {
             return try page(pending, status: 422, error: "Enter the \(request.codeLength)-digit code we sent you.")
         }
-        // Texted PINs count towards the account's wrong second-factor codes (SecondFactorRegulation):
+        // Texted codes count towards the account's wrong second-factor codes (SecondFactorRegulation):
         // written down before the engine checks, taken back unless it compared and found it wrong.
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
         guard let attempt = try app.database.write({
@@ -62,24 +49,19 @@ public struct VerificationsController: Controller {
         }
         var counted = false
         defer { if !counted { try? app.database.write { try regulation.pinTakenBack(attempt, in: $0) } } }
-        do {
-            _ = try app.verify.check(requestID: request.requestID, code: typed, accountID: Self.accountID,
-                                     ip: context.request.remoteAddress, now: context.now)
-        } catch let error as VerifyError {
+        if let refusal = try TextedCode.check(typed, requestID: request.requestID, ip: context.request.remoteAddress,
+                                               context: context) {
             // Compared only if the code was live before the check (not dead, expired or replaced).
-            if error.status == .wrongCode || error.status == .tooManyWrongCodes,
-               request.status == .inProgress, let expires = request.pinExpiresAt, expires > context.now {
+            if refusal.wasGuess, TextedCode.isLive(request, now: context.now) {
                 try app.database.write { try regulation.pinWrong(attempt, now: context.now, in: $0) }
                 counted = true
             }
-            if error.status == .wrongCode, let now = try currentRequest(session), now.status == .inProgress,
-               let expires = now.pinExpiresAt, expires > context.now {
+            if let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts), let after = refusal.after {
                 Log.info("wrong PIN for user \(session.userID)")
-                context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(now.lastEventKind, to: now.number))
-                let left = max(0, app.config.pinMaxAttempts - now.wrongChecks)
-                return try page(pending, status: 422, error: "That code isn't right. You have \(left == 1 ? "1 try" : "\(left) tries") left.")
+                context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(after.lastEventKind, to: after.number))
+                return try page(pending, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
             }
-            if error.status == .wrongCode || error.status == .tooManyWrongCodes {
+            if refusal.wasGuess {
                 context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
             }
             // Too many wrong codes, expired, replaced: the page explains the state and offers a new code.
@@ -92,8 +74,8 @@ public struct VerificationsController: Controller {
         context.adoptSession(verified, token: token)
         Log.info("PIN verified for user \(verified.userID)")
         context.audit(.pinVerified, userID: verified.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
-        if SecondFactorController.wantsRemember(context) {
-            try SecondFactorController.rememberDevice(context: context, user: pending.user)  // issue 6
+        if LoginFlow.wantsRemember(context) {
+            try LoginFlow.rememberDevice(context: context, user: pending.user)  // issue 6
         }
         context.flash(.notice, "You're logged in.")
         return context.redirect(to: "/")
@@ -112,14 +94,11 @@ public struct VerificationsController: Controller {
 
     // MARK: Sending
 
-    enum Outcome { case sent(VerifyEvent.Kind), throttled, failed }
-
     private func sendAgain(_ pending: PendingSecondFactor, preferCall: Bool) throws -> HTTPResponse {
-        let session = pending.session, user = pending.user
         // The phone was the first factor: a text or call to it now would be the same factor twice.
-        if let refusal = try SecondFactorController.refuseTextAfterPhone(pending) { return refusal }
+        if let refusal = try LoginFlow.refuseTextAfterPhone(pending) { return refusal }
         let app = context.app
-        let request = try currentRequest(session)
+        let request = try currentRequest(pending.session)
         // Issue 2's rule still holds: one send per session per interval, whatever the button.
         if let last = request?.lastEventAt {
             let wait = Int(last + Int64(app.config.pinResendInterval) - context.now)
@@ -128,51 +107,20 @@ public struct VerificationsController: Controller {
                 return context.redirect(to: "/verification/new")
             }
         }
-        let outcome: Outcome
+        let outcome: TextedCode.Sent
         if let request, request.status == .inProgress, let next = request.nextEventKind, !preferCall || next == .tts {
             do {
-                try app.verify.triggerNextEvent(requestID: request.requestID, accountID: Self.accountID,
+                try app.verify.triggerNextEvent(requestID: request.requestID, accountID: TextedCode.accountID,
                                                 ip: context.request.remoteAddress, now: context.now)
                 outcome = .sent(next)
             } catch let error as VerifyError {
                 outcome = error.status == .throttled ? .throttled : .failed
             }
         } else {
-            outcome = try Self.startRequest(context: context, session: session, user: user,
-                                            workflow: preferCall ? Workflow(id: 7)! : nil)
+            outcome = try TextedCode.start(pending, workflow: preferCall ? Workflow(id: 7)! : nil)
         }
-        Self.flash(outcome, context: context, user: user, first: false)
+        TextedCode.announce(outcome, context: context, user: pending.user, first: false)
         return context.redirect(to: "/verification/new")
-    }
-
-    /// Starts a web request for the user's number (superseding any live one) and links it to
-    /// the session; `workflow` nil means the configured one (WEB_WORKFLOW_ID).
-    static func startRequest(context: RequestContext, session: Session, user: User, workflow: Workflow? = nil) throws -> Outcome {
-        let start = VerifyStart.web(number: user.number, config: context.app.config, workflow: workflow)
-        do {
-            let id = try context.app.verify.start(start, accountID: accountID, ip: context.request.remoteAddress, now: context.now)
-            try context.app.database.write { try Session.link(sessionID: session.id, verifyRequestID: id, in: $0) }
-            return .sent(start.workflow.events[0])
-        } catch let error as VerifyError {
-            if !error.requestID.isEmpty {
-                // Delivery failed after the request was made: link it so the page can say so.
-                try context.app.database.write { try Session.link(sessionID: session.id, verifyRequestID: error.requestID, in: $0) }
-            }
-            return error.status == .throttled ? .throttled : .failed
-        }
-    }
-
-    static func flash(_ outcome: Outcome, context: RequestContext, user: User, first: Bool) {
-        let number = Redact.phone(user.number)
-        if case .sent(let kind) = outcome { context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(kind, to: user.number)) }
-        switch outcome {
-        case .sent(.sms): context.flash(.notice, first ? "We've texted a code to \(number)." : "We've texted a new code to \(number).")
-        case .sent(.tts): context.flash(.notice, "We're calling \(number) now to read out your code.")
-        case .throttled:
-            let minutes = max(1, context.app.config.verifySendWindow / 60)
-            context.flash(.alert, "We've sent too many codes to this number. Please try again in \(minutes) minute\(minutes == 1 ? "" : "s").")
-        case .failed: context.flash(.alert, "We couldn't send your code — try again.")
-        }
     }
 
     // MARK: Page
@@ -180,7 +128,7 @@ public struct VerificationsController: Controller {
     private func currentRequest(_ session: Session) throws -> VerifyRequest? {
         let app = context.app
         guard let id = try app.database.read({ try Session.verifyRequestID(sessionID: session.id, in: $0) }) else { return nil }
-        return try app.verify.search(requestID: id, accountID: Self.accountID, now: context.now)
+        return try TextedCode.request(id, context: context)
     }
 
     /// The PIN page in whatever state the session's request is in.
@@ -189,7 +137,7 @@ public struct VerificationsController: Controller {
         let request = try currentRequest(session)
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(user.number)),
-            "digits": .int(request?.codeLength ?? Self.codeLength),
+            "digits": .int(request?.codeLength ?? TextedCode.length),
         ]
         let maxWrong = context.app.config.pinMaxAttempts
         switch request {

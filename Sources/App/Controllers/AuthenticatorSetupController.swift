@@ -8,7 +8,7 @@ import Templates
 /// secret (kept sealed server-side), shows it as base32 and as a QR code of its `otpauth://`
 /// URI drawn by us (inline SVG: no script, so the CSP allows it), and switches it on only after
 /// a correct current code — then shows the first set of recovery codes.
-public struct AuthenticatorController: Controller {
+public struct AuthenticatorSetupController: Controller {
     public static let name = "authenticator"
     public enum Action: String { case new, create, destroy }
 
@@ -39,14 +39,7 @@ public struct AuthenticatorController: Controller {
         let user = signedIn.user, app = context.app, now = context.now
         if let refusal = try needsPasswordFirst(signedIn) { return refusal }
         // Regulated like a login; the code is only looked at behind a right password.
-        let passwordError: String?
-        switch try PasswordConfirmation.check(context.params["current_password"], for: signedIn) {
-        case .confirmed: passwordError = nil
-        case .wrong: passwordError = "That isn't your current password"
-        case .refused: passwordError = PasswordConfirmation.refusedMessage
-        case .stale: passwordError = PasswordConfirmation.staleMessage  // not reached: it has a password
-        }
-        if let passwordError {
+        if let passwordError = try PasswordConfirmation.problem(context.params["current_password"], for: signedIn) {
             guard let pending = try app.database.read({ try TOTPCredential.find(userID: user.id, keys: app.keys, in: $0) }),
                   !pending.isEnabled else {
                 context.flash(.alert, "Start the set-up again: that one had already finished or was replaced.")
@@ -80,8 +73,8 @@ public struct AuthenticatorController: Controller {
     /// codes go with it; SMS is the second factor again.
     func destroy(_ signedIn: SignedIn) throws -> HTTPResponse {
         let user = signedIn.user
-        let errors = try TwoFactorController.reauthenticate(signedIn)
-        guard errors.isEmpty else { return try TwoFactorController.page(signedIn, status: 422, errors: errors) }
+        let errors = try Reauthentication.check(signedIn)
+        guard errors.isEmpty else { return try SecondFactorSettingsController.page(signedIn, status: 422, errors: errors) }
         try context.app.database.write { db in
             try TOTPCredential.delete(userID: user.id, in: db)
             try RecoveryCode.deleteAll(userID: user.id, in: db)
@@ -98,8 +91,8 @@ public struct AuthenticatorController: Controller {
         let user = signedIn.user
         guard try !context.app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else { return nil }
         var errors = ValidationErrors()
-        errors.add("password_needed", TwoFactorController.setPasswordFirstMessage)
-        return try TwoFactorController.page(signedIn, status: context.request.method == "GET" ? 200 : 422, errors: errors)
+        errors.add("password_needed", Reauthentication.setPasswordFirstMessage)
+        return try SecondFactorSettingsController.page(signedIn, status: context.request.method == "GET" ? 200 : 422, errors: errors)
     }
 
     private func setupPage(user: User, credential: TOTPCredential, status: Int, error: String?,

@@ -1,0 +1,94 @@
+import HTTP
+import Support
+
+/// The codes the Verify engine texts (or reads out) for the web app: at login, for a new
+/// number, for a passwordless login. Sending and checking them happens here once; the
+/// controllers only choose the page that follows.
+enum TextedCode {
+    /// The web app's requests live under this account, apart from API clients' requests.
+    static let accountID = "web"
+    static let length = 6
+
+    /// What was typed without the spaces and dashes people add, if it is `digits` digits long.
+    static func entered(_ typed: String, digits: Int) -> String? {
+        let code = typed.filter { $0 != " " && $0 != "-" }
+        guard code.count == digits, code.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return code
+    }
+
+    /// A code's request, searched under the web account.
+    static func request(_ id: String, context: RequestContext) throws -> VerifyRequest? {
+        try context.app.verify.search(requestID: id, accountID: accountID, now: context.now)
+    }
+
+    /// Whether the request's code can still be entered (in progress, not expired).
+    static func isLive(_ request: VerifyRequest?, now: Int64) -> Bool {
+        guard let request, request.status == .inProgress, let expires = request.pinExpiresAt else { return false }
+        return expires > now
+    }
+
+    // MARK: Checking
+
+    /// Why a code was not accepted, with its request as it stands after the check.
+    struct Refusal {
+        let error: VerifyError
+        let after: VerifyRequest?
+        /// The code was compared and found wrong (rather than the request being over).
+        var wasGuess: Bool { error.status == .wrongCode || error.status == .tooManyWrongCodes }
+        /// Wrong, and the same code can still be tried again this many times; nil when it is dead.
+        func triesLeft(now: Int64, maxWrong: Int) -> Int? {
+            guard error.status == .wrongCode, let after, isLive(after, now: now) else { return nil }
+            return max(0, maxWrong - after.wrongChecks)
+        }
+    }
+
+    /// Checks `code` against request `id`: nil when right, else why not.
+    static func check(_ code: String, requestID id: String, ip: String, context: RequestContext) throws -> Refusal? {
+        do {
+            _ = try context.app.verify.check(requestID: id, code: code, accountID: accountID, ip: ip, now: context.now)
+            return nil
+        } catch let error as VerifyError {
+            return Refusal(error: error, after: try request(id, context: context))
+        }
+    }
+
+    // MARK: Sending
+
+    enum Sent { case sent(VerifyEvent.Kind), throttled, failed }
+
+    /// Starts a web request for the user's number (superseding any live one) and links it to
+    /// the session; `workflow` nil means the configured one (WEB_WORKFLOW_ID).
+    static func start(_ pending: PendingSecondFactor, workflow: Workflow? = nil) throws -> Sent {
+        let context = pending.context, app = context.app
+        let start = VerifyStart.web(number: pending.user.number, config: app.config, workflow: workflow)
+        do {
+            let id = try app.verify.start(start, accountID: accountID, ip: context.request.remoteAddress, now: context.now)
+            try app.database.write { try Session.link(sessionID: pending.session.id, verifyRequestID: id, in: $0) }
+            return .sent(start.workflow.events[0])
+        } catch let error as VerifyError {
+            if !error.requestID.isEmpty {
+                // Delivery failed after the request was made: link it so the page can say so.
+                try app.database.write { try Session.link(sessionID: pending.session.id, verifyRequestID: error.requestID, in: $0) }
+            }
+            return error.status == .throttled ? .throttled : .failed
+        }
+    }
+
+    /// "We've texted a (new) code to …", or why nothing went; a send is audited.
+    static func announce(_ outcome: Sent, context: RequestContext, user: User, first: Bool) {
+        let number = Redact.phone(user.number)
+        if case .sent(let kind) = outcome { context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(kind, to: user.number)) }
+        switch outcome {
+        case .sent(.sms): context.flash(.notice, first ? "We've texted a code to \(number)." : "We've texted a new code to \(number).")
+        case .sent(.tts): context.flash(.notice, "We're calling \(number) now to read out your code.")
+        case .throttled: context.flash(.alert, tooManySends(context.app.config))
+        case .failed: context.flash(.alert, "We couldn't send your code — try again.")
+        }
+    }
+
+    /// The number's send limit is reached (VERIFY_SEND_WINDOW).
+    static func tooManySends(_ config: AppConfig) -> String {
+        let minutes = max(1, config.verifySendWindow / 60)
+        return "We've sent too many codes to this number. Please try again in \(minutes) minute\(minutes == 1 ? "" : "s")."
+    }
+}
