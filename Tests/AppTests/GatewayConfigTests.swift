@@ -28,10 +28,10 @@ final class GatewayConfigTests: XCTestCase {
         XCTAssertEqual(try load([:]).voiceGateway, "outbox")
         let config = try load(twilio.merging(["SMS_GATEWAY": "twilio"]) { $1 })
         XCTAssertEqual(config.voiceGateway, "twilio")
-        XCTAssertTrue(try Application.makeGateway(config) is TwilioGateway)
-        XCTAssertTrue(try Application.makeVoiceGateway(config) is TwilioGateway)
+        XCTAssertTrue(try GatewayFactory.sms(config) is TwilioGateway)
+        XCTAssertTrue(try GatewayFactory.voice(config) is TwilioGateway)
         let split = try load(twilio.merging(["SMS_GATEWAY": "twilio", "VOICE_GATEWAY": "outbox"]) { $1 })
-        XCTAssertTrue(try Application.makeVoiceGateway(split) is OutboxGateway)
+        XCTAssertTrue(try GatewayFactory.voice(split) is OutboxGateway)
         XCTAssertFalse("\(split.gateways)".contains("tok-secret-1"), "\(split.gateways)")
     }
 
@@ -72,13 +72,13 @@ final class GatewayConfigTests: XCTestCase {
         let vonage = ["VOICE_GATEWAY": "vonage", "VONAGE_APPLICATION_ID": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
                       "VONAGE_FROM": "+447700900999", "VONAGE_PRIVATE_KEY_PATH": key]
         let config = try load(vonage)
-        XCTAssertTrue(try Application.makeGateway(config) is OutboxGateway)
-        XCTAssertTrue(try Application.makeVoiceGateway(config) is VonageVoiceGateway)
+        XCTAssertTrue(try GatewayFactory.sms(config) is OutboxGateway)
+        XCTAssertTrue(try GatewayFactory.voice(config) is VonageVoiceGateway)
 
         let notAKey = directory + "/not-a-key.pem"
         try Data("hello".utf8).write(to: URL(fileURLWithPath: notAKey))
         let broken = try load(vonage.merging(["VONAGE_PRIVATE_KEY_PATH": notAKey]) { $1 })
-        XCTAssertThrowsError(try Application.makeVoiceGateway(broken)) { error in
+        XCTAssertThrowsError(try GatewayFactory.voice(broken)) { error in
             XCTAssertTrue(error is ConfigError && "\(error)".contains("VONAGE_PRIVATE_KEY_PATH"), "\(error)")
         }
     }

@@ -14,7 +14,15 @@ public struct Router: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        guard let byMethod = table[path] else { return .notFound }
+        Self.choose(method, from: routes(at: path))
+    }
+
+    /// The routes drawn at `path`, by verb: one dictionary lookup, then `choose` by verb (again
+    /// when `_method` changes it, without looking the path up twice).
+    func routes(at path: String) -> [String: Route]? { table[path] }
+
+    static func choose(_ method: String, from byMethod: [String: Route]?) -> Match {
+        guard let byMethod else { return .notFound }
         let lookup = method == "HEAD" ? "GET" : method
         if let route = byMethod[lookup] { return .found(route) }
         var allowed = Set(byMethod.keys)

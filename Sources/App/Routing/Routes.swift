@@ -84,3 +84,8 @@ public enum Routes {
         return r
     }
 }
+
+extension Routes {
+    /// The `twofa routes` table.
+    public static func table() -> String { draw().description() }
+}

@@ -8,8 +8,8 @@ import Security
 ///
 /// Every gateway blocks while it talks to its provider (bounded by `RetryPolicy`), so
 /// call it from HTTP worker threads or the Verify scheduler's threads, never an event loop.
-extension Application {
-    static func makeGateway(_ config: AppConfig) throws -> SMSGateway {
+enum GatewayFactory {
+    static func sms(_ config: AppConfig) throws -> SMSGateway {
         let c = config.gateways
         switch config.smsGateway {
         case "twilio":
@@ -22,7 +22,7 @@ extension Application {
         }
     }
 
-    static func makeVoiceGateway(_ config: AppConfig) throws -> VoiceGateway {
+    static func voice(_ config: AppConfig) throws -> VoiceGateway {
         let c = config.gateways
         switch config.voiceGateway {
         case "twilio":

@@ -9,8 +9,3 @@ public enum Maintenance {
         return try Migrator(directory: config.migrationsDirectory).migrate(database).map(\.file)
     }
 }
-
-extension Routes {
-    /// The `twofa routes` table.
-    public static func table() -> String { draw().description() }
-}

@@ -26,11 +26,4 @@ public enum APIKeyCommands {
     }
 
     private static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
-
-    private static func withDatabase<T>(_ config: AppConfig, _ body: (Database) throws -> T) throws -> T {
-        let database = try DatabaseFactory.open(config, connections: 1)
-        defer { database.close() }
-        _ = try Migrator(directory: config.migrationsDirectory).migrate(database)
-        return try body(database)
-    }
 }

@@ -96,13 +96,6 @@ public enum UserAdmin {
 
     // MARK: Internals
 
-    private static func withDatabase<T>(_ config: AppConfig, _ body: (Database) throws -> T) throws -> T {
-        let database = try DatabaseFactory.open(config, connections: 1)
-        defer { database.close() }
-        _ = try Migrator(directory: config.migrationsDirectory).migrate(database)
-        return try body(database)
-    }
-
     private static func find(_ username: String, in db: DatabaseConnection) throws -> User {
         guard let user = try User.find(username: username, in: db) else { throw Failure("no user named \"\(username)\"") }
         return user

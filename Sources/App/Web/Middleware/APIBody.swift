@@ -1,45 +1,38 @@
-import Database
 import Foundation
 import HTTP
-import Support
 
-extension Application {
-    /// Runs an API route (one whose controller opts out of the browser session): no cookie
-    /// is read or set and no CSRF token is asked for, since the caller authenticates with
-    /// an API key; bodies may be a form or a JSON object. Errors answer in JSON, never HTML.
-    func respondWithoutBrowserSession(_ route: Route, to request: HTTPRequest) throws -> HTTPResponse {
+/// The Verify API's parameters: the query, and a body that is a form or a JSON object; no
+/// cookie is read or set and no CSRF token is asked for, since the caller authenticates with an
+/// API key (`ApiCall`). Malformed input is answered in JSON, never HTML.
+struct APIBody: Middleware {
+    unowned let app: Application
+    let next: any Middleware
+
+    func respond(to exchange: inout Exchange) throws -> HTTPResponse {
+        let request = exchange.request
         guard let query = FormURLEncoded.parse(request.query) else {
-            return Self.apiError("the query string is not valid URL encoding", status: 400)
+            return Self.error("the query string is not valid URL encoding", status: 400)
         }
-        var body: [(String, String)] = []
+        exchange.query = query
         if !request.body.isEmpty {
             let type = request.headers["Content-Type"]?.lowercased() ?? ""
             if type.hasPrefix("application/json") {
                 guard let pairs = Self.jsonParameters(request.body) else {
-                    return Self.apiError("the body is not a JSON object of strings, numbers or arrays of them", status: 400)
+                    return Self.error("the body is not a JSON object of strings, numbers or arrays of them", status: 400)
                 }
-                body = pairs
+                exchange.form = pairs
             } else if type.hasPrefix("application/x-www-form-urlencoded") || type.isEmpty {
                 guard let pairs = FormURLEncoded.parse(request.body) else {
-                    return Self.apiError("the form body is not valid URL encoding", status: 400)
+                    return Self.error("the form body is not valid URL encoding", status: 400)
                 }
-                body = pairs
+                exchange.form = pairs
             } else {
-                return Self.apiError("send application/x-www-form-urlencoded or application/json", status: 415)
+                return Self.error("send application/x-www-form-urlencoded or application/json", status: 415)
             }
         }
-        let context = RequestContext(request: request, method: request.method, params: Parameters(form: body, query: query), app: self)
-        var response: HTTPResponse
-        do {
-            response = try route.call(context)
-        } catch DatabaseError.unavailable(let message) {
-            Log.warning("\(route.controller)#\(route.action): status 5, \(message)")
-            response = JSONValue.object([("status", .string("5")),
-                                         ("error_text", .string("Internal Error: database unavailable, try again"))]).response()
-        } catch {
-            Log.error("\(route.controller)#\(route.action) failed: \(error)")
-            response = JSONValue.object([("status", .string("5")), ("error_text", .string("Internal Error"))]).response()
-        }
+        let context = RequestContext(request: request, method: request.method, params: exchange.params, app: app)
+        exchange.context = context
+        var response = try next.respond(to: &exchange)
         context.finish(&response)
         return response
     }
@@ -74,7 +67,7 @@ extension Application {
         return pairs
     }
 
-    static func apiError(_ reason: String, status: Int) -> HTTPResponse {
+    static func error(_ reason: String, status: Int) -> HTTPResponse {
         // Malformed HTTP, not a Verify outcome, so an HTTP status rather than a Vonage one.
         var response = JSONValue.object([("error", .string(reason))]).response(status: status)
         response.headers.set("Cache-Control", "no-store")
