@@ -8,7 +8,7 @@ public protocol Controller {
     associatedtype Action: RawRepresentable where Action.RawValue == String
     static var name: String { get }
     /// True (the default) for pages: cookie session, CSRF on every non-GET, form bodies only.
-    /// API controllers answer false and authenticate each request themselves.
+    /// API controllers answer false: they take the API stack, and their gate checks the API key.
     static var usesBrowserSession: Bool { get }
     init(_ context: RequestContext)
 }
