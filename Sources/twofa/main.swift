@@ -131,7 +131,7 @@ case "help", "-h", "--help":
           audit     USER: the account's last 20 security events
           db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
                     copy --to postgres://…: every table of the SQLite database into an empty PostgreSQL database
-        Configuration: config/<APP_ENV>.json, overridden by environment variables (see README).
+        Configuration: config/<APP_ENV>.json, overridden by environment variables (see docs/configuration.md).
         """)
 
 default:

@@ -47,7 +47,7 @@ public enum BackupCommand {
         return """
             db backup copies SQLite databases; DATABASE_URL is PostgreSQL, so use pg_dump:
               pg_dump --format=custom --file=twofa.dump "$DATABASE_URL"
-            and pg_restore to restore it (see README, "Backups").
+            and pg_restore to restore it (see docs/backups.md).
             """
     }
 

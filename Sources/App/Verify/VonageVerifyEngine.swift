@@ -13,7 +13,7 @@ import Support
 /// request's state through `search` on every PIN page, because each request belongs to one
 /// of our accounts (the web app or an API client) while all of them share our one Vonage
 /// account, and because the send throttles count events. What differs from the built-in
-/// engine (README, "VERIFY_ENGINE=vonage"):
+/// engine (docs/verify-api.md, "VERIFY_ENGINE=vonage"):
 /// - Events Vonage fires by itself (the call after an unanswered text) are inferred from
 ///   `next_event_wait`, not reported: the record says when they should have happened.
 /// - `search` (web and JSON API) answers from that record: our checks are kept without the
