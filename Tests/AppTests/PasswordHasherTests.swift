@@ -2,6 +2,7 @@
 import Foundation
 import Security
 import XCTest
+import TestSupport
 
 /// A door the test engine's hashes wait at, so the pool can be filled on purpose.
 final class Gate: @unchecked Sendable {
@@ -118,8 +119,7 @@ final class PasswordHasherTests: XCTestCase {
     }
 
     func testBcryptNiceIsDroppedWhenThePoolHasEveryCore() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        let root = Repository.root
         var env = ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
                    "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
         XCTAssertEqual(try AppConfig.load(environment: env).bcryptNice,
@@ -132,8 +132,7 @@ final class PasswordHasherTests: XCTestCase {
     }
 
     func testConfigKeepsWaitingLoginsBelowTheWorkerCount() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        let root = Repository.root
         let base = ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
                     "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
 

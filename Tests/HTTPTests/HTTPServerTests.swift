@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import HTTP
 import Support
+import TestSupport
 
 /// Echoes `METHOD PATH BODY`; `/throw` throws; `/slow` takes 300 ms.
 final class TestResponder: HTTPResponder {
@@ -22,14 +23,6 @@ final class TestResponder: HTTPResponder {
             return .text("\(request.method) \(request.path) \(String(decoding: request.body, as: UTF8.self))")
         }
     }
-}
-
-/// Collects log lines so tests can check the access log and what must never be logged.
-final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
-    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
 }
 
 final class HTTPServerTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import HTTP
 import Support
+import TestSupport
 
 /// Paths starting `/quick` may be answered on the event loop. Every call is recorded with
 /// the name of the thread it ran on, which each response also carries in `X-Thread`.

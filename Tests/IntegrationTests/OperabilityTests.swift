@@ -2,6 +2,7 @@ import App
 import Database
 import Foundation
 import XCTest
+import TestSupport
 
 /// GET /healthz and GET /metrics.
 final class OperabilityTests: IntegrationTestCase {

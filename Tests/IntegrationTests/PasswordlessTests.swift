@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Security
 import XCTest
+import TestSupport
 
 /// Passwordless login is off unless PASSWORDLESS_LOGIN=on.
 final class PasswordlessOffTests: IntegrationTestCase {

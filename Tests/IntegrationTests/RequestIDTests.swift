@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// X-Request-Id: on every response, in the access log, and a trusted proxy's id kept.
 final class RequestIDTests: IntegrationTestCase {
@@ -23,7 +24,7 @@ final class RequestIDTests: IntegrationTestCase {
     }
 
     func testATrustedProxysIDIsKeptAndLogged() throws {
-        let logs = LogLines()
+        let logs = LogCapture()
         logs.start()
         defer { logs.stop() }
         let response = try HTTPClient.request(port: server.port, method: "GET", path: "/session/new?secret=1",

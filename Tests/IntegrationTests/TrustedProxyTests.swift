@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import XCTest
+import TestSupport
 
 /// TRUSTED_PROXIES over real sockets: the test client plays the reverse proxy on 127.0.0.1.
 final class TrustedProxyTests: IntegrationTestCase {

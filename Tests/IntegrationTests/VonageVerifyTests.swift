@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Support
 import XCTest
+import TestSupport
 
 /// VERIFY_ENGINE=vonage over real HTTP both ways: the app on its socket, and Vonage's hosted
 /// Verify API played by FakeVonageVerify on another. Each test checks the exact requests the
@@ -28,7 +29,7 @@ final class VonageVerifyTests: IntegrationTestCase {
     }
 
     func testSignUpPINFromVonageThenTheProtectedPage() throws {
-        let logged = LogLines()
+        let logged = LogCapture()
         logged.start()
         defer { logged.stop() }
         let browser = server.browser()

@@ -2,6 +2,7 @@ import App
 import Foundation
 import HTTP
 import Support
+import TestSupport
 
 /// A clock that stands still until a test moves it, so expiry checks ("valid at 299 s,
 /// gone at 301 s") never depend on how fast a loaded machine runs the steps between.
@@ -33,12 +34,6 @@ final class TestServer {
     let server: HTTPServer
     var port: Int { server.port }
 
-    static var repositoryRoot: String {
-        // Tests/IntegrationTests/Support/TestServer.swift → the repository.
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     /// `passwords` replaces the bcrypt pool (tests fill it on purpose with a gated one).
     /// `reusing` starts on the folder (database, outbox) of an earlier server: a restart.
     /// `sharingDatabaseWith` starts another instance on the same database, outbox and clock,
@@ -53,7 +48,7 @@ final class TestServer {
         ownsDatabase = first == nil
         var environment = [
             "APP_ENV": "test",
-            "APP_ROOT": Self.repositoryRoot,
+            "APP_ROOT": Repository.root,
             "DATABASE_URL": databaseURL,
             "SMS_OUTBOX": outboxPath,
             "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
@@ -103,16 +98,9 @@ final class TestServer {
     /// the data (where bytes appear as hex). For checks that no secret is stored in clear.
     func databaseContents() throws -> Data {
         guard TestDatabase.isPostgres else { return try Data(contentsOf: URL(fileURLWithPath: databaseURL)) }
-        let dump = Process()
-        dump.executableURL = URL(fileURLWithPath: "/usr/bin/pg_dump")
-        dump.arguments = ["--data-only", "--dbname=" + databaseURL]
-        let out = Pipe()
-        dump.standardOutput = out
-        try dump.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        dump.waitUntilExit()
-        guard dump.terminationStatus == 0, !data.isEmpty else { throw TestDatabase.DumpFailed() }
-        return data
+        let dump = try Subprocess.run("/usr/bin/pg_dump", ["--data-only", "--dbname=" + databaseURL])
+        guard dump.status == 0, !dump.outData.isEmpty else { throw TestDatabase.DumpFailed() }
+        return dump.outData
     }
 
     /// One pass of the Verify scheduler at the test clock's time (the thread isn't started in tests).
