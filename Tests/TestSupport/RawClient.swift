@@ -30,10 +30,14 @@ public final class RawClient {
     /// The server closed its side (EOF or reset).
     public private(set) var closedByServer = false
 
-    /// `timeout`: how long one receive or send may wait before it fails.
-    public init(port: Int, timeout: Double = 5) throws {
+    /// `timeout`: how long one receive or send may wait before it fails. `receiveBuffer`: a
+    /// small SO_RCVBUF caps what the server can hand over in one send, whatever the timing.
+    public init(port: Int, timeout: Double = 5, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        if var size = receiveBuffer {   // before connect, so the advertised window is small from the start
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int(timeout.truncatingRemainder(dividingBy: 1) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

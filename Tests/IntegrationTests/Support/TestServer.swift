@@ -1,5 +1,6 @@
 import App
 import Foundation
+import XCTest
 import HTTP
 import Support
 import TestSupport
@@ -74,11 +75,24 @@ final class TestServer {
 
     func browser() -> Browser { Browser(port: port) }
 
-    /// Every message in the outbox, oldest first.
-    func messages() -> [[String: String]] {
-        guard let text = try? String(contentsOfFile: outboxPath, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+    /// Every message in the outbox, oldest first. No file yet means nothing was sent; a file
+    /// that can't be read, or a line that isn't a message, fails the test instead of passing
+    /// for "no SMS sent".
+    func messages(file: StaticString = #filePath, line: UInt = #line) -> [[String: String]] {
+        guard FileManager.default.fileExists(atPath: outboxPath) else { return [] }
+        let text: String
+        do {
+            text = try String(contentsOfFile: outboxPath, encoding: .utf8)
+        } catch {
+            XCTFail("the outbox \(outboxPath) cannot be read: \(error)", file: file, line: line)
+            return []
+        }
+        return text.split(separator: "\n").map { entry in
+            guard let message = (try? JSONSerialization.jsonObject(with: Data(entry.utf8))) as? [String: String] else {
+                XCTFail("not a message in the outbox: \(entry)", file: file, line: line)
+                return [:]
+            }
+            return message
         }
     }
 
