@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Security", "HTTP", "Support", "TestSupport"]),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "TestSupport"], exclude: ["decode.py"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["App", "HTTP", "Database", "Security", "Support", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
     ]
 )

@@ -114,6 +114,22 @@ final class VonageVerifyTests: IntegrationTestCase {
         XCTAssertEqual(try enterPIN(browser, try XCTUnwrap(vonage.lastPIN)).location, "/")
     }
 
+    /// A check is not idempotent (a repeat could count as a second wrong code, or succeed
+    /// twice), so a 5xx answer to one is not retried: the user is asked to try again.
+    func testACheckIsNotRepeatedAfterA5xx() throws {
+        let browser = server.browser()
+        XCTAssertEqual(try signUp(browser).location, "/verification/new")
+        let pin = try XCTUnwrap(vonage.lastPIN)
+        vonage.script("/verify/check/json", [.init(status: 503, json: #"{"title":"Service Unavailable"}"#)])
+        let failed = try enterPIN(browser, pin)
+        XCTAssertNotEqual(failed.location, "/", "not verified on a failed check")
+        XCTAssertEqual(vonage.requests(to: "/verify/check/json").count, 1, "one check, not repeated after the 5xx")
+        XCTAssertEqual(try browser.get("/").location, "/verification/new")
+
+        XCTAssertEqual(try enterPIN(browser, pin).location, "/", "the user's own retry goes through")
+        XCTAssertEqual(vonage.requests(to: "/verify/check/json").count, 2)
+    }
+
     func testVonageErrorStatusesShowTheAppsMessages() throws {
         vonage.script("/verify/json", [.init(status: 200, json: #"{"status":"15","error_text":"The destination number is not in a supported network"}"#)])
         let browser = server.browser()

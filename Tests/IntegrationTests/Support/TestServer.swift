@@ -111,7 +111,12 @@ final class TestServer {
     /// Everything the database holds, as stored: the SQLite file's bytes, or a `pg_dump` of
     /// the data (where bytes appear as hex). For checks that no secret is stored in clear.
     func databaseContents() throws -> Data {
-        guard TestDatabase.isPostgres else { return try Data(contentsOf: URL(fileURLWithPath: databaseURL)) }
+        guard TestDatabase.isPostgres else {
+            // The write-ahead log too: recent writes live there until a checkpoint.
+            let wal = databaseURL + "-wal"
+            let walBytes = FileManager.default.fileExists(atPath: wal) ? try Data(contentsOf: URL(fileURLWithPath: wal)) : Data()
+            return try Data(contentsOf: URL(fileURLWithPath: databaseURL)) + walBytes
+        }
         let dump = try Subprocess.run("/usr/bin/pg_dump", ["--data-only", "--dbname=" + databaseURL])
         guard dump.status == 0, !dump.outData.isEmpty else { throw TestDatabase.DumpFailed() }
         return dump.outData
