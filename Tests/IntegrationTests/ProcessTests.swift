@@ -15,21 +15,20 @@ final class ProcessTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Starts the built binary (located by SwiftPM; a missing one fails the test) on this
-    /// test's folder; the caller reads the pipes and waits.
-    func launch(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// The environment of a run on this test's folder, with `extra` on top.
+    func environment(_ extra: [String: String]) -> [String: String] {
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "APP_ENV": "test", "APP_ROOT": Repository.root, "PORT": "0",
             "DATABASE_URL": directory + "/db.sqlite3", "SMS_OUTBOX": directory + "/outbox.jsonl",
         ]
         environment.merge(extra) { _, new in new }
-        return try Subprocess.launch(try Repository.twofaBinary(), arguments, environment: environment)
+        return environment
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let (process, out, err) = try launch(arguments, environment: environment)
-        let result = try Subprocess.finish(process, out: out, err: err, timeout: 120, what: "twofa \(arguments.joined(separator: " "))")
+    /// Runs the built binary (located by SwiftPM; a missing one fails the test) to its end.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let result = try TwofaProcess.run(arguments, environment: environment(extra), timeout: 120)
         return (result.status, result.out, result.err)
     }
 
@@ -150,22 +149,9 @@ final class ProcessTests: XCTestCase {
         XCTAssertFalse(all.contains("s3cret"), "the query string is never logged")
     }
 
-    /// `twofa serve`, once it has said where it listens: the process, its port, its stderr and
-    /// what it wrote there so far.
-    func serve(environment: [String: String] = [:]) throws -> (Process, Int, Pipe, String) {
-        let (process, _, err) = try launch(["serve"], environment: environment)
-        // A server that never says where it listens is killed, which ends the reads below.
-        let watchdog = Watchdog(process, after: 120)
-        defer { watchdog.cancel() }
-        var log = ""
-        while !log.contains("twofa listening on") {   // main.swift's line, after the signal handler
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-        }
-        XCTAssertFalse(watchdog.fired, "twofa serve did not start listening within 120 s")
-        let portText = try XCTUnwrap(log.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression).map { log[$0] }, log)
-        let port = try XCTUnwrap(Int(portText.split(separator: ":")[1]))
-        return (process, port, err, log)
+    /// `twofa serve` on this test's folder, once it has said where it listens.
+    func serve(environment extra: [String: String] = [:]) throws -> (Process, Int, Pipe, String) {
+        let served = try TwofaProcess.serve(environment: environment(extra))
+        return (served.process, served.port, served.stderr, served.log)
     }
 }

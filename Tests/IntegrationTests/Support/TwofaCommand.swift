@@ -18,7 +18,7 @@ struct TwofaCommand {
         ]
         variables.merge(environment) { _, new in new }
         variables.merge(extra) { _, new in new }
-        return try Subprocess.launch(try Repository.twofaBinary(), arguments, environment: variables)
+        return try TwofaProcess.launch(arguments, environment: variables)
     }
 
     /// Runs the command to the end.
