@@ -30,14 +30,17 @@ let package = Package(
         .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "QRCode", "Support"]),
         .executableTarget(name: "twofa", dependencies: ["App", "Support"]),
 
+        // What the test targets share: raw HTTP clients, fake providers, log capture, the
+        // repository and its built binary, subprocesses with a watchdog, polling.
+        .target(name: "TestSupport", dependencies: ["HTTP", "Support"], path: "Tests/TestSupport"),
         // One test target per layer; IntegrationTests drive the real server over sockets.
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Support"]),
-        .testTarget(name: "DatabaseTests", dependencies: ["Database", "Support"]),
-        .testTarget(name: "SecurityTests", dependencies: ["Security", "Support"]),
-        .testTarget(name: "TemplatesTests", dependencies: ["Templates", "Support"]),
-        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Security", "HTTP", "Support"]),
-        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], exclude: ["decode.py"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["App", "HTTP", "Database", "Security", "Support"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Support", "TestSupport"]),
+        .testTarget(name: "DatabaseTests", dependencies: ["Database", "Support", "TestSupport"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "Support", "TestSupport"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates", "Support", "TestSupport"]),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Security", "HTTP", "Support", "TestSupport"]),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "TestSupport"], exclude: ["decode.py"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
     ]
 )

@@ -2,15 +2,12 @@
 import Foundation
 import HTTP
 import XCTest
+import TestSupport
 
 /// The pieces behind issue 5's rules that are easiest to pin down without a socket.
 final class AccountSecurityUnitTests: XCTestCase {
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     func testCommonPasswordListLoadsTheShippedTenThousand() throws {
-        let policy = try PasswordPolicy(file: Self.repositoryRoot + "/config/common-passwords.txt")
+        let policy = try PasswordPolicy(file: Repository.root + "/config/common-passwords.txt")
         XCTAssertEqual(policy.commonCount, 10_000)
         XCTAssertNotNil(policy.problem(password: "Password1", username: "x", number: ""), "case-insensitive")
         XCTAssertNil(policy.problem(password: "staple battery horse correct", username: "x", number: ""))
@@ -86,7 +83,7 @@ final class AccountSecurityUnitTests: XCTestCase {
         let directory = NSTemporaryDirectory() + "twofa-hsts-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = try AppConfig.load(environment: [
-            "APP_ENV": "test", "APP_ROOT": Self.repositoryRoot, "DATABASE_URL": directory + "/db.sqlite3",
+            "APP_ENV": "test", "APP_ROOT": Repository.root, "DATABASE_URL": directory + "/db.sqlite3",
             "SMS_OUTBOX": directory + "/outbox.jsonl", "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
         ])
         let app = try Application(config: config)

@@ -2,11 +2,11 @@
 import Foundation
 import Messaging
 import XCTest
+import TestSupport
 
 /// SMS_GATEWAY / VOICE_GATEWAY and the provider credentials (environment only).
 final class GatewayConfigTests: XCTestCase {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    let root = Repository.root
     var base: [String: String] {
         ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
          "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
@@ -61,13 +61,8 @@ final class GatewayConfigTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let key = directory + "/test-only-rsa.pem"
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        XCTAssertEqual(openssl.terminationStatus, 0)
+        let openssl = try Subprocess.run("/usr/bin/env", ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key])
+        XCTAssertEqual(openssl.status, 0, openssl.err)
 
         let vonage = ["VOICE_GATEWAY": "vonage", "VONAGE_APPLICATION_ID": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
                       "VONAGE_FROM": "+447700900999", "VONAGE_PRIVATE_KEY_PATH": key]

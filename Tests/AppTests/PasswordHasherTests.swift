@@ -2,6 +2,7 @@
 import Foundation
 import Security
 import XCTest
+import TestSupport
 
 /// A door the test engine's hashes wait at, so the pool can be filled on purpose.
 final class Gate: @unchecked Sendable {
@@ -44,10 +45,9 @@ final class PasswordHasherTests: XCTestCase {
             verify: { password, digest in gate.pass(); return BCrypt.verify(password, against: digest) })
     }
 
-    /// Polls until the pool holds `count` hashes; fails (rather than hangs) after 10 s.
+    /// Polls until the pool holds `count` hashes; fails (rather than hangs) after a generous deadline.
     static func waitUntil(_ hasher: PasswordHasher, inFlight count: Int, file: StaticString = #filePath, line: UInt = #line) {
-        let deadline = Date().addingTimeInterval(10)
-        while hasher.load.inFlight < count && Date() < deadline { usleep(1000) }
+        eventually("the pool fills", file: file, line: line) { hasher.load.inFlight >= count }
         XCTAssertEqual(hasher.load.inFlight, count, "the pool never filled", file: file, line: line)
     }
 
@@ -118,8 +118,7 @@ final class PasswordHasherTests: XCTestCase {
     }
 
     func testBcryptNiceIsDroppedWhenThePoolHasEveryCore() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        let root = Repository.root
         var env = ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
                    "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
         XCTAssertEqual(try AppConfig.load(environment: env).bcryptNice,
@@ -132,8 +131,7 @@ final class PasswordHasherTests: XCTestCase {
     }
 
     func testConfigKeepsWaitingLoginsBelowTheWorkerCount() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
+        let root = Repository.root
         let base = ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
                     "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
 

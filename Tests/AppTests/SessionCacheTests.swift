@@ -2,6 +2,7 @@ import Database
 import Foundation
 import XCTest
 @testable import App
+import TestSupport
 
 /// `SessionCache` on a real database file: entries last until this process writes
 /// anything, or `maxAge` at most (writes by other processes, e.g. `twofa users delete`).
@@ -13,14 +14,10 @@ final class SessionCacheTests: XCTestCase {
     private var session: Session!
     private var token: String!
 
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "twofa-session-cache-" + UUID().uuidString
         config = try AppConfig.load(environment: [
-            "APP_ENV": "test", "APP_ROOT": Self.repositoryRoot, "DATABASE_URL": directory + "/db.sqlite3",
+            "APP_ENV": "test", "APP_ROOT": Repository.root, "DATABASE_URL": directory + "/db.sqlite3",
             "SMS_OUTBOX": directory + "/outbox.jsonl", "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
         ])
         db = try SQLiteDatabase(path: config.databasePath, readers: 2)
@@ -79,8 +76,8 @@ final class SessionCacheTests: XCTestCase {
         // What `twofa users delete alice` does: its own SQLiteDatabase on the file.
         let message = try UserAdmin.delete(config, username: "alice")
         XCTAssertTrue(message.hasPrefix("Deleted user alice"), message)
-        usleep(100_000)   // past maxAge
-        XCTAssertNil(try cache.findWithUser(token: token)?.0.id, "the deleted account's session is gone")
+        // Once maxAge has passed (polled, not slept), the deleted account's session is gone.
+        try eventually("the deleted account's session is gone") { try cache.findWithUser(token: token) == nil }
     }
 
     func testChangesToTheUserAreSeenAtOnce() throws {

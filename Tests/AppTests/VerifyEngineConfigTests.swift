@@ -1,11 +1,11 @@
 @testable import App
 import Foundation
 import XCTest
+import TestSupport
 
 /// VERIFY_ENGINE: builtin, or vonage with the Vonage API key and secret from the environment.
 final class VerifyEngineConfigTests: XCTestCase {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    let root = Repository.root
     var base: [String: String] {
         ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
          "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3", "VERIFY_ENGINE": "vonage"]

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Database
+import TestSupport
 
 /// The PostgreSQL engine against a real server (TWOFA_TEST_POSTGRES_URL; bin/test starts
 /// one). Each test works in a schema of its own, dropped afterwards.
@@ -110,7 +111,7 @@ final class PostgreSQLDatabaseTests: XCTestCase {
         let other = try PostgreSQLDatabase(url: url, poolSize: 2)
         defer { other.close() }
         func waitFor(_ condition: () -> Bool) -> Bool {
-            let deadline = Date(timeIntervalSinceNow: 5)
+            let deadline = Date(timeIntervalSinceNow: 30)   // generous: this checks that it happens
             while !condition() && Date() < deadline { usleep(200) }
             return condition()
         }
@@ -295,8 +296,7 @@ final class PostgreSQLDatabaseTests: XCTestCase {
     }
 
     func testThreeInstancesMigratingAtOnceApplyEachMigrationOnce() throws {
-        let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Migrations").path
+        let migrations = Repository.path("Migrations")
         let pools = try (0..<3).map { _ in try PostgreSQLDatabase(url: url, poolSize: 2) }
         defer { pools.forEach { $0.close() } }
         let lock = NSLock()

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Hostile clients against the whole app over raw sockets: malformed, oversized and
 /// smuggling requests, path tricks, slowloris. Each case checks the exact answer (or that
@@ -18,7 +19,7 @@ final class AbuseTests: IntegrationTestCase {
     @discardableResult
     private func refused(_ raw: [UInt8], _ status: Int, _ name: String,
                          file: StaticString = #filePath, line: UInt = #line) throws -> TestResponse {
-        let connection = try RawConnection(port: server.port)
+        let connection = try RawClient(port: server.port)
         try connection.send(raw)
         try connection.readUntilClosed()
         let response = try connection.response()
@@ -123,7 +124,7 @@ final class AbuseTests: IntegrationTestCase {
     // MARK: - Paths
 
     func testDotDotNeverReachesAFileOutsidePublic() throws {
-        let packageManifest = try String(contentsOfFile: TestServer.repositoryRoot + "/Package.swift", encoding: .utf8)
+        let packageManifest = try String(contentsOfFile: Repository.root + "/Package.swift", encoding: .utf8)
         let marker = String(packageManifest.prefix(40))
         let attempts: [(String, Int)] = [
             ("/../etc/passwd", 404),
@@ -151,7 +152,7 @@ final class AbuseTests: IntegrationTestCase {
     // MARK: - Static assets
 
     func testStaticAssetsServeOnlyTheExactFilesOfPublic() throws {
-        let css = try Data(contentsOf: URL(fileURLWithPath: TestServer.repositoryRoot + "/public/application.css"))
+        let css = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/public/application.css"))
         let served = try HTTPClient.request(port: server.port, method: "GET", path: "/assets/application.css")
         XCTAssertEqual(served.status, 200)
         XCTAssertEqual(Array(served.body.utf8), [UInt8](css), "the asset is the file in public/, byte for byte")
@@ -173,11 +174,11 @@ final class AbuseTests: IntegrationTestCase {
         let fm = FileManager.default
         try fm.createDirectory(atPath: root + "/public/sub", withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: root) }
-        try fm.copyItem(atPath: TestServer.repositoryRoot + "/Views", toPath: root + "/Views")
+        try fm.copyItem(atPath: Repository.root + "/Views", toPath: root + "/Views")
         for entry in ["config", "Migrations"] {
-            try fm.createSymbolicLink(atPath: "\(root)/\(entry)", withDestinationPath: "\(TestServer.repositoryRoot)/\(entry)")
+            try fm.createSymbolicLink(atPath: "\(root)/\(entry)", withDestinationPath: "\(Repository.root)/\(entry)")
         }
-        try fm.copyItem(atPath: TestServer.repositoryRoot + "/public/application.css", toPath: root + "/public/application.css")
+        try fm.copyItem(atPath: Repository.root + "/public/application.css", toPath: root + "/public/application.css")
         try Data("SECRET=1\n".utf8).write(to: URL(fileURLWithPath: root + "/public/.env"))
         try Data("nested\n".utf8).write(to: URL(fileURLWithPath: root + "/public/sub/file.txt"))
 
@@ -198,9 +199,9 @@ final class AbuseTests: IntegrationTestCase {
     func testSlowlorisConnectionsDoNotStarveOthersAndAreCutOff() throws {
         // 200 connections each start a request and never finish its header block: half
         // trickle a byte every half second (which must not extend their time), half stop.
-        var attackers: [RawConnection] = []
+        var attackers: [RawClient] = []
         for i in 0..<200 {
-            let connection = try RawConnection(port: server.port, timeout: 1)
+            let connection = try RawClient(port: server.port, timeout: 1)
             try connection.send("GET /session/new HTTP/1.1\r\n\(host)X-Slow-\(i): ")
             attackers.append(connection)
         }

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import XCTest
+import TestSupport
 
 /// `twofa db backup`, run as the built binary against the database of a running server.
 final class BackupCommandTests: IntegrationTestCase {
@@ -37,8 +38,7 @@ final class BackupCommandTests: IntegrationTestCase {
 
         let acknowledged = writer.committed()
         let (process, out, err) = try launch(["db", "backup", copy, "--pages-per-step", "8", "--pause-ms", "5"])
-        let watchdog = DispatchWorkItem { process.terminate() }   // a hung backup fails instead of hanging
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+        let watchdog = Watchdog(process, after: 120)   // a hung backup fails instead of hanging
         defer { watchdog.cancel() }
 
         // Not a terminal: a line every tenth of the way. Note the commits at the first and

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// The product's heart, end to end over real HTTP: register → PIN → protected page →
 /// logout → log in again → PIN → protected page.

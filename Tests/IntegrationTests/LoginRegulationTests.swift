@@ -2,6 +2,7 @@ import App
 import Security
 import Foundation
 import XCTest
+import TestSupport
 
 /// Brute-force regulation of password attempts (defaults: 5 failures in 10 minutes ban
 /// the account or the IP for 15 minutes; 100 in a row lock the account for good).

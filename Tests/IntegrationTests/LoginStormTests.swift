@@ -1,6 +1,7 @@
 import App
 import Foundation
 import XCTest
+import TestSupport
 
 /// A login storm fills the bcrypt pool: further logins get 503 + Retry-After at once,
 /// and page views still get through because waiting logins can't hold every worker.
@@ -55,8 +56,7 @@ final class LoginStormTests: IntegrationTestCase {
                 statuses.append(status)
             }
         }
-        let deadline = Date().addingTimeInterval(10)
-        while hasher.load.inFlight < 2 && Date() < deadline { usleep(1000) }
+        eventually("the logins reach the pool") { hasher.load.inFlight >= 2 }
         XCTAssertEqual(hasher.load.inFlight, 2, "the logins never reached the pool")
 
         // A third login is refused at once, with a page saying to retry.

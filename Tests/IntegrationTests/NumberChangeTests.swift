@@ -2,6 +2,7 @@ import App
 import Database
 import Foundation
 import XCTest
+import TestSupport
 
 /// Changing the phone number (/user/number): password, PIN to the new number, notice to the old.
 final class NumberChangeTests: IntegrationTestCase {

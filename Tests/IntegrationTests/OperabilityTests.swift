@@ -2,6 +2,7 @@ import App
 import Database
 import Foundation
 import XCTest
+import TestSupport
 
 /// GET /healthz and GET /metrics.
 final class OperabilityTests: IntegrationTestCase {
@@ -62,5 +63,37 @@ final class OperabilityTests: IntegrationTestCase {
                                                          ("Authorization", "Bearer scrape-token-0123456789")])
         XCTAssertEqual(withToken.status, 200)
         XCTAssertTrue(withToken.body.contains("twofa_http_requests_total"))
+    }
+}
+
+/// In production only the token reads /metrics: a local, unproxied scraper is not enough
+/// (the wiring from APP_ENV through the controller, not only the helper that decides).
+final class ProductionMetricsTests: IntegrationTestCase {
+    override var environment: [String: String] {
+        ["APP_ENV": "production", "SMS_GATEWAY": "outbox", "METRICS_TOKEN": "scrape-token-0123456789"]
+    }
+
+    func testOnlyTheTokenReadsMetrics() throws {
+        let local = try HTTPClient.request(port: server.port, method: "GET", path: "/metrics")
+        XCTAssertEqual(local.status, 404, "a loopback client without the token")
+        XCTAssertFalse(local.body.contains("twofa_"))
+        let wrong = try HTTPClient.request(port: server.port, method: "GET", path: "/metrics",
+                                           headers: [("Authorization", "Bearer scrape-token-0123456788")])
+        XCTAssertEqual(wrong.status, 404)
+        let scraper = try HTTPClient.request(port: server.port, method: "GET", path: "/metrics",
+                                             headers: [("Authorization", "Bearer scrape-token-0123456789")])
+        XCTAssertEqual(scraper.status, 200)
+        XCTAssertTrue(scraper.body.contains("twofa_http_requests_total"), scraper.body)
+    }
+}
+
+/// Without METRICS_TOKEN, production has no way in at all.
+final class ProductionMetricsWithoutTokenTests: IntegrationTestCase {
+    override var environment: [String: String] { ["APP_ENV": "production", "SMS_GATEWAY": "outbox"] }
+
+    func testNobodyReadsMetrics() throws {
+        XCTAssertEqual(try HTTPClient.request(port: server.port, method: "GET", path: "/metrics").status, 404)
+        XCTAssertEqual(try HTTPClient.request(port: server.port, method: "GET", path: "/metrics",
+                                              headers: [("Authorization", "Bearer ")]).status, 404)
     }
 }

@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Security
 import XCTest
+import TestSupport
 
 /// Passwordless login is off unless PASSWORDLESS_LOGIN=on.
 final class PasswordlessOffTests: IntegrationTestCase {
@@ -47,6 +48,7 @@ final class PasswordlessTests: IntegrationTestCase {
         XCTAssertTrue(page.body.contains("If <strong class=\"number\">+44 ••••••• 123</strong> has an account"), page.body)
         XCTAssertEqual(messages(to: number).count, 2, "sign-up's code, then this one")
         let pin = try XCTUnwrap(server.lastPIN(to: number))
+        let pendingLogin = try XCTUnwrap(browser.cookies["twofa_passwordless"], "the pending-login cookie")
         let done = try browser.post("/passwordless/code", [("code", pin)])
         XCTAssertEqual(done.location, "/")
         let home = try browser.get("/")
@@ -62,8 +64,16 @@ final class PasswordlessTests: IntegrationTestCase {
         }
         XCTAssertTrue(events.contains { $0.kind == .loginSucceeded && $0.detail == "passwordless" })
         XCTAssertTrue(events.contains { $0.kind == .pinSent && $0.detail == "text message to +44 ••••••• 123" })
-        // The code is single use: replaying the form does nothing.
-        XCTAssertNotEqual(try server.browser().post("/passwordless/code", [("code", pin)]).location, "/")
+        // The code is single use: the same form replayed with everything a browser would send
+        // (a valid CSRF token and the pending-login cookie) finds the pending login over.
+        let replay = server.browser()
+        try replay.get("/passwordless/new")   // a page whose form carries a CSRF token valid for this browser
+        replay.setCookie("twofa_passwordless", pendingLogin)
+        let replayed = try replay.post("/passwordless/code", [("code", pin)])
+        XCTAssertNotEqual(replayed.status, 403, "past CSRF: the replay is judged on the code")
+        XCTAssertEqual(replayed.location, "/passwordless/new", "the pending login is over")
+        XCTAssertTrue(try replay.get("/passwordless/new").body.contains("That code request has ended."))
+        XCTAssertEqual(try replay.get("/").location, "/session/new", "not logged in")
     }
 
     /// The code page of an unknown number is the known number's page, and no SMS goes out.

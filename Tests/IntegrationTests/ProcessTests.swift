@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// The `twofa` executable itself: start-up failures, signals, the CLI.
 final class ProcessTests: XCTestCase {
@@ -14,35 +15,21 @@ final class ProcessTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var binary: String { TestServer.repositoryRoot + "/.build/debug/twofa" }
-
-    func launch(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw XCTSkip("build the executable first (bin/test does): \(binary)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+    /// The environment of a run on this test's folder, with `extra` on top.
+    func environment(_ extra: [String: String]) -> [String: String] {
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "APP_ENV": "test", "APP_ROOT": TestServer.repositoryRoot, "PORT": "0",
+            "APP_ENV": "test", "APP_ROOT": Repository.root, "PORT": "0",
             "DATABASE_URL": directory + "/db.sqlite3", "SMS_OUTBOX": directory + "/outbox.jsonl",
         ]
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return (process, out, err)
+        return environment
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let (process, out, err) = try launch(arguments, environment: environment)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    /// Runs the built binary (located by SwiftPM; a missing one fails the test) to its end.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let result = try TwofaProcess.run(arguments, environment: environment(extra), timeout: 120)
+        return (result.status, result.out, result.err)
     }
 
     func testProductionWithoutSecretStopsWithExitCode1() throws {
@@ -71,7 +58,7 @@ final class ProcessTests: XCTestCase {
         let root = directory + "/app"
         let fm = FileManager.default
         for folder in ["config", "Views", "Migrations", "public"] {
-            try fm.copyItem(atPath: TestServer.repositoryRoot + "/" + folder, toPath: root + "/" + folder)
+            try fm.copyItem(atPath: Repository.root + "/" + folder, toPath: root + "/" + folder)
         }
         try "<p>\n{{#if oops}}\nnever closed\n".write(toFile: root + "/Views/pages/index.html", atomically: true, encoding: .utf8)
         let result = try run(["serve"], environment: ["APP_ROOT": root])
@@ -107,14 +94,40 @@ final class ProcessTests: XCTestCase {
         XCTAssertTrue(result.out.contains("DELETE  /session"))
     }
 
-    func testSIGTERMFinishesAndExitsZero() throws {
-        let (process, port, _, _) = try serve()
-        XCTAssertEqual(try HTTPClient.request(port: port, method: "GET", path: "/session/new").status, 200)
+    /// SIGTERM and SIGINT each stop the server gracefully: a login already with a worker (a
+    /// bcrypt at a high cost) still gets its answer, and the process exits 0. A hang fails the
+    /// test through a watchdog instead of stalling the suite.
+    func testSIGTERMAndSIGINTLetARequestInFlightFinishAndExitZero() throws {
+        for (name, signal) in [("SIGTERM", SIGTERM), ("SIGINT", SIGINT)] {
+            let (process, port, _, _) = try serve(environment: ["BCRYPT_COST": "14"])
+            let watchdog = Watchdog(process, after: 120)
+            defer { watchdog.cancel() }
 
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 0)
+            // The login form's cookie and token, so the POST gets past CSRF to bcrypt.
+            let form = try HTTPClient.request(port: port, method: "GET", path: "/session/new")
+            let cookie = try XCTUnwrap(form.header("set-cookie")?.components(separatedBy: ";").first)
+            let token = try XCTUnwrap(form.body.range(of: #"(?<=name="authenticity_token" value=")[^"]+"#,
+                                                      options: .regularExpression).map { String(form.body[$0]) })
+            let body = Browser.encode([("username", "nobody"), ("password", "not the password"), ("authenticity_token", token)])
+            // Pipelined behind a page the event loop answers itself: once that answer is here, the
+            // loop has already handed the buffered login to a worker (the same pass, before it can
+            // see any signal), so the login is in flight when the signal arrives.
+            let connection = try RawClient(port: port, timeout: 60)
+            try connection.send("GET /session/new HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /session HTTP/1.1\r\nHost: x\r\nCookie: \(cookie)\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+            XCTAssertEqual(try connection.readResponse()?.status, 200, name)
+
+            kill(process.processIdentifier, signal)
+            let login = try XCTUnwrap(try connection.readResponse(), "\(name): the login in flight got no answer")
+            XCTAssertEqual(login.status, 422, "\(name): the wrong password's answer, in full: \(login.text)")
+            XCTAssertTrue(login.text.contains("That username and password don&#39;t match an account."), "\(name): \(login.text)")
+            XCTAssertEqual(login.header("Connection"), "close", "\(name): no keep-alive while shutting down")
+            try Subprocess.waitForExit(process, timeout: 120, what: "twofa serve after \(name)")
+            XCTAssertFalse(watchdog.fired, "\(name): twofa serve hung and was killed")
+            XCTAssertEqual(process.terminationReason, .exit, name)
+            XCTAssertEqual(process.terminationStatus, 0, name)
+        }
     }
 
     func testJSONLogLines() throws {
@@ -136,19 +149,9 @@ final class ProcessTests: XCTestCase {
         XCTAssertFalse(all.contains("s3cret"), "the query string is never logged")
     }
 
-    /// `twofa serve`, once it has said where it listens: the process, its port, its stderr and
-    /// what it wrote there so far.
-    func serve(environment: [String: String] = [:]) throws -> (Process, Int, Pipe, String) {
-        let (process, _, err) = try launch(["serve"], environment: environment)
-        var log = ""
-        let deadline = Date().addingTimeInterval(15)
-        while !log.contains("twofa listening on"), Date() < deadline {   // main.swift's line, after the signal handler
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-        }
-        let portText = try XCTUnwrap(log.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression).map { log[$0] })
-        let port = try XCTUnwrap(Int(portText.split(separator: ":")[1]))
-        return (process, port, err, log)
+    /// `twofa serve` on this test's folder, once it has said where it listens.
+    func serve(environment extra: [String: String] = [:]) throws -> (Process, Int, Pipe, String) {
+        let served = try TwofaProcess.serve(environment: environment(extra))
+        return (served.process, served.port, served.stderr, served.log)
     }
 }

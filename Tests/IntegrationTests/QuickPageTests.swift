@@ -2,6 +2,7 @@ import App
 import Database
 import HTTP
 import XCTest
+import TestSupport
 
 /// Quick pages (answered on the event loop) that turn out to need a write: the loop's
 /// attempt trips `BlockingGuard` at the write, and a worker answers instead, once.
@@ -24,7 +25,7 @@ final class QuickPageTests: IntegrationTestCase {
         let before = try XCTUnwrap(try sessionRows().first?.int64("last_seen_at"))
 
         server.clock.advance(seconds: 61)   // last seen over a minute ago: this view writes
-        let logged = LogLines()
+        let logged = LogCapture()
         logged.start()
         defer { logged.stop() }
         let home = try browser.get("/")
@@ -64,7 +65,7 @@ final class QuickPageTests: IntegrationTestCase {
         // it may try; logout is that same POST with `_method=delete`), each action happens
         // once and nothing is logged as failed.
         let browser = try verifiedUser()
-        let logged = LogLines()
+        let logged = LogCapture()
         logged.start()
         defer { logged.stop() }
         XCTAssertEqual(try logOut(browser).location, "/session/new")

@@ -1,5 +1,6 @@
 @testable import App
 import XCTest
+import TestSupport
 
 /// SECURE_COOKIES: behind a TLS-terminating proxy the app speaks plain HTTP, yet every
 /// cookie must carry `Secure` and every response HSTS.
@@ -20,7 +21,7 @@ final class SecureCookiesTests: IntegrationTestCase {
     }
 
     func testOnByDefaultInProductionOnly() throws {
-        let base = ["APP_ROOT": TestServer.repositoryRoot, "SECRET_KEY_BASE": String(repeating: "p", count: 64),
+        let base = ["APP_ROOT": Repository.root, "SECRET_KEY_BASE": String(repeating: "p", count: 64),
                     "SMS_GATEWAY": "outbox", "DATABASE_URL": server.directory + "/other.sqlite3"]
         var production = base
         production["APP_ENV"] = "production"

@@ -1,5 +1,6 @@
 import Database
 import XCTest
+import TestSupport
 
 /// Security headers on every response — pages, redirects, errors, assets, operations
 /// endpoints — and no-store on every authenticated page.

@@ -1,6 +1,7 @@
 import App
 import Foundation
 import XCTest
+import TestSupport
 
 /// Several instances on one PostgreSQL database, each a real server on its own port, as
 /// behind a load balancer: whatever one instance decides, the others honour at once.
@@ -174,16 +175,12 @@ final class SeveralInstancesTests: IntegrationTestCase {
         XCTAssertEqual(try server.browser().get("/healthz").status, 503)
         XCTAssertEqual(try api.request("447700900777")["status"] as? String, "5")
         XCTAssertEqual(b.tick(), 0, "the scheduler waits it out")
-        let deadline = Date(timeIntervalSinceNow: 5)
-        while server.app.database.changeCount != nil && Date() < deadline { usleep(1000) }
-        XCTAssertNil(server.app.database.changeCount, "no change can be heard: the session cache is off")
+        eventually("no change can be heard: the session cache is off") { server.app.database.changeCount == nil }
 
         try PostgreSQLServer.cluster("resume")
         resumed = true
         XCTAssertEqual(try browser.get("/").status, 200, "the same session, on the same process")
-        let back = Date(timeIntervalSinceNow: 5)
-        while server.app.database.changeCount == nil && Date() < back { usleep(1000) }
-        XCTAssertNotNil(server.app.database.changeCount, "the listener reconnected by itself")
+        eventually("the listener reconnected by itself") { server.app.database.changeCount != nil }
         XCTAssertEqual(try server.browser().get("/healthz").status, 200)
         XCTAssertEqual(try api.request("447700900777")["status"] as? String, "0")
     }

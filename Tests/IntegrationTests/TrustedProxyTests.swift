@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import XCTest
+import TestSupport
 
 /// TRUSTED_PROXIES over real sockets: the test client plays the reverse proxy on 127.0.0.1.
 final class TrustedProxyTests: IntegrationTestCase {
@@ -48,6 +49,10 @@ final class TrustedProxyTests: IntegrationTestCase {
         let peer = server.browser()
         peer.sourceAddress = "127.0.0.1"
         XCTAssertEqual(try logIn(peer, username: "alice", password: password).status, 422)
+
+        let ips = try server.app.database.read { try $0.query("SELECT DISTINCT ip FROM audit_events WHERE event LIKE 'login%'") }
+            .compactMap { $0.string("ip") }
+        XCTAssertEqual(ips, ["127.0.0.1"], "the audit names the socket peer, never a forwarded address")
     }
 
     func testAnUntrustedPeerIsNotBelieved() throws {

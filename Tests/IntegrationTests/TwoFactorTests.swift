@@ -1,6 +1,7 @@
 import Foundation
 import Security
 import XCTest
+import TestSupport
 
 /// Issue 6 over real HTTP: authenticator-app set-up and login, recovery codes, remembered
 /// devices, and turning the app off. Codes come from `TOTP` (Security) at the test clock's
@@ -70,23 +71,7 @@ final class TwoFactorTests: IntegrationTestCase {
 
     /// Codes from Python's standard library (hmac, base64), from the base32 key the page showed.
     func pythonCode(base32: String, at time: Int64) throws -> String {
-        let script = """
-        import base64, hashlib, hmac, struct, sys
-        key = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
-        mac = hmac.new(key, struct.pack(">Q", int(sys.argv[2]) // 30), hashlib.sha1).digest()
-        o = mac[-1] & 0x0F
-        print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
-        """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, base32, String(time)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "python3 reference failed")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try ReferenceTOTP.code(base32: base32, at: time)
     }
 
     // MARK: Set-up
@@ -142,19 +127,10 @@ final class TwoFactorTests: IntegrationTestCase {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/setup.svg"
         try svg.write(toFile: file, atomically: true, encoding: .utf8)
-        let decoder = TestServer.repositoryRoot + "/Tests/QRCodeTests/decode.py"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", decoder, file]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "decode.py failed (bin/deps installs zxing-cpp): \(String(decoding: stderr, as: UTF8.self))")
-        let line = String(decoding: stdout, as: UTF8.self).split(separator: " ").first.map(String.init) ?? "NONE"
+        let decoder = Repository.root + "/Tests/QRCodeTests/decode.py"
+        let run = try Subprocess.run("/usr/bin/env", ["python3", decoder, file])
+        XCTAssertEqual(run.status, 0, "decode.py failed (bin/deps installs zxing-cpp): \(run.err)")
+        let line = run.out.split(separator: " ").first.map(String.init) ?? "NONE"
         let decoded = String(decoding: try XCTUnwrap(Hex.decode(line), "decoder found no QR code: \(line)"), as: UTF8.self)
         XCTAssertEqual(decoded, expected)
     }
@@ -258,7 +234,7 @@ final class TwoFactorTests: IntegrationTestCase {
         // Eight requests on eight connections, all sent before any is answered, so the server's
         // workers handle them at the same time.
         let cookie = browser.cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        let connections = try (0..<8).map { _ in try RawConnection(port: server.port) }
+        let connections = try (0..<8).map { _ in try RawClient(port: server.port) }
         for (i, connection) in connections.enumerated() {
             let body = Browser.encode([("code", String(format: "%06d", 100_000 + i)), ("authenticity_token", token)])
             try connection.send("POST /verification/totp HTTP/1.1\r\nHost: localhost\r\nUser-Agent: twofa-tests\r\n"

@@ -1,6 +1,7 @@
 import App
 import Foundation
 import XCTest
+import TestSupport
 
 /// The Verify JSON API over real HTTP: every Vonage status it can answer, both ways of
 /// passing credentials, form and JSON bodies, GET and POST.

@@ -1,5 +1,6 @@
 import App
 import Foundation
+import Messaging
 import XCTest
 
 /// The engine's workflows over the API with the test clock: the scheduler fires the next
@@ -81,6 +82,36 @@ final class VerifyEngineTests: IntegrationTestCase {
         XCTAssertEqual((try api.search(id)["events"] as? [[String: Any]])?.count, 3)
     }
 
+    /// Claim-then-send: a process that dies after claiming an event, before the message is
+    /// handed over, loses that event; the one that carries on never sends it.
+    func testACrashBetweenClaimingAndSendingNeverSendsTwice() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let id = try XCTUnwrap(try api.request(number, [("next_event_wait", "60"), ("pin_expiry", "300")])["request_id"] as? String)
+        XCTAssertEqual(channels(), ["sms"])
+
+        // The dying process: its voice gateway never returns (the process is gone) until the test ends.
+        let clock = server.clock
+        let stuck = StuckVoiceGateway()
+        let dying = try Application(config: server.app.config, clock: { clock.now() }, voiceGateway: stuck)
+        let dyingTick = DispatchGroup()
+        defer {
+            stuck.release()
+            _ = dyingTick.wait(timeout: .now() + 60)   // its late failure lands before the database goes
+        }
+        clock.advance(seconds: 61)
+        DispatchQueue.global().async(group: dyingTick) { _ = dying.scheduler.tick() }
+        XCTAssertEqual(stuck.reached.wait(timeout: .now() + 60), .success, "the claimed call reached the gateway")
+
+        // The process that carries on finds the event claimed: nothing to send, now or later.
+        XCTAssertEqual(server.tick(), 0)
+        XCTAssertEqual(channels(), ["sms"], "the claimed call is not sent by anyone else")
+        XCTAssertEqual((try api.search(id)["events"] as? [[String: Any]])?.count, 2, "the lost event is on record")
+        clock.advance(seconds: 61)
+        XCTAssertEqual(server.tick(), 1, "the workflow carries on with the next event")
+        XCTAssertEqual(server.tick(), 0)
+        XCTAssertEqual(channels(), ["sms", "voice"], "the third event, once; the lost one never")
+    }
+
     func testTwoSchedulersRacingFireEachEventOnce() throws {
         let api = try VerifyAPIClient.create(on: server)
         for i in 0..<5 {
@@ -139,4 +170,20 @@ final class VerifyEngineTests: IntegrationTestCase {
         XCTAssertEqual(server.tick(), 0, "triggered events are not fired again by the scheduler")
         XCTAssertEqual(channels().count, 3)
     }
+}
+
+/// A voice gateway whose call never gets through: it says it was reached, then holds the
+/// calling thread until `release()`, as if the process had died there. Then it fails.
+final class StuckVoiceGateway: VoiceGateway, @unchecked Sendable {
+    struct Died: Error {}
+    let reached = DispatchSemaphore(value: 0)
+    private let gate = DispatchSemaphore(value: 0)
+
+    func call(_ call: VoiceCall) throws -> DeliveryReceipt {
+        reached.signal()
+        _ = gate.wait(timeout: .now() + 120)
+        throw Died()
+    }
+
+    func release() { gate.signal() }
 }

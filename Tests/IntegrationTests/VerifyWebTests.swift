@@ -119,3 +119,31 @@ final class VerifyWebDeliveryFailureTests: IntegrationTestCase {
         XCTAssertTrue(try browser.get("/verification/new").body.contains("send your code — try again"))
     }
 }
+
+/// VERIFY_MAX_SENDS_PER_IP: the web app sends at most that many codes for one client address
+/// per window, whatever the numbers (SMS pumping spreads over many numbers from one place).
+final class SendLimitPerIPTests: IntegrationTestCase {
+    override var environment: [String: String] { ["VERIFY_MAX_SENDS_PER_IP": "3"] }
+
+    func visitor(_ ip: String) -> Browser {
+        let browser = server.browser()
+        browser.sourceAddress = ip
+        return browser
+    }
+
+    func testTheFourthCodeFromOneAddressIsNotSentButAnotherAddressIsServed() throws {
+        for i in 1...3 {
+            XCTAssertEqual(try signUp(visitor("127.0.0.5"), username: "user\(i)", number: "+44 7700 90050\(i)").location,
+                           "/verification/new")
+            XCTAssertEqual(server.messages().filter { $0["to"] == "+44770090050\(i)" }.count, 1, "code \(i) sent")
+        }
+        let fourth = visitor("127.0.0.5")
+        XCTAssertEqual(try signUp(fourth, username: "user4", number: "+44 7700 900504").location, "/verification/new")
+        XCTAssertEqual(server.messages().filter { $0["to"] == "+447700900504" }.count, 0, "a fourth from the same address")
+        XCTAssertTrue(try fourth.get("/verification/new").body.contains("too many codes"))
+
+        XCTAssertEqual(try signUp(visitor("127.0.0.6"), username: "user5", number: "+44 7700 900505").location, "/verification/new")
+        XCTAssertEqual(server.messages().filter { $0["to"] == "+447700900505" }.count, 1, "another address is not limited")
+        XCTAssertEqual(server.messages().count, 4)
+    }
+}

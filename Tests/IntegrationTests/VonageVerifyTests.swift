@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Support
 import XCTest
+import TestSupport
 
 /// VERIFY_ENGINE=vonage over real HTTP both ways: the app on its socket, and Vonage's hosted
 /// Verify API played by FakeVonageVerify on another. Each test checks the exact requests the
@@ -28,7 +29,7 @@ final class VonageVerifyTests: IntegrationTestCase {
     }
 
     func testSignUpPINFromVonageThenTheProtectedPage() throws {
-        let logged = LogLines()
+        let logged = LogCapture()
         logged.start()
         defer { logged.stop() }
         let browser = server.browser()
@@ -111,6 +112,22 @@ final class VonageVerifyTests: IntegrationTestCase {
         try browser.post("/verification/resend", [])
         XCTAssertEqual(vonage.requests(to: "/verify/json").count, 4, "Vonage is back: a new request")
         XCTAssertEqual(try enterPIN(browser, try XCTUnwrap(vonage.lastPIN)).location, "/")
+    }
+
+    /// A check is not idempotent (a repeat could count as a second wrong code, or succeed
+    /// twice), so a 5xx answer to one is not retried: the user is asked to try again.
+    func testACheckIsNotRepeatedAfterA5xx() throws {
+        let browser = server.browser()
+        XCTAssertEqual(try signUp(browser).location, "/verification/new")
+        let pin = try XCTUnwrap(vonage.lastPIN)
+        vonage.script("/verify/check/json", [.init(status: 503, json: #"{"title":"Service Unavailable"}"#)])
+        let failed = try enterPIN(browser, pin)
+        XCTAssertNotEqual(failed.location, "/", "not verified on a failed check")
+        XCTAssertEqual(vonage.requests(to: "/verify/check/json").count, 1, "one check, not repeated after the 5xx")
+        XCTAssertEqual(try browser.get("/").location, "/verification/new")
+
+        XCTAssertEqual(try enterPIN(browser, pin).location, "/", "the user's own retry goes through")
+        XCTAssertEqual(vonage.requests(to: "/verify/check/json").count, 2)
     }
 
     func testVonageErrorStatusesShowTheAppsMessages() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Messaging
+import TestSupport
 
 final class OutboundHTTPClientTests: XCTestCase {
     var provider: FakeProvider?

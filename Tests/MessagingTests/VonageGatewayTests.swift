@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Messaging
 import Security
+import TestSupport
 
 final class VonageGatewayTests: XCTestCase {
     let apiKey = "abcd1234"

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import QRCode
 
 /// Reads our SVGs back with an independent decoder (ZXing-C++ from PyPI, installed by bin/deps)
@@ -11,7 +12,7 @@ final class DecodeRoundTripTests: XCTestCase {
         let bytes: [UInt8]
     }
 
-    private static let decoder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("decode.py")
+    private static let decoder = Repository.path("Tests/QRCodeTests/decode.py")
 
     /// Decodes every sample in one Python run; returns "hex level version mask" or "NONE" per sample.
     private func decode(_ samples: [Sample]) throws -> [String] {
@@ -24,21 +25,12 @@ final class DecodeRoundTripTests: XCTestCase {
             try sample.code.svg(moduleSize: 1, quietZone: 4).write(to: file, atomically: true, encoding: .utf8)
             paths.append(file.path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.decoder.path] + paths
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("decode.py failed (run bin/deps to install the zxing-cpp decoder): \(String(decoding: stderr, as: UTF8.self))")
+        let run = try Subprocess.run("/usr/bin/env", ["python3", Self.decoder] + paths)
+        guard run.status == 0 else {
+            XCTFail("decode.py failed (run bin/deps to install the zxing-cpp decoder): \(run.err)")
             return []
         }
-        return String(decoding: stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+        return run.out.split(separator: "\n").map(String.init)
     }
 
     private func assertRoundTrip(_ samples: [Sample], file: StaticString = #filePath, line: UInt = #line) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Security
 
 final class TOTPTests: XCTestCase {
@@ -99,26 +100,6 @@ final class TOTPTests: XCTestCase {
 
     /// One Python run: a line of space-separated codes per secret, one code per time.
     private func referenceCodes(secrets: [[UInt8]], times: [Int64]) throws -> [[String]] {
-        let script = """
-        import hashlib, hmac, struct, sys
-        times = [int(t) for t in sys.argv[1].split(",")]
-        for secret in sys.argv[2:]:
-            codes = []
-            for t in times:
-                mac = hmac.new(bytes.fromhex(secret), struct.pack(">Q", t // 30), hashlib.sha1).digest()
-                o = mac[-1] & 0x0F
-                codes.append("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
-            print(" ".join(codes))
-        """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, times.map(String.init).joined(separator: ",")] + secrets.map(Hex.encode)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "python3 reference failed")
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        try ReferenceTOTP.codes(secrets: secrets.map(Hex.encode), encoding: .hex, times: times)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One visitor: a cookie jar and the last page seen, so forms can be submitted with
 /// the CSRF token the page carried, as a browser would.

@@ -1,86 +1,59 @@
 import Foundation
 import HTTP
 import Security
+import TestSupport
 
-/// Vonage's hosted Verify v1 API on 127.0.0.1, served by our own HTTPServer (the pattern of
-/// MessagingTests' FakeProvider, which this target cannot see). It records every request
-/// and behaves as Vonage documents: `/verify/json` makes a request and a PIN (the test
-/// reads it here, as the user would on the phone), `/verify/check/json` answers 0, 16 or,
-/// at the third wrong code, 17; a second request to a number in progress gets 10 with the live
-/// request's id; `/verify/control/json` answers 0. A test can script the
-/// next answers per path (errors, 5xx) ahead of that behaviour.
-final class FakeVonageVerify: HTTPResponder, @unchecked Sendable {
-    struct Reply {
-        var status: Int
-        var json: String
-    }
+/// Vonage's hosted Verify v1 API on 127.0.0.1: a `FakeProvider` (which records every request
+/// and takes scripted answers per path) whose behaviour is Vonage's as documented:
+/// `/verify/json` makes a request and a PIN (the test reads it here, as the user would on the
+/// phone), `/verify/check/json` answers 0, 16 or, at the third wrong code, 17; a second request
+/// to a number in progress gets 10 with the live request's id; `/verify/control/json` answers 0.
+/// A test can script the next answers per path (errors, 5xx) ahead of that behaviour.
+final class FakeVonageVerify: @unchecked Sendable {
+    typealias Reply = FakeProvider.Reply
 
     let apiKey: String
     let apiSecret: String
     private let lock = NSLock()
-    private var scripted: [String: [Reply]] = [:]
-    private var recorded: [HTTPRequest] = []
     private var pins: [String: String] = [:]            // request_id → PIN
     private var wrong: [String: Int] = [:]
-    private var server: HTTPServer?
+    private var issued: [(number: String, id: String)] = []
+    private var provider: FakeProvider!
 
     init(apiKey: String = "vonage-key-1", apiSecret: String = "vonage-secret-1") throws {
         self.apiKey = apiKey
         self.apiSecret = apiSecret
-        var configuration = HTTPServer.Configuration()
-        configuration.port = 0
-        configuration.loopThreads = 1
-        configuration.workerThreads = 4
-        let server = HTTPServer(configuration: configuration, responder: self)
-        try server.start()
-        self.server = server
+        provider = try FakeProvider { [unowned self] request in self.respond(to: request) }
     }
 
-    var baseURL: String { "http://127.0.0.1:\(server?.port ?? 0)" }
+    var baseURL: String { provider.baseURL.absoluteString }
 
-    func stop() {
-        server?.shutdown()
-        server = nil
-    }
+    func stop() { provider.stop() }
 
     /// The next answers to `path`, before the documented behaviour resumes.
-    func script(_ path: String, _ replies: [Reply]) {
-        lock.lock(); scripted[path, default: []] += replies; lock.unlock()
-    }
+    func script(_ path: String, _ replies: [Reply]) { provider.script(path, replies) }
 
-    var requests: [HTTPRequest] { lock.lock(); defer { lock.unlock() }; return recorded }
+    var requests: [HTTPRequest] { provider.requests }
 
-    func requests(to path: String) -> [HTTPRequest] { requests.filter { $0.path == path } }
+    func requests(to path: String) -> [HTTPRequest] { provider.requests(to: path) }
 
     /// The form fields of every request to `path`, oldest first.
-    func forms(_ path: String) -> [[String: String]] { requests(to: path).map(Self.form) }
+    func forms(_ path: String) -> [[String: String]] { requests(to: path).map(FakeProvider.form) }
 
     /// The PIN of the newest request Vonage made.
     var lastPIN: String? {
+        let form = requests(to: "/verify/json").last.map(FakeProvider.form)
         lock.lock(); defer { lock.unlock() }
-        guard let form = recorded.last(where: { $0.path == "/verify/json" }).map(Self.form),
-              let id = lastRequestID(for: form) else { return nil }
+        guard let form, let id = issued.last(where: { $0.number == form["number"] })?.id else { return nil }
         return pins[id]
-    }
-
-    private var issued: [(number: String, id: String)] = []
-
-    private func lastRequestID(for form: [String: String]) -> String? {
-        issued.last { $0.number == form["number"] }?.id
     }
 
     /// The id of the newest request Vonage made.
     var lastRequestID: String? { lock.lock(); defer { lock.unlock() }; return issued.last?.id }
 
-    func respond(to request: HTTPRequest) throws -> HTTPResponse {
+    private func respond(to request: HTTPRequest) -> HTTPResponse {
         lock.lock(); defer { lock.unlock() }
-        recorded.append(request)
-        if var queue = scripted[request.path], !queue.isEmpty {
-            let reply = queue.removeFirst()
-            scripted[request.path] = queue
-            return Self.answer(reply.status, reply.json)
-        }
-        let form = Self.form(request)
+        let form = FakeProvider.form(request)
         guard request.method == "POST", form["api_key"] == apiKey, form["api_secret"] == apiSecret else {
             return Self.answer(200, #"{"status":"4","error_text":"Bad Credentials"}"#)
         }
@@ -124,13 +97,5 @@ final class FakeVonageVerify: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    private static func answer(_ status: Int, _ json: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(json.utf8))
-    }
-
-    static func form(_ request: HTTPRequest) -> [String: String] {
-        var fields: [String: String] = [:]
-        for (name, value) in FormURLEncoded.parse(request.body) ?? [] { fields[name] = value }
-        return fields
-    }
+    private static func answer(_ status: Int, _ json: String) -> HTTPResponse { FakeProvider.answer(status, json) }
 }

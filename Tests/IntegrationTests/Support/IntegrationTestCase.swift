@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// Starts a fresh server per test and offers the steps of the journey.
 class IntegrationTestCase: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Stops and starts bin/test's throwaway PostgreSQL server (TWOFA_TEST_POSTGRES_DIR), for
 /// outage tests. posix_spawn and waitpid, not Foundation's Process: the server that
@@ -11,7 +12,7 @@ enum PostgreSQLServer {
     /// `bin/pg-cluster COMMAND DIR`: restart, halt or resume.
     static func cluster(_ command: String) throws {
         guard let directory else { throw XCTSkip("needs bin/test's PostgreSQL server folder: TWOFA_TEST_POSTGRES_DIR") }
-        let script = TestServer.repositoryRoot + "/bin/pg-cluster"
+        let script = Repository.root + "/bin/pg-cluster"
         let words: [String] = [script, command, directory]
         let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
         defer { arguments.forEach { free($0) } }

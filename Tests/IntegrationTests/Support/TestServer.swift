@@ -1,7 +1,9 @@
 import App
 import Foundation
+import XCTest
 import HTTP
 import Support
+import TestSupport
 
 /// A clock that stands still until a test moves it, so expiry checks ("valid at 299 s,
 /// gone at 301 s") never depend on how fast a loaded machine runs the steps between.
@@ -33,12 +35,6 @@ final class TestServer {
     let server: HTTPServer
     var port: Int { server.port }
 
-    static var repositoryRoot: String {
-        // Tests/IntegrationTests/Support/TestServer.swift → the repository.
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     /// `passwords` replaces the bcrypt pool (tests fill it on purpose with a gated one).
     /// `reusing` starts on the folder (database, outbox) of an earlier server: a restart.
     /// `sharingDatabaseWith` starts another instance on the same database, outbox and clock,
@@ -53,7 +49,7 @@ final class TestServer {
         ownsDatabase = first == nil
         var environment = [
             "APP_ENV": "test",
-            "APP_ROOT": Self.repositoryRoot,
+            "APP_ROOT": Repository.root,
             "DATABASE_URL": databaseURL,
             "SMS_OUTBOX": outboxPath,
             "SECRET_KEY_BASE": String(repeating: "0123456789abcdef", count: 4),
@@ -79,11 +75,24 @@ final class TestServer {
 
     func browser() -> Browser { Browser(port: port) }
 
-    /// Every message in the outbox, oldest first.
-    func messages() -> [[String: String]] {
-        guard let text = try? String(contentsOfFile: outboxPath, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+    /// Every message in the outbox, oldest first. No file yet means nothing was sent; a file
+    /// that can't be read, or a line that isn't a message, fails the test instead of passing
+    /// for "no SMS sent".
+    func messages(file: StaticString = #filePath, line: UInt = #line) -> [[String: String]] {
+        guard FileManager.default.fileExists(atPath: outboxPath) else { return [] }
+        let text: String
+        do {
+            text = try String(contentsOfFile: outboxPath, encoding: .utf8)
+        } catch {
+            XCTFail("the outbox \(outboxPath) cannot be read: \(error)", file: file, line: line)
+            return []
+        }
+        return text.split(separator: "\n").map { entry in
+            guard let message = (try? JSONSerialization.jsonObject(with: Data(entry.utf8))) as? [String: String] else {
+                XCTFail("not a message in the outbox: \(entry)", file: file, line: line)
+                return [:]
+            }
+            return message
         }
     }
 
@@ -102,17 +111,15 @@ final class TestServer {
     /// Everything the database holds, as stored: the SQLite file's bytes, or a `pg_dump` of
     /// the data (where bytes appear as hex). For checks that no secret is stored in clear.
     func databaseContents() throws -> Data {
-        guard TestDatabase.isPostgres else { return try Data(contentsOf: URL(fileURLWithPath: databaseURL)) }
-        let dump = Process()
-        dump.executableURL = URL(fileURLWithPath: "/usr/bin/pg_dump")
-        dump.arguments = ["--data-only", "--dbname=" + databaseURL]
-        let out = Pipe()
-        dump.standardOutput = out
-        try dump.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        dump.waitUntilExit()
-        guard dump.terminationStatus == 0, !data.isEmpty else { throw TestDatabase.DumpFailed() }
-        return data
+        guard TestDatabase.isPostgres else {
+            // The write-ahead log too: recent writes live there until a checkpoint.
+            let wal = databaseURL + "-wal"
+            let walBytes = FileManager.default.fileExists(atPath: wal) ? try Data(contentsOf: URL(fileURLWithPath: wal)) : Data()
+            return try Data(contentsOf: URL(fileURLWithPath: databaseURL)) + walBytes
+        }
+        let dump = try Subprocess.run("/usr/bin/pg_dump", ["--data-only", "--dbname=" + databaseURL])
+        guard dump.status == 0, !dump.outData.isEmpty else { throw TestDatabase.DumpFailed() }
+        return dump.outData
     }
 
     /// One pass of the Verify scheduler at the test clock's time (the thread isn't started in tests).

@@ -1,6 +1,7 @@
 import App
 import Foundation
 import XCTest
+import TestSupport
 
 /// Calls the Verify JSON API over real HTTP as an SDK would: form or JSON bodies,
 /// credentials in the body or as HTTP Basic. Answers are decoded JSON objects.

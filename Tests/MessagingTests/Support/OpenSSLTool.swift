@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The openssl command-line tool, used as an independent party: it makes throwaway test
 /// keys (no private key is committed) and signs/verifies to check our RS256 signer.
@@ -41,19 +42,10 @@ enum OpenSSLTool {
 
     @discardableResult
     static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: [UInt8]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 && !allowFailure {
-            throw Failure(description: "openssl \(arguments.first ?? "") exited \(process.terminationStatus)")
+        let result = try Subprocess.run("/usr/bin/env", ["openssl"] + arguments, input: Data())
+        if result.status != 0 && !allowFailure {
+            throw Failure(description: "openssl \(arguments.first ?? "") exited \(result.status): \(result.err)")
         }
-        return (process.terminationStatus, Array(data))
+        return (result.status, Array(result.outData))
     }
 }

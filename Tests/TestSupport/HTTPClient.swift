@@ -4,26 +4,32 @@ import Glibc
 #endif
 
 /// A response as the tests see it: status, headers (names lower-cased, repeats kept), body.
-struct TestResponse {
-    let status: Int
-    let headers: [(String, String)]
-    let body: String
+public struct TestResponse {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: String
 
-    func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
-    func headers(_ name: String) -> [String] { headers.filter { $0.0 == name.lowercased() }.map(\.1) }
-    var location: String? { header("location") }
+    public init(status: Int, headers: [(String, String)], body: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
+    public func headers(_ name: String) -> [String] { headers.filter { $0.0 == name.lowercased() }.map(\.1) }
+    public var location: String? { header("location") }
 }
 
 /// A deliberately plain HTTP/1.1 client over a blocking POSIX socket: one connection
 /// per request with `Connection: close`, reading until the server closes. It speaks
 /// to the real server exactly as curl would, without Foundation's URL loading (which
 /// follows redirects and keeps cookies behind our back).
-enum HTTPClient {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+public enum HTTPClient {
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     /// `source` picks the client address (any of 127.0.0.0/8 is loopback on Linux), so tests
     /// can be several visitors from different IPs.
-    static func send(port: Int, raw: [UInt8], timeout: Int = 10, source: String? = nil) throws -> [UInt8] {
+    public static func send(port: Int, raw: [UInt8], timeout: Int = 10, source: String? = nil) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
@@ -65,7 +71,7 @@ enum HTTPClient {
         return received
     }
 
-    static func request(port: Int, method: String, path: String, headers: [(String, String)] = [],
+    public static func request(port: Int, method: String, path: String, headers: [(String, String)] = [],
                         body: String = "", source: String? = nil) throws -> TestResponse {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -75,7 +81,7 @@ enum HTTPClient {
         return try parse(bytes)
     }
 
-    static func parse(_ bytes: [UInt8]) throws -> TestResponse {
+    public static func parse(_ bytes: [UInt8]) throws -> TestResponse {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else {
             throw Failure(description: "no header block in response: \(String(decoding: bytes, as: UTF8.self))")
