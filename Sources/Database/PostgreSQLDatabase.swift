@@ -10,7 +10,13 @@ import Synchronization
 /// transaction first takes one transaction-scoped advisory lock (`writeLockKey`), so write
 /// transactions run one at a time cluster-wide, and every check-then-write the app does
 /// ("fewer than 5 failures? then record one", "is this event still unclaimed?") is as safe
-/// with three instances as with one process. Reads run concurrently, a statement at a time.
+/// with three instances as with one process. A keyed write (`write(lockingOn:)`) takes that
+/// lock shared and one lock per key, so keyed writes on different keys run side by side.
+/// Reads run concurrently, a statement at a time.
+///
+/// Round trips, not statements, are what a write costs (a context switch and a loopback or
+/// network exchange each): statements go out together where they can (libpq's pipeline mode):
+/// a transaction's BEGIN and locks with its first statement, its commit with `finalQueries`.
 public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     /// Shown in logs and errors without the password.
     public let displayName: String
