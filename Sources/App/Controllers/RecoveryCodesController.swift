@@ -11,8 +11,6 @@ public struct RecoveryCodesController: Controller {
     let context: RequestContext
     public init(_ context: RequestContext) { self.context = context }
 
-    enum Intro { case firstSet, newSet }
-
     /// POST /user/recovery_codes
     func create(_ signedIn: SignedIn) throws -> HTTPResponse {
         let user = signedIn.user
@@ -22,18 +20,10 @@ public struct RecoveryCodesController: Controller {
             return context.redirect(to: "/user/two_factor")
         }
         let errors = try Reauthentication.check(signedIn)
-        guard errors.isEmpty else { return try SecondFactorSettingsController.page(signedIn, status: 422, errors: errors) }
+        guard errors.isEmpty else { return try SecondFactorSettingsPage.render(signedIn, status: 422, errors: errors) }
         let codes = try app.database.write { try RecoveryCode.replaceAll(userID: user.id, keys: app.keys, now: context.now, in: $0) }
         Log.info("new recovery codes for user \(user.id)")
         context.audit(.recoveryCodesRegenerated, userID: user.id)
-        return try Self.show(codes, context: context, intro: .newSet)
-    }
-
-    static func show(_ codes: [String], context: RequestContext, intro: Intro) throws -> HTTPResponse {
-        try context.render("recovery_codes/show", title: "Your recovery codes", [
-            "codes": .array(codes.map { .string(RecoveryCode.display($0)) }),
-            "first_set": .bool(intro == .firstSet),
-            "count": .int(codes.count),
-        ])
+        return try RecoveryCodesPage.render(codes, context: context, intro: .newSet)
     }
 }
