@@ -25,9 +25,9 @@ final class GatewayConfigTests: XCTestCase {
     }
 
     func testVoiceFollowsSMSUnlessSet() throws {
-        XCTAssertEqual(try load([:]).voiceGateway, "outbox")
+        XCTAssertEqual(try load([:]).voiceGateway, .outbox)
         let config = try load(twilio.merging(["SMS_GATEWAY": "twilio"]) { $1 })
-        XCTAssertEqual(config.voiceGateway, "twilio")
+        XCTAssertEqual(config.voiceGateway, .twilio)
         XCTAssertTrue(try GatewayFactory.sms(config) is TwilioGateway)
         XCTAssertTrue(try GatewayFactory.voice(config) is TwilioGateway)
         let split = try load(twilio.merging(["SMS_GATEWAY": "twilio", "VOICE_GATEWAY": "outbox"]) { $1 })
@@ -42,6 +42,15 @@ final class GatewayConfigTests: XCTestCase {
         assertRefused(["SMS_GATEWAY": "vonage", "VONAGE_API_KEY": "abcd1234", "VONAGE_API_SECRET": "sec", "VONAGE_FROM": "+447700900999"],
                       ["VOICE_GATEWAY=vonage needs VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY_PATH", "defaults to SMS_GATEWAY"])
         assertRefused(["VOICE_GATEWAY": "carrier-pigeon"], ["VOICE_GATEWAY \"carrier-pigeon\" is unknown"])
+    }
+
+    func testUnknownGatewayNamesAreRefusedWithTheKnownOnes() {
+        // Names are exact: a capitalised one is as unknown as a made-up one.
+        for (setting, name) in [("SMS_GATEWAY", "Twilio"), ("VOICE_GATEWAY", "carrier-pigeon")] {
+            XCTAssertThrowsError(try load([setting: name])) { error in
+                XCTAssertEqual("\(error)", "\(setting) \"\(name)\" is unknown (known: outbox, twilio, vonage)")
+            }
+        }
     }
 
     func testBadValuesAreRefused() {

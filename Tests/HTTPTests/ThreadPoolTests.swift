@@ -1,5 +1,6 @@
 import Foundation
 import Support
+import TestSupport
 import XCTest
 
 /// A door jobs wait at, so a pool can be filled on purpose.
@@ -29,10 +30,9 @@ private final class Record<T>: @unchecked Sendable {
 private struct Failure: Error, Equatable {}
 
 final class ThreadPoolTests: XCTestCase {
-    /// Polls until the pool holds `count` jobs; fails (rather than hangs) after 10 s.
+    /// Waits until the pool holds `count` jobs; fails (rather than hangs) if it never does.
     private func waitUntil(_ pool: ThreadPool, inFlight count: Int, file: StaticString = #filePath, line: UInt = #line) {
-        let deadline = Date().addingTimeInterval(10)
-        while pool.load.inFlight < count && Date() < deadline { usleep(1000) }
+        eventually("the pool holds \(count) jobs", file: file, line: line) { pool.load.inFlight >= count }
         XCTAssertEqual(pool.load.inFlight, count, "the pool never filled", file: file, line: line)
     }
 

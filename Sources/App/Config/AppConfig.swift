@@ -21,10 +21,11 @@ public struct AppConfig: Sendable {
     /// most one per worker and event loop, the most that can use one at once).
     public var databasePool = 0
     public var secretKeyBase: String
-    public var smsGateway: String
+    /// How texts go out (SMS_GATEWAY; outside production the outbox by default).
+    public var smsGateway = GatewayKind.outbox
     public var smsOutbox: String
     /// How voice calls go out (VOICE_GATEWAY: outbox, twilio or vonage; default: as SMS).
-    public var voiceGateway: String
+    public var voiceGateway = GatewayKind.outbox
     /// Twilio and Vonage credentials and endpoints, from the environment only.
     public var gateways: GatewayCredentials
     public var bcryptCost: Int
@@ -110,9 +111,7 @@ public struct AppConfig: Sendable {
             port: try values.int("port", env: "PORT", in: 0...65535),
             databasePath: path(database),
             secretKeyBase: env["SECRET_KEY_BASE"] ?? "",
-            smsGateway: try values.string("sms_gateway", env: "SMS_GATEWAY", default: ""),
             smsOutbox: path(try values.string("sms_outbox", env: "SMS_OUTBOX", default: "tmp/outbox.jsonl")),
-            voiceGateway: try values.string("voice_gateway", env: "VOICE_GATEWAY", default: ""),
             gateways: GatewayCredentials(environment: env, root: root),
             bcryptCost: try values.int("bcrypt_cost", env: "BCRYPT_COST", in: 4...31),
             brandName: try values.string("brand_name", env: "BRAND_NAME"),
@@ -158,7 +157,8 @@ public struct AppConfig: Sendable {
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",
                                          default: config.environment == .production ? "on" : "off")
-        try config.validate()
+        try config.validate(smsGateway: try values.string("sms_gateway", env: "SMS_GATEWAY", default: ""),
+                            voiceGateway: try values.string("voice_gateway", env: "VOICE_GATEWAY", default: ""))
         return config
     }
 
@@ -179,7 +179,9 @@ public struct AppConfig: Sendable {
         }
     }
 
-    private mutating func validate() throws {
+    /// Gateway names come in as text and are parsed here, after the checks above, so an
+    /// unknown one is reported where it always was.
+    private mutating func validate(smsGateway smsName: String, voiceGateway voiceName: String) throws {
         if brandName.isEmpty || brandName.count > 18 {
             throw ConfigError("BRAND_NAME must be 1 to 18 characters (it goes into every SMS)")
         }
@@ -197,16 +199,18 @@ public struct AppConfig: Sendable {
         guard bcryptThreads + bcryptQueue < workerThreads else {
             throw ConfigError("BCRYPT_THREADS + BCRYPT_QUEUE (\(bcryptThreads) + \(bcryptQueue)) must be less than WORKER_THREADS (\(workerThreads)), so logins waiting for bcrypt can never hold every worker")
         }
-        if smsGateway.isEmpty {
+        if smsName.isEmpty {
             // Outside production the outbox is the safe default; production must choose.
             guard environment != .production else {
                 throw ConfigError("no SMS gateway configured for production: set SMS_GATEWAY (outbox, twilio or vonage)")
             }
-            smsGateway = "outbox"
+            smsGateway = .outbox
+        } else {
+            smsGateway = try GatewayKind.parse(smsName, setting: "SMS_GATEWAY")
         }
-        let voiceDefaulted = voiceGateway.isEmpty
-        if voiceDefaulted { voiceGateway = smsGateway }
         try gateways.check(gateway: smsGateway, channel: "SMS", production: environment == .production)
+        let voiceDefaulted = voiceName.isEmpty
+        voiceGateway = voiceDefaulted ? smsGateway : try GatewayKind.parse(voiceName, setting: "VOICE_GATEWAY")
         do {
             try gateways.check(gateway: voiceGateway, channel: "voice", production: environment == .production)
         } catch let error as ConfigError where voiceDefaulted {

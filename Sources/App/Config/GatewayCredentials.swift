@@ -3,8 +3,6 @@ import Foundation
 /// Provider credentials and endpoints. They come from the environment only, never from
 /// config/*.json, so no secret is ever committed. `description` never shows a secret.
 public struct GatewayCredentials: Sendable, CustomStringConvertible {
-    public static let gatewayNames = ["outbox", "twilio", "vonage"]
-
     public var twilioAccountSID: String
     public var twilioAuthToken: String
     /// E.164 number, or a Messaging Service SID (`MG…`, texts only).
@@ -42,27 +40,25 @@ public struct GatewayCredentials: Sendable, CustomStringConvertible {
 
     /// Stops start-up when the chosen gateway for `channel` lacks what it needs, naming
     /// every missing variable at once. `channel` is "SMS" or "voice".
-    func check(gateway: String, channel: String, production: Bool) throws {
+    func check(gateway: GatewayKind, channel: String, production: Bool) throws {
         let setting = channel == "SMS" ? "SMS_GATEWAY" : "VOICE_GATEWAY"
         var missing: [String] = []
         func need(_ value: String, _ name: String) { if value.isEmpty { missing.append(name) } }
         switch gateway {
-        case "outbox":
+        case .outbox:
             return
-        case "twilio":
+        case .twilio:
             need(twilioAccountSID, "TWILIO_ACCOUNT_SID"); need(twilioAuthToken, "TWILIO_AUTH_TOKEN"); need(twilioFrom, "TWILIO_FROM")
-        case "vonage" where channel == "SMS":
+        case .vonage where channel == "SMS":
             need(vonageAPIKey, "VONAGE_API_KEY"); need(vonageAPISecret, "VONAGE_API_SECRET"); need(vonageFrom, "VONAGE_FROM")
-        case "vonage":
+        case .vonage:
             need(vonageApplicationID, "VONAGE_APPLICATION_ID"); need(vonagePrivateKeyPath, "VONAGE_PRIVATE_KEY_PATH")
             need(vonageFrom, "VONAGE_FROM")
-        default:
-            throw ConfigError("\(setting) \"\(gateway)\" is unknown (known: \(Self.gatewayNames.joined(separator: ", ")))")
         }
         guard missing.isEmpty else {
-            throw ConfigError("\(setting)=\(gateway) needs \(missing.joined(separator: ", ")) in the environment")
+            throw ConfigError("\(setting)=\(gateway.rawValue) needs \(missing.joined(separator: ", ")) in the environment")
         }
-        if gateway == "twilio" {
+        if gateway == .twilio {
             // The SID goes into the URL path: letters and digits only.
             guard twilioAccountSID.hasPrefix("AC"), twilioAccountSID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
                 throw ConfigError("TWILIO_ACCOUNT_SID must look like AC followed by letters and digits")

@@ -12,12 +12,12 @@ enum GatewayFactory {
     static func sms(_ config: AppConfig) throws -> SMSGateway {
         let c = config.gateways
         switch config.smsGateway {
-        case "twilio":
+        case .twilio:
             return try makeTwilio(c)
-        case "vonage":
+        case .vonage:
             return VonageSMSGateway(apiKey: c.vonageAPIKey, apiSecret: c.vonageAPISecret, from: c.vonageFrom,
                                     baseURL: try url(c.vonageRESTBaseURL, default: VonageSMSGateway.defaultBaseURL))
-        default:
+        case .outbox:
             return try OutboxGateway(path: config.smsOutbox)
         }
     }
@@ -25,9 +25,9 @@ enum GatewayFactory {
     static func voice(_ config: AppConfig) throws -> VoiceGateway {
         let c = config.gateways
         switch config.voiceGateway {
-        case "twilio":
+        case .twilio:
             return try makeTwilio(c)
-        case "vonage":
+        case .vonage:
             let signer: RS256Signer
             do {
                 signer = try RS256Signer(pemFile: c.vonagePrivateKeyPath)
@@ -37,7 +37,7 @@ enum GatewayFactory {
             return VonageVoiceGateway(applicationID: c.vonageApplicationID, from: c.vonageFrom,
                                       signJWT: { try JWT.rs256(claimsJSON: $0, signer: signer) },
                                       baseURL: try url(c.vonageAPIBaseURL, default: VonageVoiceGateway.defaultBaseURL))
-        default:
+        case .outbox:
             return try OutboxGateway(path: config.smsOutbox)
         }
     }
