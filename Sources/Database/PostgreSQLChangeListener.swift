@@ -31,6 +31,8 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
     /// This process's writes heard and not yet waited for (writes without the cluster-wide
     /// lock may commit out of their numbers' order, so a set rather than a high-water mark).
     private var ownSequencesHeard = Set<UInt64>()      // guarded by ownHeard
+    /// Which listeners have acknowledged this process's writes that asked for it.
+    private var acknowledgements: [UInt64: Set<Substring>] = [:]   // guarded by ownHeard
     /// Written to by `stop()`, so a listener asleep in poll wakes at once.
     private let wakeRead: Int32, wakeWrite: Int32
 
@@ -59,8 +61,29 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
         return heardCount.load(ordering: .sequentiallyConsistent)
     }
 
-    /// The payload of this process's write number `sequence`.
-    func payload(_ sequence: UInt64) -> String { "\(writerID):\(sequence)" }
+    /// The application name of listener connections, by which writers count them.
+    static let applicationName = "twofa-listener"
+
+    /// The payload of this process's write number `sequence`; `acknowledged`: every listener
+    /// that hears it answers `ack:<writer>:<sequence>:<listener>` once it has counted it.
+    func payload(_ sequence: UInt64, acknowledged: Bool = false) -> String {
+        "\(writerID):\(sequence)" + (acknowledged ? ":ack" : "")
+    }
+
+    /// Waits, at most `timeout` seconds, until `listeners` listeners (this one included) have
+    /// acknowledged this process's write number `sequence`: by then every instance's cache
+    /// has counted it. Returns at once while not listening.
+    func waitUntilAcknowledged(_ sequence: UInt64, by listeners: Int, timeout: Double = 1) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        ownHeard.lock()
+        defer {
+            acknowledgements[sequence] = nil
+            ownHeard.unlock()
+        }
+        while (acknowledgements[sequence]?.count ?? 0) < listeners && isListening.load(ordering: .sequentiallyConsistent) {
+            guard ownHeard.wait(until: deadline) else { return }
+        }
+    }
 
     /// Waits, at most `timeout` seconds, until this listener has heard this process's write
     /// number `sequence` (or a later one). Returns at once while not listening.
@@ -103,17 +126,16 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
                       isReading.store(true, ordering: .sequentiallyConsistent)
                   }),
                   !isStopping.load(ordering: .sequentiallyConsistent) {
-                heardCount.add(UInt64(payloads.count), ordering: .sequentiallyConsistent)
-                isReading.store(false, ordering: .sequentiallyConsistent)   // counted: caches may trust again
-                guard !payloads.isEmpty else { continue }
-                let own = payloads.compactMap { $0.hasPrefix(ownPrefix) ? UInt64($0.dropFirst(ownPrefix.count)) : nil }
-                if !own.isEmpty {
-                    ownHeard.lock()
-                    // A writer that gave up waiting leaves its number behind: bound what piles up.
-                    if ownSequencesHeard.count > 10_000 { ownSequencesHeard.removeAll() }
-                    ownSequencesHeard.formUnion(own)
-                    ownHeard.broadcast()
-                    ownHeard.unlock()
+                let writes = payloads.filter { !$0.hasPrefix("ack:") }
+                heardCount.add(UInt64(writes.count), ordering: .sequentiallyConsistent)
+                // Counted: caches may trust again, and writers waiting for us may be told so.
+                isReading.store(false, ordering: .sequentiallyConsistent)
+                record(payloads, ownPrefix: ownPrefix)
+                for write in writes where write.hasSuffix(":ack") {
+                    let ack = "ack:\(write.dropLast(4)):\(writerID)"
+                    let notify: [SQLStatement] = [("BEGIN READ WRITE", []), ("SELECT pg_notify(?, ?)", [.text(Self.channel), .text(ack)]),
+                                                  ("COMMIT", [])]
+                    guard (try? connection.queries(notify)) != nil else { break }
                 }
             }
             isListening.store(false, ordering: .sequentiallyConsistent)
@@ -122,6 +144,30 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
             ownHeard.lock(); ownHeard.broadcast(); ownHeard.unlock()   // waiters stop waiting
             connection.close()
         }
+    }
+
+    /// This process's writes heard, and acknowledgements of them, for the writers waiting.
+    private func record(_ payloads: [String], ownPrefix: String) {
+        var own: [UInt64] = []
+        var acks: [(UInt64, Substring)] = []
+        for payload in payloads {
+            if payload.hasPrefix("ack:") {
+                // ack:<writer>:<sequence>:<listener>
+                let parts = payload.split(separator: ":")
+                if parts.count == 4, parts[1] == writerID, let sequence = UInt64(parts[2]) { acks.append((sequence, parts[3])) }
+            } else if payload.hasPrefix(ownPrefix), let sequence = UInt64(payload.dropFirst(ownPrefix.count).prefix { $0 != ":" }) {
+                own.append(sequence)
+            }
+        }
+        guard !own.isEmpty || !acks.isEmpty else { return }
+        ownHeard.lock()
+        // A writer that gave up waiting leaves its number behind: bound what piles up.
+        if ownSequencesHeard.count > 10_000 { ownSequencesHeard.removeAll() }
+        if acknowledgements.count > 10_000 { acknowledgements.removeAll() }
+        ownSequencesHeard.formUnion(own)
+        for (sequence, listener) in acks { acknowledgements[sequence, default: []].insert(listener) }
+        ownHeard.broadcast()
+        ownHeard.unlock()
     }
 
     /// True when woken by `stop()`.

@@ -18,10 +18,11 @@ final class PostgreSQLConnection: DatabaseConnection {
     /// Connects with libpq's own parsing of `conninfo` (a URL or `key=value` words). Every
     /// statement is bounded by `statementTimeoutMilliseconds` (a stuck query must not hold a
     /// worker for ever). Throws `.unavailable` when the server cannot be reached.
-    init(conninfo: String, connectTimeoutSeconds: Int, statementTimeoutMilliseconds: Int) throws {
+    init(conninfo: String, connectTimeoutSeconds: Int, statementTimeoutMilliseconds: Int,
+         applicationName: String = "twofa") throws {
         // Earlier keywords are defaults: what the URL says (expanded from dbname) wins.
         let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = [String(connectTimeoutSeconds), "twofa", conninfo]
+        let values = [String(connectTimeoutSeconds), applicationName, conninfo]
         let conn = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let conn else { throw DatabaseError.unavailable(message: "libpq could not allocate a connection") }
         guard PQstatus(conn) == CONNECTION_OK else {
@@ -87,6 +88,12 @@ final class PostgreSQLConnection: DatabaseConnection {
     /// nil when the connection is gone. `willRead` is called when input has arrived, before it is read.
     func waitForNotifications(wake: Int32, willRead: () -> Void) -> [String]? {
         guard let handle else { return nil }
+        // Some may have come in with the answer to a statement this connection sent.
+        let buffered = bufferedNotifications()
+        if !buffered.isEmpty {
+            willRead()
+            return buffered
+        }
         var fds = [pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0),
                    pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         while poll(&fds, 2, -1) < 0 {
@@ -95,6 +102,12 @@ final class PostgreSQLConnection: DatabaseConnection {
         if fds[1].revents != 0 { return [] }
         willRead()
         guard PQconsumeInput(handle) == 1, isHealthy else { return nil }
+        return bufferedNotifications()
+    }
+
+    /// The payloads libpq has already read and not yet handed out.
+    private func bufferedNotifications() -> [String] {
+        guard let handle else { return [] }
         var payloads: [String] = []
         while let notification = PQnotifies(handle) {
             payloads.append(notification.pointee.extra.map { String(cString: $0) } ?? "")

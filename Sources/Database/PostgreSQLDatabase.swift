@@ -87,8 +87,11 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
         try withConnection(body)
     }
 
+    /// Answers only once every instance's listener has counted it (acknowledged), so that
+    /// what it changed (a session ended, rotated, revoked) is refused everywhere at once.
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try transaction(begin: [Self.begin, ("SELECT pg_advisory_xact_lock(?)", [.integer(Self.writeLockKey)])]) {
+        try transaction(begin: [Self.begin, ("SELECT pg_advisory_xact_lock(?)", [.integer(Self.writeLockKey)])],
+                        acknowledged: true) {
             try body($0)
         }
     }
@@ -130,16 +133,25 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     /// tells every instance's change listener (PostgreSQLChangeListener). `begin` travels with
     /// the body's first statement, a body that runs none costs no round trip, and one that
     /// ends with `finalQueries` has the commit sent with them.
-    private func transaction<T>(begin: [SQLStatement], _ body: (PostgreSQLConnection) throws -> T) throws -> T {
+    /// `acknowledged`: the writer then waits until every listener on the database (counted in
+    /// `pg_stat_activity`) has acknowledged the write, not only its own.
+    private func transaction<T>(begin: [SQLStatement], acknowledged: Bool = false,
+                                _ body: (PostgreSQLConnection) throws -> T) throws -> T {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         let listener = currentListener()
+        let asksAcknowledgement = acknowledged && listener != nil
         let sequence = writeSequence.add(1, ordering: .sequentiallyConsistent).newValue
         // Delivered at the commit to every instance's listener, this one's included.
+        let payload = listener?.payload(sequence, acknowledged: asksAcknowledgement) ?? ""
         let commit: [SQLStatement] = [
-            ("SELECT pg_notify(?, ?)", [.text(PostgreSQLChangeListener.channel), .text(listener?.payload(sequence) ?? "")]),
+            ("SELECT pg_notify(?, ?)", [.text(PostgreSQLChangeListener.channel), .text(payload)]),
             ("COMMIT", []),
         ]
+        let countListeners: SQLStatement = ("""
+            SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?
+            """, [.text(PostgreSQLChangeListener.applicationName)])
         var committed = false
+        var listeners = 0
         let result = try withConnection { connection in
             connection.holdBack(begin)
             connection.commitStatements = commit   // for a body that ends with `finalQueries`
@@ -147,7 +159,13 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
             do {
                 let result = try body(connection)
                 if connection.dropHeldBack() { return result }   // nothing ran: nothing to commit
-                if connection.commitStatements != nil { try connection.execute(commit) }
+                if connection.commitStatements != nil {
+                    // The listeners are counted in the commit's round trip, after it.
+                    let rows = try connection.queries(commit + (asksAcknowledgement ? [countListeners] : []))
+                    listeners = rows.last?.first?.int("n") ?? 0
+                } else if asksAcknowledgement {
+                    listeners = try connection.queries([countListeners])[0].first?.int("n") ?? 0
+                }
                 committed = true
                 return result
             } catch {
@@ -157,7 +175,10 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
             }
         }
         // Answer only once the other instances can have heard it too (PostgreSQLChangeListener).
-        if committed { listener?.waitUntilHeard(sequence) }
+        if committed {
+            listener?.waitUntilHeard(sequence)
+            if asksAcknowledgement { listener?.waitUntilAcknowledged(sequence, by: listeners) }
+        }
         return result
     }
 
@@ -189,7 +210,8 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
             let (info, connectTimeout, statementTimeout) = (conninfo, connectTimeoutSeconds, statementTimeoutMilliseconds)
             listener = PostgreSQLChangeListener {
                 try PostgreSQLConnection(conninfo: info, connectTimeoutSeconds: connectTimeout,
-                                         statementTimeoutMilliseconds: statementTimeout)
+                                         statementTimeoutMilliseconds: statementTimeout,
+                                         applicationName: PostgreSQLChangeListener.applicationName)
             }
         }
         let listener = self.listener
