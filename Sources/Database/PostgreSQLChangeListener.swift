@@ -8,11 +8,13 @@ import Synchronization
 /// instance writes. While it is not connected, `heard` is nil: a cache must then not trust
 /// its rows at all.
 ///
-/// Notifications reach every listener at about the same moment. A writer
-/// waits (`waitUntilHeard`) until its own listener has heard its own write before it
-/// answers: by the time its client can reach another instance, that instance's listener has
-/// heard the write too, so a logout on one instance is refused by the others on the very
-/// next request (measured: a few hundred microseconds after the commit).
+/// A writer waits (`waitUntilHeard`) until its own listener has heard its own write before it
+/// answers. Notifications reach the other listeners only when the kernel schedules their
+/// PostgreSQL backends, so a write that must be seen everywhere at once (a plain `write`: a
+/// logout, a revoked session) also asks for acknowledgements (`<writer>:<sequence>:ack`):
+/// every listener, once it has counted such a write, answers `ack:<writer>:<sequence>:<listener>`,
+/// and the writer waits (`waitUntilAcknowledged`) for as many as there are listeners. So a
+/// logout on one instance is refused by the others on the very next request.
 final class PostgreSQLChangeListener: @unchecked Sendable {
     static let channel = "twofa_changes"
 
