@@ -133,11 +133,13 @@ final class PostgreSQLChangeListener: @unchecked Sendable {
                 // Counted: caches may trust again, and writers waiting for us may be told so.
                 isReading.store(false, ordering: .sequentiallyConsistent)
                 record(payloads, ownPrefix: ownPrefix)
-                for write in writes where write.hasSuffix(":ack") {
-                    let ack = "ack:\(write.dropLast(4)):\(writerID)"
-                    let notify: [SQLStatement] = [("BEGIN READ WRITE", []), ("SELECT pg_notify(?, ?)", [.text(Self.channel), .text(ack)]),
-                                                  ("COMMIT", [])]
-                    guard (try? connection.queries(notify)) != nil else { break }
+                // Every acknowledgement this batch owes, in one transaction and one round trip.
+                let acks = writes.filter { $0.hasSuffix(":ack") }.map { write -> SQLStatement in
+                    ("SELECT pg_notify(?, ?)", [.text(Self.channel), .text("ack:\(write.dropLast(4)):\(writerID)")])
+                }
+                if !acks.isEmpty, (try? connection.queries([("BEGIN READ WRITE", [])] + acks + [("COMMIT", [])])) == nil,
+                   connection.isInTransaction {
+                    try? connection.command("ROLLBACK")   // notifications wait while a transaction is open
                 }
             }
             isListening.store(false, ordering: .sequentiallyConsistent)

@@ -173,23 +173,12 @@ final class PostgreSQLConnection: DatabaseConnection {
         return !heldBack.isEmpty
     }
 
-    /// Statements run one after the other in one round trip (a commit: `pg_notify`, `COMMIT`),
-    /// after those held back.
-    func execute(_ statements: [SQLStatement]) throws {
-        _ = try pipeline(statements, on: try open())
-    }
-
-    /// One statement between two others (BEGIN, COMMIT) in one round trip; its rows.
-    func query(_ sql: String, _ parameters: [SQLValue], between before: SQLStatement, and after: SQLStatement) throws -> [Row] {
-        try pipeline([before, (sql, parameters), after], on: try open())[1]
-    }
-
     /// Statements that do not depend on one another, in one round trip: each one's rows.
     func queries(_ statements: [SQLStatement]) throws -> [[Row]] {
         try pipeline(statements, on: try open())
     }
 
-    // MARK: SQLStatements
+    // MARK: Statements
 
     private func run(_ sql: String, _ parameters: [SQLValue], collectRows: Bool) throws -> [Row] {
         let conn = try open()

@@ -119,7 +119,7 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         return try withConnection { connection in
             do {
-                return try connection.query(sql, parameters, between: Self.begin, and: ("COMMIT", []))
+                return try connection.queries([Self.begin, (sql, parameters), ("COMMIT", [])])[1]
             } catch {
                 if connection.isInTransaction { try? connection.command("ROLLBACK") }
                 throw error
@@ -128,6 +128,10 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     }
 
     private static let begin: SQLStatement = ("BEGIN READ WRITE", [])
+    /// The listeners on this database, every instance's (their connections' application name).
+    private static let countListeners: SQLStatement = ("""
+        SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?
+        """, [.text(PostgreSQLChangeListener.applicationName)])
 
     /// Runs `body` in a transaction that `begin` opens, rolling back if it throws; the commit
     /// tells every instance's change listener (PostgreSQLChangeListener). `begin` travels with
@@ -147,9 +151,6 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
             ("SELECT pg_notify(?, ?)", [.text(PostgreSQLChangeListener.channel), .text(payload)]),
             ("COMMIT", []),
         ]
-        let countListeners: SQLStatement = ("""
-            SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?
-            """, [.text(PostgreSQLChangeListener.applicationName)])
         var committed = false
         var listeners = 0
         let result = try withConnection { connection in
@@ -161,10 +162,10 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
                 if connection.dropHeldBack() { return result }   // nothing ran: nothing to commit
                 if connection.commitStatements != nil {
                     // The listeners are counted in the commit's round trip, after it.
-                    let rows = try connection.queries(commit + (asksAcknowledgement ? [countListeners] : []))
+                    let rows = try connection.queries(commit + (asksAcknowledgement ? [Self.countListeners] : []))
                     listeners = rows.last?.first?.int("n") ?? 0
                 } else if asksAcknowledgement {
-                    listeners = try connection.queries([countListeners])[0].first?.int("n") ?? 0
+                    listeners = try connection.queries([Self.countListeners])[0].first?.int("n") ?? 0
                 }
                 committed = true
                 return result
