@@ -1,5 +1,6 @@
 import App
 import Foundation
+import HTTP
 import XCTest
 import TestSupport
 
@@ -43,6 +44,8 @@ final class LoginStormTests: IntegrationTestCase {
 
     func testFullPoolAnswers503WhilePagesStillLoad() throws {
         let alice = try verifiedUser()
+        let login = HTTPRequest(method: "POST", target: "/session")
+        XCTAssertFalse(server.app.answersOnEventLoop(login), "a login with room in the pool goes to a worker")
 
         // Two logins (wrong password) occupy the pool's thread and its queue.
         let stormers = (0..<2).map { _ in server.browser() }
@@ -58,6 +61,8 @@ final class LoginStormTests: IntegrationTestCase {
         }
         eventually("the logins reach the pool") { hasher.load.inFlight >= 2 }
         XCTAssertEqual(hasher.load.inFlight, 2, "the logins never reached the pool")
+        // Now its 503 is answered on the event loop, with no hand-off to a worker.
+        XCTAssertTrue(server.app.answersOnEventLoop(login))
 
         // A third login is refused at once, with a page saying to retry.
         let late = server.browser()
@@ -94,6 +99,7 @@ final class LoginStormTests: IntegrationTestCase {
         gate.set(open: true)
         XCTAssertEqual(finished.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(statuses.all, [422, 422])
+        XCTAssertFalse(server.app.answersOnEventLoop(login))
         XCTAssertEqual(hasher.load.refused, 3)
 
         // Once the storm has passed, the refused visitors try again and get through.

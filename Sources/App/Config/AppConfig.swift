@@ -206,13 +206,13 @@ public struct AppConfig: Sendable {
             }
             smsGateway = .outbox
         } else {
-            smsGateway = try GatewayKind.parse(smsName, setting: "SMS_GATEWAY")
+            smsGateway = try GatewayKind.parse(smsName, for: .sms)
         }
-        try gateways.check(gateway: smsGateway, channel: "SMS", production: environment == .production)
+        try gateways.check(gateway: smsGateway, channel: .sms, production: environment == .production)
         let voiceDefaulted = voiceName.isEmpty
-        voiceGateway = voiceDefaulted ? smsGateway : try GatewayKind.parse(voiceName, setting: "VOICE_GATEWAY")
+        voiceGateway = voiceDefaulted ? smsGateway : try GatewayKind.parse(voiceName, for: .voice)
         do {
-            try gateways.check(gateway: voiceGateway, channel: "voice", production: environment == .production)
+            try gateways.check(gateway: voiceGateway, channel: .voice, production: environment == .production)
         } catch let error as ConfigError where voiceDefaulted {
             throw ConfigError(error.description + " (VOICE_GATEWAY defaults to SMS_GATEWAY; set it to choose another)")
         }

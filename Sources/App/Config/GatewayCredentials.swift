@@ -39,9 +39,9 @@ public struct GatewayCredentials: Sendable, CustomStringConvertible {
     }
 
     /// Stops start-up when the chosen gateway for `channel` lacks what it needs, naming
-    /// every missing variable at once. `channel` is "SMS" or "voice".
-    func check(gateway: GatewayKind, channel: String, production: Bool) throws {
-        let setting = channel == "SMS" ? "SMS_GATEWAY" : "VOICE_GATEWAY"
+    /// every missing variable at once.
+    func check(gateway: GatewayKind, channel: GatewayKind.Channel, production: Bool) throws {
+        let setting = channel.rawValue
         var missing: [String] = []
         func need(_ value: String, _ name: String) { if value.isEmpty { missing.append(name) } }
         switch gateway {
@@ -49,7 +49,7 @@ public struct GatewayCredentials: Sendable, CustomStringConvertible {
             return
         case .twilio:
             need(twilioAccountSID, "TWILIO_ACCOUNT_SID"); need(twilioAuthToken, "TWILIO_AUTH_TOKEN"); need(twilioFrom, "TWILIO_FROM")
-        case .vonage where channel == "SMS":
+        case .vonage where channel == .sms:
             need(vonageAPIKey, "VONAGE_API_KEY"); need(vonageAPISecret, "VONAGE_API_SECRET"); need(vonageFrom, "VONAGE_FROM")
         case .vonage:
             need(vonageApplicationID, "VONAGE_APPLICATION_ID"); need(vonagePrivateKeyPath, "VONAGE_PRIVATE_KEY_PATH")
@@ -63,11 +63,11 @@ public struct GatewayCredentials: Sendable, CustomStringConvertible {
             guard twilioAccountSID.hasPrefix("AC"), twilioAccountSID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
                 throw ConfigError("TWILIO_ACCOUNT_SID must look like AC followed by letters and digits")
             }
-            if channel == "voice" && !Self.isPhoneNumber(twilioFrom) {
+            if channel == .voice && !Self.isPhoneNumber(twilioFrom) {
                 throw ConfigError("VOICE_GATEWAY=twilio needs TWILIO_FROM to be a phone number like +447700900000")
             }
             try checkURL(twilioBaseURL, "TWILIO_BASE_URL", production: production)
-        } else if channel == "voice" {
+        } else if channel == .voice {
             if !Self.isPhoneNumber(vonageFrom) {
                 throw ConfigError("VOICE_GATEWAY=vonage needs VONAGE_FROM to be a phone number like +447700900000")
             }

@@ -7,11 +7,16 @@ public enum GatewayKind: String, CaseIterable, Sendable {
     /// Vonage's SMS API for texts, its Voice API for calls.
     case vonage
 
-    /// `setting` names the variable in the message: SMS_GATEWAY or VOICE_GATEWAY.
-    static func parse(_ name: String, setting: String) throws -> GatewayKind {
+    /// What a gateway is chosen for, named by the setting that chooses it.
+    enum Channel: String {
+        case sms = "SMS_GATEWAY"
+        case voice = "VOICE_GATEWAY"
+    }
+
+    static func parse(_ name: String, for channel: Channel) throws -> GatewayKind {
         guard let kind = GatewayKind(rawValue: name) else {
             let known = allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigError("\(setting) \"\(name)\" is unknown (known: \(known))")
+            throw ConfigError("\(channel.rawValue) \"\(name)\" is unknown (known: \(known))")
         }
         return kind
     }

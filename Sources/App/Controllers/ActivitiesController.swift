@@ -11,9 +11,9 @@ public struct ActivitiesController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/activity
-    func index(_ signedIn: SignedIn) throws -> HTTPResponse {
-        let user = signedIn.user
-        let events = try context.app.database.read { try AuditEvent.recent(userID: user.id, limit: Self.shown, in: $0) }
+    static func index(_ signedIn: SignedIn.ReadOnly) throws -> HTTPResponse {
+        let user = signedIn.user, context = signedIn.context
+        let events = try context.read { try AuditEvent.recent(userID: user.id, limit: Self.shown, in: $0) }
         let rows: [TemplateValue] = events.map { e in
             [
                 "what": .string(e.kind?.label ?? e.event),

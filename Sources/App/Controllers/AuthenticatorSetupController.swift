@@ -74,7 +74,7 @@ public struct AuthenticatorSetupController: Controller {
     func destroy(_ signedIn: SignedIn) throws -> HTTPResponse {
         let user = signedIn.user
         let errors = try Reauthentication.check(signedIn)
-        guard errors.isEmpty else { return try SecondFactorSettingsPage.render(signedIn, status: 422, errors: errors) }
+        guard errors.isEmpty else { return try SecondFactorSettingsPage.render(signedIn.readOnly, status: 422, errors: errors) }
         try context.app.database.write { db in
             try TOTPCredential.delete(userID: user.id, in: db)
             try RecoveryCode.deleteAll(userID: user.id, in: db)
@@ -92,7 +92,7 @@ public struct AuthenticatorSetupController: Controller {
         guard try !context.app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else { return nil }
         var errors = ValidationErrors()
         errors.add("password_needed", Reauthentication.setPasswordFirstMessage)
-        return try SecondFactorSettingsPage.render(signedIn, status: context.request.method == "GET" ? 200 : 422, errors: errors)
+        return try SecondFactorSettingsPage.render(signedIn.readOnly, status: context.request.method == "GET" ? 200 : 422, errors: errors)
     }
 
     private func setupPage(user: User, credential: TOTPCredential, status: Int, error: String?,

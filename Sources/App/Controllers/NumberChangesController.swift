@@ -16,7 +16,7 @@ public struct NumberChangesController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/number/edit
-    func edit(_ signedIn: SignedIn) throws -> HTTPResponse {
+    static func edit(_ signedIn: SignedIn.ReadOnly) throws -> HTTPResponse {
         try form(signedIn, number: "", errors: ValidationErrors())
     }
 
@@ -42,7 +42,7 @@ public struct NumberChangesController: Controller {
         if let problem = try PasswordConfirmation.problem(context.params["current_password"], for: signedIn) {
             errors.add("current_password", problem)
         }
-        guard errors.isEmpty else { return try form(signedIn, number: typed, errors: errors, status: 422) }
+        guard errors.isEmpty else { return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422) }
 
         try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
@@ -59,7 +59,7 @@ public struct NumberChangesController: Controller {
             } else {
                 errors.add("number", "We couldn't send a code to that number — check it and try again.")
             }
-            return try form(signedIn, number: typed, errors: errors, status: 422)
+            return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422)
         }
         context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(start.workflow.events[0], to: number))
         Log.info("number change for user \(user.id): code sent to \(Redact.phone(number))")
@@ -75,7 +75,7 @@ public struct NumberChangesController: Controller {
     /// POST /user/number/verification: a right code makes the new number the account's.
     func verify(_ signedIn: SignedIn) throws -> HTTPResponse {
         let user = signedIn.user, session = signedIn.session, app = context.app
-        guard let change = try pendingChange(session), let requestID = change.verifyRequestID else {
+        guard let change = try Self.pendingChange(session, context.readOnly), let requestID = change.verifyRequestID else {
             return context.redirect(to: "/user/number/edit")
         }
         let request = try TextedCode.request(requestID, context: context)
@@ -83,16 +83,13 @@ public struct NumberChangesController: Controller {
         guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
             return try codePage(signedIn, status: 422, error: "Enter the \(digits)-digit code we sent to your new number.")
         }
-        if let refusal = try TextedCode.check(typed, requestID: requestID, ip: context.clientIP, context: context) {
-            if refusal.wasGuess {
-                context.audit(.pinFailed, userID: user.id, detail: PinActivity.detail(refusal.after?.lastEventKind, to: change.newNumber))
-            }
+        if let refusal = try TextedCode.check(typed, requestID: requestID, to: change.newNumber, sentBy: request?.lastEventKind,
+                                               auditFor: user.id, context: context) {
             if let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts) {
                 return try codePage(signedIn, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
             }
             return try codePage(signedIn, status: 422, error: nil)
         }
-        context.audit(.pinVerified, userID: user.id, detail: PinActivity.detail(request?.lastEventKind, to: change.newNumber))
         do {
             try app.database.write { try change.apply(now: context.now, in: $0) }
         } catch NumberChange.ApplyFailure.numberTaken {
@@ -121,19 +118,20 @@ public struct NumberChangesController: Controller {
 
     // MARK: Pages
 
-    private func pendingChange(_ session: Session) throws -> NumberChange? {
-        return try context.app.database.read { try NumberChange.find(sessionID: session.id, in: $0) }
+    private static func pendingChange(_ session: Session, _ context: ReadOnlyContext) throws -> NumberChange? {
+        try context.read { try NumberChange.find(sessionID: session.id, in: $0) }
     }
 
-    private func form(_ signedIn: SignedIn, number: String, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
-        let user = signedIn.user
+    private static func form(_ signedIn: SignedIn.ReadOnly, number: String, errors: ValidationErrors,
+                             status: Int = 200) throws -> HTTPResponse {
+        let user = signedIn.user, context = signedIn.context
         var locals: [String: TemplateValue] = [
             "masked_number": .string(Redact.phone(user.number)),
             "number": .string(number),
             "errors": errors.templateValue,
-            "has_password": .bool(try context.app.database.read { try User.hasPassword(userID: user.id, in: $0) }),
+            "has_password": .bool(try context.read { try User.hasPassword(userID: user.id, in: $0) }),
         ]
-        if let change = try pendingChange(signedIn.session), change.verifyRequestID != nil {
+        if let change = try pendingChange(signedIn.session, context), change.verifyRequestID != nil {
             locals["pending_number"] = .string(Redact.phone(change.newNumber))
         }
         return try context.render("number_changes/edit", title: "Change phone number", status: status, locals)
@@ -141,7 +139,7 @@ public struct NumberChangesController: Controller {
 
     private func codePage(_ signedIn: SignedIn, status: Int, error: String?) throws -> HTTPResponse {
         let user = signedIn.user
-        guard let change = try pendingChange(signedIn.session), let requestID = change.verifyRequestID else {
+        guard let change = try Self.pendingChange(signedIn.session, context.readOnly), let requestID = change.verifyRequestID else {
             return context.redirect(to: "/user/number/edit")
         }
         let request = try TextedCode.request(requestID, context: context)

@@ -10,9 +10,9 @@ public struct PagesController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /
-    func index(_ signedIn: SignedIn) throws -> HTTPResponse {
+    static func index(_ signedIn: SignedIn.ReadOnly) throws -> HTTPResponse {
         let user = signedIn.user
-        return try context.render("pages/index", title: "Your account", [
+        return try signedIn.context.render("pages/index", title: "Your account", [
             "username": .string(user.username),
             "masked_number": .string(Redact.phone(user.number)),
         ])

@@ -22,8 +22,8 @@ public struct PasswordlessController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /passwordless/new
-    func new(_: Guest) throws -> HTTPResponse {
-        try numberForm(number: "", error: nil)
+    static func new(_ guest: Guest.ReadOnly) throws -> HTTPResponse {
+        try numberForm(guest.context, number: "", error: nil)
     }
 
     /// POST /passwordless: texts a code if the number has an account (or sign-up is on).
@@ -33,7 +33,7 @@ public struct PasswordlessController: Controller {
         let number: String
         switch PhoneNumber.normalize(typed) {
         case .success(let normalized): number = normalized
-        case .failure(let problem): return try numberForm(number: typed, error: problem.description, status: 422)
+        case .failure(let problem): return try Self.numberForm(context.readOnly, number: typed, error: problem.description, status: 422)
         }
         let owner = try app.database.read { try User.find(number: number, in: $0) }
         var requestID: String?
@@ -89,11 +89,9 @@ public struct PasswordlessController: Controller {
             try app.database.write { try pending.recordWrongCheck(in: $0) }
             return try wrongCode(pending, wrongChecks: pending.wrongChecks + 1)
         }
-        if let refusal = try TextedCode.check(typed, requestID: requestID, ip: ip, context: context) {
-            if let owner, refusal.wasGuess {
-                context.audit(.pinFailed, userID: owner.id, detail: PinActivity.detail(refusal.after?.lastEventKind, to: pending.number))
-                if lockedNow { context.audit(.accountLocked, userID: owner.id) }
-            }
+        if let refusal = try TextedCode.check(typed, requestID: requestID, to: pending.number, sentBy: nil,
+                                               auditFor: owner?.id, context: context) {
+            if let owner, refusal.wasGuess, lockedNow { context.audit(.accountLocked, userID: owner.id) }
             return try wrongCode(pending, wrongChecks: refusal.after?.wrongChecks ?? app.config.pinMaxAttempts)
         }
         try app.database.write { db in
@@ -107,7 +105,6 @@ public struct PasswordlessController: Controller {
         let user: User
         if let owner {
             user = owner
-            context.audit(.pinVerified, userID: user.id, detail: PinActivity.detail(nil, to: pending.number))
             context.audit(.loginSucceeded, userID: user.id, detail: "passwordless")
         } else if app.config.passwordlessSignup, let created = try signUp(number: pending.number) {
             user = created
@@ -231,7 +228,7 @@ public struct PasswordlessController: Controller {
         return try context.render("passwordless/code", title: "Enter your code", status: status, locals)
     }
 
-    private func numberForm(number: String, error: String?, status: Int = 200) throws -> HTTPResponse {
+    private static func numberForm(_ context: ReadOnlyContext, number: String, error: String?, status: Int = 200) throws -> HTTPResponse {
         var locals: [String: TemplateValue] = ["number": .string(number)]
         if let error { locals["error"] = .string(error) }
         return try context.render("passwordless/new", title: "Log in with a code", status: status, locals)

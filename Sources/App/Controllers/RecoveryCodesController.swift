@@ -20,7 +20,7 @@ public struct RecoveryCodesController: Controller {
             return context.redirect(to: "/user/two_factor")
         }
         let errors = try Reauthentication.check(signedIn)
-        guard errors.isEmpty else { return try SecondFactorSettingsPage.render(signedIn, status: 422, errors: errors) }
+        guard errors.isEmpty else { return try SecondFactorSettingsPage.render(signedIn.readOnly, status: 422, errors: errors) }
         let codes = try app.database.write { try RecoveryCode.replaceAll(userID: user.id, keys: app.keys, now: context.now, in: $0) }
         Log.info("new recovery codes for user \(user.id)")
         context.audit(.recoveryCodesRegenerated, userID: user.id)

@@ -15,7 +15,7 @@ public struct SecondFactorSettingsController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/two_factor
-    func show(_ signedIn: SignedIn) throws -> HTTPResponse {
+    static func show(_ signedIn: SignedIn.ReadOnly) throws -> HTTPResponse {
         try SecondFactorSettingsPage.render(signedIn, status: 200, errors: ValidationErrors())
     }
 }

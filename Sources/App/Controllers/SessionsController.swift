@@ -12,8 +12,8 @@ public struct SessionsController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /session/new
-    func new(_: Guest) throws -> HTTPResponse {
-        try form(username: "", error: nil)
+    static func new(_ guest: Guest.ReadOnly) throws -> HTTPResponse {
+        try form(guest.context, username: "", error: nil)
     }
 
     /// POST /session: password check; on success a new session (half-logged-in) and a PIN.
@@ -72,9 +72,13 @@ public struct SessionsController: Controller {
         }
     }
 
-    private func form(username: String, error: String?, status: Int = 200) throws -> HTTPResponse {
+    private func form(username: String, error: String, status: Int) throws -> HTTPResponse {
+        try Self.form(context.readOnly, username: username, error: error, status: status)
+    }
+
+    private static func form(_ context: ReadOnlyContext, username: String, error: String?, status: Int = 200) throws -> HTTPResponse {
         var locals: [String: TemplateValue] = ["username": .string(username),
-                                               "passwordless": .bool(context.app.config.passwordlessLogin)]
+                                               "passwordless": .bool(context.config.passwordlessLogin)]
         if let error { locals["error"] = .string(error) }
         return try context.render("sessions/new", title: "Log in", status: status, locals)
     }

@@ -49,20 +49,16 @@ public struct TextedCodeStepController: Controller {
         }
         var counted = false
         defer { if !counted { try? app.database.write { try regulation.pinTakenBack(attempt, in: $0) } } }
-        if let refusal = try TextedCode.check(typed, requestID: request.requestID, ip: context.request.remoteAddress,
-                                               context: context) {
+        if let refusal = try TextedCode.check(typed, requestID: request.requestID, to: request.number, sentBy: request.lastEventKind,
+                                               auditFor: session.userID, context: context) {
             // Compared only if the code was live before the check (not dead, expired or replaced).
             if refusal.wasGuess, TextedCode.isLive(request, now: context.now) {
                 try app.database.write { try regulation.pinWrong(attempt, now: context.now, in: $0) }
                 counted = true
             }
-            if let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts), let after = refusal.after {
+            if let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts) {
                 Log.info("wrong PIN for user \(session.userID)")
-                context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(after.lastEventKind, to: after.number))
                 return try page(pending, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
-            }
-            if refusal.wasGuess {
-                context.audit(.pinFailed, userID: session.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
             }
             // Too many wrong codes, expired, replaced: the page explains the state and offers a new code.
             return try page(pending, status: 422, error: nil)
@@ -73,7 +69,6 @@ public struct TextedCodeStepController: Controller {
         }
         context.adoptSession(verified, token: token)
         Log.info("PIN verified for user \(verified.userID)")
-        context.audit(.pinVerified, userID: verified.userID, detail: PinActivity.detail(request.lastEventKind, to: request.number))
         if LoginFlow.wantsRemember(context) {
             try LoginFlow.rememberDevice(context: context, user: pending.user)  // issue 6
         }

@@ -13,10 +13,10 @@ public struct UserSessionsController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/sessions
-    func index(_ signedIn: SignedIn) throws -> HTTPResponse {
-        let user = signedIn.user, current = signedIn.session
-        let config = context.app.config, now = context.now
-        let sessions = try context.app.database.read {
+    static func index(_ signedIn: SignedIn.ReadOnly) throws -> HTTPResponse {
+        let user = signedIn.user, current = signedIn.session, context = signedIn.context
+        let config = context.config, now = context.now
+        let sessions = try context.read {
             try Session.active(userID: user.id, now: now, idleTimeout: config.sessionIdleTimeout,
                                lifetime: config.sessionLifetime, in: $0)
         }

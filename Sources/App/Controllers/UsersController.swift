@@ -13,8 +13,8 @@ public struct UsersController: Controller {
     public init(_ context: RequestContext) { self.context = context }
 
     /// GET /user/new
-    func new(_: Guest) throws -> HTTPResponse {
-        try signUpForm(username: "", number: "", errors: ValidationErrors())
+    static func new(_ guest: Guest.ReadOnly) throws -> HTTPResponse {
+        try signUpForm(guest.context, username: "", number: "", errors: ValidationErrors())
     }
 
     /// POST /user: validates, creates the account, logs it in half-way and texts a PIN.
@@ -69,8 +69,8 @@ public struct UsersController: Controller {
     }
 
     /// GET /user/edit
-    func edit(_ signedIn: SignedIn) throws -> HTTPResponse {
-        try editForm(signedIn.user, errors: ValidationErrors())
+    static func edit(_ signedIn: SignedIn.ReadOnly) throws -> HTTPResponse {
+        try editForm(signedIn.context, signedIn.user, errors: ValidationErrors())
     }
 
     /// PATCH /user: change the password. Needs the current one; ends every other session.
@@ -87,7 +87,7 @@ public struct UsersController: Controller {
             password: params["password"], username: user.username, number: user.number) {
             errors.add("password", problem)
         }
-        guard errors.isEmpty else { return try editForm(user, errors: errors, status: 422) }
+        guard errors.isEmpty else { return try Self.editForm(context.readOnly, user, errors: errors, status: 422) }
 
         let digest = try context.app.passwords.hash(params["password"])
         try context.app.database.write { db in
@@ -102,7 +102,12 @@ public struct UsersController: Controller {
         return context.redirect(to: "/")
     }
 
-    private func signUpForm(username: String, number: String, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
+    private func signUpForm(username: String, number: String, errors: ValidationErrors, status: Int) throws -> HTTPResponse {
+        try Self.signUpForm(context.readOnly, username: username, number: number, errors: errors, status: status)
+    }
+
+    private static func signUpForm(_ context: ReadOnlyContext, username: String, number: String, errors: ValidationErrors,
+                                   status: Int = 200) throws -> HTTPResponse {
         try context.render("users/new", title: "Create your account", status: status, [
             "username": .string(username),
             "number": .string(number),
@@ -110,12 +115,13 @@ public struct UsersController: Controller {
         ])
     }
 
-    private func editForm(_ user: User, errors: ValidationErrors, status: Int = 200) throws -> HTTPResponse {
+    private static func editForm(_ context: ReadOnlyContext, _ user: User, errors: ValidationErrors,
+                                 status: Int = 200) throws -> HTTPResponse {
         return try context.render("users/edit", title: "Edit account", status: status, [
             "username": .string(user.username),
             "masked_number": .string(Redact.phone(user.number)),
             "errors": errors.templateValue,
-            "has_password": .bool(try context.app.database.read { try User.hasPassword(userID: user.id, in: $0) }),
+            "has_password": .bool(try context.read { try User.hasPassword(userID: user.id, in: $0) }),
         ])
     }
 }

@@ -42,13 +42,23 @@ enum TextedCode {
         }
     }
 
-    /// Checks `code` against request `id`: nil when right, else why not.
-    static func check(_ code: String, requestID id: String, ip: String, context: RequestContext) throws -> Refusal? {
+    /// Checks `code` against request `id`, whose code went to `number` (by `kind`, when the
+    /// caller knows): nil when right, else why not. The account's audit log gets the outcome
+    /// here, for every page that takes a texted code: `pinVerified`, or `pinFailed` for a wrong
+    /// guess (not for a request that was already over). `userID` nil: no account yet (a
+    /// passwordless sign-up), nothing to audit.
+    static func check(_ code: String, requestID id: String, to number: String, sentBy kind: VerifyEvent.Kind?,
+                      auditFor userID: Int64?, context: RequestContext) throws -> Refusal? {
         do {
-            _ = try context.app.verify.check(requestID: id, code: code, accountID: accountID, ip: ip, now: context.now)
+            _ = try context.app.verify.check(requestID: id, code: code, accountID: accountID, ip: context.clientIP, now: context.now)
+            if let userID { context.audit(.pinVerified, userID: userID, detail: PinActivity.detail(kind, to: number)) }
             return nil
         } catch let error as VerifyError {
-            return Refusal(error: error, after: try request(id, context: context))
+            let refusal = Refusal(error: error, after: try request(id, context: context))
+            if let userID, refusal.wasGuess {
+                context.audit(.pinFailed, userID: userID, detail: PinActivity.detail(refusal.after?.lastEventKind ?? kind, to: number))
+            }
+            return refusal
         }
     }
 

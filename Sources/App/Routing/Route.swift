@@ -11,13 +11,13 @@ public final class Route: Sendable {
     public let checks: [String]
     /// False for API controllers: no session cookie, no CSRF check, JSON bodies accepted.
     public let usesBrowserSession: Bool
-    /// An action with no side effect before its first blocking call (a database write,
-    /// bcrypt): the event loop tries it itself, and hands it to a worker only when it gets
-    /// that far (see `BlockingGuard`). Page views that only read finish on the loop.
+    /// A page drawn with `Router.page`: its action only reads (`ReadOnlyContext`), so the
+    /// event loop tries it itself, and hands it to a worker only if the session in front of
+    /// it needs a write (see `BlockingGuard`).
     public let quick: Bool
     /// The action's first real work is a bcrypt (a login): while the bcrypt pool is full it
-    /// is answered 503 before the session lookup, the CSRF check and the gate, so a storm
-    /// of refused logins costs the event loops next to nothing.
+    /// is answered 503 on the event loop, before the session lookup, the CSRF check and the
+    /// gate, so a storm of refused logins costs next to nothing.
     public let hashesPassword: Bool
     /// `controller#action`, the label of the route in logs and /metrics.
     public let label: String

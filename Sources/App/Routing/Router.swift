@@ -32,30 +32,52 @@ public struct Router: Sendable {
 
     /// Draws `method path` → `C#action`: the gate runs first, and the action gets what it established.
     mutating func add<C: Controller, Passed>(_ method: String, _ path: String, _ controller: C.Type, _ action: C.Action,
-                                             gate: Gate<Passed>, quick: Bool = false, hashesPassword: Bool = false,
+                                             gate: Gate<Passed>, hashesPassword: Bool = false,
                                              _ body: @escaping @Sendable (C, Passed) throws -> HTTPResponse) {
-        precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
         let admit = gate.admit
-        let route = Route(method: method, path: path, controller: C.name, action: action.rawValue,
-                          checks: gate.names, usesBrowserSession: C.usesBrowserSession,
-                          quick: quick, hashesPassword: hashesPassword, handler: { context in
+        draw(method, path, controller, action, gate: gate, quick: false, hashesPassword: hashesPassword) { context in
             switch try admit(context) {
             case .answered(let early): return early
             case .admitted(let passed): return try body(C(context), passed)
             }
-        })
+        }
+    }
+
+    /// Draws a quick page, `GET path` → `C.action`, which the event loop tries itself. The action
+    /// is a static function of the gate's read-only value (`SignedIn.ReadOnly`…): it holds no
+    /// controller and no `RequestContext`, so it cannot reach a write, a bcrypt or the Verify
+    /// engine (see `ReadOnlyContext`).
+    mutating func page<C: Controller, Passed: HasReadOnlyForm>(_ path: String, _ controller: C.Type, _ action: C.Action,
+                                                               gate: Gate<Passed>,
+                                                               _ body: @escaping @Sendable (Passed.ReadOnly) throws -> HTTPResponse) {
+        let admit = gate.admit
+        draw("GET", path, controller, action, gate: gate, quick: true, hashesPassword: false) { context in
+            switch try admit(context) {
+            case .answered(let early): return early
+            case .admitted(let passed): return try body(passed.readOnly)
+            }
+        }
+    }
+
+    private mutating func draw<C: Controller, Passed>(_ method: String, _ path: String, _ controller: C.Type, _ action: C.Action,
+                                                      gate: Gate<Passed>, quick: Bool, hashesPassword: Bool,
+                                                      handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+        precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
+        let route = Route(method: method, path: path, controller: C.name, action: action.rawValue,
+                          checks: gate.names, usesBrowserSession: C.usesBrowserSession,
+                          quick: quick, hashesPassword: hashesPassword, handler: handler)
         routes.append(route)
         table[path, default: [:]][method] = route
     }
 
-    mutating func get<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>, quick: Bool = false,
+    mutating func get<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>,
                                         _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {
-        add("GET", path, c, action, gate: gate, quick: quick, body)
+        add("GET", path, c, action, gate: gate, body)
     }
-    mutating func post<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>, quick: Bool = false,
+    mutating func post<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>,
                                          hashesPassword: Bool = false,
                                          _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {
-        add("POST", path, c, action, gate: gate, quick: quick, hashesPassword: hashesPassword, body)
+        add("POST", path, c, action, gate: gate, hashesPassword: hashesPassword, body)
     }
     mutating func patch<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>,
                                           _ body: @escaping @Sendable (C, P) throws -> HTTPResponse) {

@@ -21,22 +21,23 @@ import HTTP
 ///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
 ///
-/// `quick: true`: the event loop tries the action itself (pages that only read, and the
-/// login form's early 503), handing it to a worker at its first blocking call.
+/// `r.page`: a quick page, which the event loop tries itself. Its action is a static function
+/// of a read-only value, so the compiler keeps writes and bcrypt out of it (`ReadOnlyContext`);
+/// the middleware in front of it hands it to a worker if the session needs a write.
 public enum Routes {
     static func draw() -> Router {
         var r = Router()
-        r.get("/", PagesController.self, .index, gate: .signedIn, quick: true) { try $0.index($1) }
+        r.page("/", PagesController.self, .index, gate: .signedIn, PagesController.index)
 
-        r.get("/user/new", UsersController.self, .new, gate: .guest, quick: true) { try $0.new($1) }
+        r.page("/user/new", UsersController.self, .new, gate: .guest, UsersController.new)
         r.post("/user", UsersController.self, .create, gate: .guest) { try $0.create($1) }
-        r.get("/user/edit", UsersController.self, .edit, gate: .signedIn, quick: true) { try $0.edit($1) }
+        r.page("/user/edit", UsersController.self, .edit, gate: .signedIn, UsersController.edit)
         r.patch("/user", UsersController.self, .update, gate: .signedIn) { try $0.update($1) }
-        r.get("/user/sessions", UserSessionsController.self, .index, gate: .signedIn, quick: true) { try $0.index($1) }
+        r.page("/user/sessions", UserSessionsController.self, .index, gate: .signedIn, UserSessionsController.index)
         r.delete("/user/sessions", UserSessionsController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
         r.delete("/user/sessions/others", UserSessionsController.self, .destroyOthers, gate: .signedIn) { try $0.destroyOthers($1) }
-        r.get("/user/activity", ActivitiesController.self, .index, gate: .signedIn, quick: true) { try $0.index($1) }
-        r.get("/user/number/edit", NumberChangesController.self, .edit, gate: .signedIn, quick: true) { try $0.edit($1) }
+        r.page("/user/activity", ActivitiesController.self, .index, gate: .signedIn, ActivitiesController.index)
+        r.page("/user/number/edit", NumberChangesController.self, .edit, gate: .signedIn, NumberChangesController.edit)
         r.patch("/user/number", NumberChangesController.self, .update, gate: .signedIn) { try $0.update($1) }
         r.get("/user/number/verification/new", NumberChangesController.self, .newVerification, gate: .signedIn) {
             try $0.newVerification($1)
@@ -46,13 +47,13 @@ public enum Routes {
         r.get("/healthz", HealthController.self, .show, gate: .open) { c, _ in try c.show() }
         r.get("/metrics", MetricsController.self, .show, gate: .open) { c, _ in try c.show() }
 
-        r.get("/session/new", SessionsController.self, .new, gate: .guest, quick: true) { try $0.new($1) }
-        // Quick so that a full bcrypt pool's 503 is answered on the loop: a login storm's
-        // refusals then cost no hand-off to a worker.
-        r.post("/session", SessionsController.self, .create, gate: .guest, quick: true, hashesPassword: true) { try $0.create($1) }
+        r.page("/session/new", SessionsController.self, .new, gate: .guest, SessionsController.new)
+        // While the bcrypt pool is full, the event loop answers this route's 503 itself (BusyGate):
+        // a login storm's refusals cost no hand-off to a worker.
+        r.post("/session", SessionsController.self, .create, gate: .guest, hashesPassword: true) { try $0.create($1) }
         r.delete("/session", SessionsController.self, .destroy, gate: .open) { c, _ in try c.destroy() }
         // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
-        r.get("/passwordless/new", PasswordlessController.self, .new, gate: .passwordlessGuest, quick: true) { try $0.new($1) }
+        r.page("/passwordless/new", PasswordlessController.self, .new, gate: .passwordlessGuest, PasswordlessController.new)
         r.post("/passwordless", PasswordlessController.self, .create, gate: .passwordlessGuest) { try $0.create($1) }
         r.get("/passwordless/code", PasswordlessController.self, .code, gate: .passwordlessGuest) { try $0.code($1) }
         r.post("/passwordless/code", PasswordlessController.self, .verify, gate: .passwordlessGuest) { try $0.verify($1) }
@@ -64,7 +65,7 @@ public enum Routes {
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
         r.post("/verification/totp", AppCodeStepController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
         r.post("/verification/recovery", AppCodeStepController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }
-        r.get("/user/two_factor", SecondFactorSettingsController.self, .show, gate: .signedIn, quick: true) { try $0.show($1) }
+        r.page("/user/two_factor", SecondFactorSettingsController.self, .show, gate: .signedIn, SecondFactorSettingsController.show)
         r.get("/user/totp/new", AuthenticatorSetupController.self, .new, gate: .signedIn) { try $0.new($1) }
         r.post("/user/totp", AuthenticatorSetupController.self, .create, gate: .signedIn) { try $0.create($1) }
         r.delete("/user/totp", AuthenticatorSetupController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }

@@ -89,6 +89,9 @@ public final class PasswordHasher: @unchecked Sendable {
         if !pool.checkRoom() { try refuse() }
     }
 
+    /// Whether a hash would be taken right now (counts nothing: for choosing where to answer).
+    public var hasRoom: Bool { pool.checkRoom() }
+
     /// Hashes running or waiting right now, and requests refused so far (for tests and
     /// operators).
     public var load: (inFlight: Int, refused: Int) { pool.load }

@@ -8,9 +8,9 @@ import Templates
 /// (authenticator set-up, recovery codes): a page several actions answer with, so that no
 /// controller calls another.
 enum SecondFactorSettingsPage {
-    static func render(_ signedIn: SignedIn, status: Int, errors: ValidationErrors) throws -> HTTPResponse {
+    static func render(_ signedIn: SignedIn.ReadOnly, status: Int, errors: ValidationErrors) throws -> HTTPResponse {
         let context = signedIn.context, user = signedIn.user, now = context.now
-        let (enabled, remaining, devices, hasPassword) = try context.app.database.read { db in
+        let (enabled, remaining, devices, hasPassword) = try context.read { db in
             (try TOTPCredential.isEnabled(userID: user.id, in: db), try RecoveryCode.remaining(userID: user.id, in: db),
              try RememberedDevice.active(userID: user.id, now: now, in: db), try User.hasPassword(userID: user.id, in: db))
         }

@@ -94,14 +94,15 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         return try pipeline.respond(to: &exchange)
     }
 
-    /// Assets, quick routes and the not-found page are tried on the event loop; one that
-    /// turns out to need a write (an expired session, the once-a-minute last-seen time, a
-    /// login past its checks) is handed to a worker by `BlockingGuard`.
+    /// Assets, quick pages and the not-found page are tried on the event loop, and so is a
+    /// login while the bcrypt pool is full (its 503 needs no worker); one that turns out to need
+    /// a write (an expired session, the once-a-minute last-seen time, a pool freed meanwhile)
+    /// is handed to a worker by `BlockingGuard`.
     public func answersOnEventLoop(_ request: HTTPRequest) -> Bool {
         let isGet = request.method == "GET" || request.method == "HEAD"
         if isGet && request.path.hasPrefix("/assets/") { return true }
         switch router.match(method: request.method, path: request.path) {
-        case .found(let route): return route.quick
+        case .found(let route): return route.quick || (route.hashesPassword && !passwords.hasRoom)
         case .notFound: return isGet
         case .methodNotAllowed: return false
         }
