@@ -2,7 +2,9 @@ import HTTP
 
 /// A Rails-style controller: one instance per request, built around its context. What an
 /// action may assume is not declared here but in its signature: each route's `Gate` hands the
-/// action a `Guest`, `PendingSecondFactor`, `SignedIn` or `ApiCall` (see Access/).
+/// action a `Guest`, `PendingSecondFactor`, `SignedIn` or `ApiCall` (see Access/). A quick page
+/// (`Router.page`) is a `static func` of `Guest.ReadOnly` or `SignedIn.ReadOnly` instead: no
+/// instance is built for it, so it can only read (`ReadOnlyContext`).
 public protocol Controller {
     /// The controller's actions, named as logs and /metrics label them (`users#edit`).
     associatedtype Action: RawRepresentable where Action.RawValue == String
