@@ -71,6 +71,12 @@ public final class ThreadPool: @unchecked Sendable {
         return false
     }
 
+    /// Whether a job would be taken right now; unlike `checkRoom`, counts nothing.
+    public var hasRoom: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return !isFull
+    }
+
     /// Jobs running or waiting right now, and jobs refused so far (for tests and operators).
     public var load: (inFlight: Int, refused: Int) {
         condition.lock(); defer { condition.unlock() }

@@ -51,6 +51,7 @@ final class TwoFactorTests: IntegrationTestCase {
     }
 
     /// Password step only: the answer to POST /session.
+    @discardableResult
     func passwordStep(_ browser: Browser) throws -> TestResponse {
         try logIn(browser)
     }

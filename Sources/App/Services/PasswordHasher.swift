@@ -90,7 +90,7 @@ public final class PasswordHasher: @unchecked Sendable {
     }
 
     /// Whether a hash would be taken right now (counts nothing: for choosing where to answer).
-    public var hasRoom: Bool { pool.checkRoom() }
+    public var hasRoom: Bool { pool.hasRoom }
 
     /// Hashes running or waiting right now, and requests refused so far (for tests and
     /// operators).
