@@ -27,7 +27,10 @@ let package = Package(
         .target(name: "Messaging", dependencies: ["Support"]),
         // Pure QR Code encoder (ISO/IEC 18004) drawing SVG; depends on nothing.
         .target(name: "QRCode"),
-        .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "QRCode", "Support"]),
+        // The Verify engine (built-in and Vonage-delegating) below the web app: App → Verify, never back.
+        // HTTP only for FormURLEncoded (the bodies of Vonage Verify calls).
+        .target(name: "Verify", dependencies: ["Database", "HTTP", "Messaging", "Security", "Support"]),
+        .target(name: "App", dependencies: ["HTTP", "Database", "Security", "Templates", "Messaging", "QRCode", "Verify", "Support"]),
         .executableTarget(name: "twofa", dependencies: ["App", "Support"]),
 
         // What the test targets share: raw HTTP clients, fake providers, log capture, the
@@ -41,6 +44,6 @@ let package = Package(
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Security", "HTTP", "Support", "TestSupport"]),
         .testTarget(name: "QRCodeTests", dependencies: ["QRCode", "TestSupport"], exclude: ["decode.py"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["App", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["App", "Verify", "HTTP", "Database", "Security", "Messaging", "Support", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 @testable import App
+import Support
 import XCTest
 
 final class PhoneNumberTests: XCTestCase {

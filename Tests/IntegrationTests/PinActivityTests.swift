@@ -1,6 +1,7 @@
 import App
 import Database
 import Foundation
+import Verify
 import XCTest
 
 /// Every PIN sent, verified or failed shows in /metrics by channel and in the audit log,

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Support
+import Verify
 
 /// A Verify API request whose `api_key`/`api_secret` named a live client within its rate limit.
 struct ApiCall {

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Verify
 
 /// `twofa api-keys create NAME | list | revoke KEY`: the operator's side of API clients.
 /// Applies pending migrations first, so it works on a fresh database.

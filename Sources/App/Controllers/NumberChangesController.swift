@@ -2,6 +2,7 @@ import HTTP
 import Messaging
 import Support
 import Templates
+import Verify
 
 /// Changing the account's phone number, only from a fully verified session: the current
 /// password first (regulated like a login), then a PIN sent to the new number through the

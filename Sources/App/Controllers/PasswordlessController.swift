@@ -2,6 +2,7 @@ import HTTP
 import Security
 import Support
 import Templates
+import Verify
 
 /// "Log in with a code instead" (PASSWORDLESS_LOGIN=on): a phone number, then the PIN the
 /// Verify engine texts to it (a voice call follows if unanswered), then a fully verified

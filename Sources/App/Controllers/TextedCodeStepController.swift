@@ -1,6 +1,7 @@
 import HTTP
 import Support
 import Templates
+import Verify
 
 /// The second-factor step by texted code, on the Verify engine (`TextedCode`): login and
 /// sign-up start a request (SMS first, then a voice call, by `WEB_WORKFLOW_ID`); "Send a new

@@ -3,6 +3,7 @@ import Foundation
 import HTTP
 import Security
 import Support
+import Verify
 
 /// The Verify JSON API, wire-compatible with Vonage (Nexmo) Verify v1, so a backend
 /// using a Vonage SDK works by changing only its API host and credentials.

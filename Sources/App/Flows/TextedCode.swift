@@ -1,5 +1,6 @@
 import HTTP
 import Support
+import Verify
 
 /// The codes the Verify engine texts (or reads out) for the web app: at login, for a new
 /// number, for a passwordless login. Sending and checking them happens here once; the

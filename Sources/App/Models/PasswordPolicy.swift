@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// NIST SP 800-63B §5.1.1.2 beyond length: no composition rules, but refuse passwords
 /// that attackers try first — the 10,000 most common ones (config/common-passwords.txt,

@@ -1,5 +1,6 @@
 import Database
 import Support
+import Verify
 
 /// The engine's observer (VerifyObserver): every PIN sent, verified or failed is counted
 /// for /metrics by channel, whoever asked. The audit log learns here about the events the

@@ -5,6 +5,7 @@ import Messaging
 import Security
 import Support
 import Templates
+import Verify
 
 /// The wired application: config → database (`DatabaseFactory`) → gateways (`GatewayFactory`)
 /// → Verify engine (`VerifyEngineFactory`) → router → middleware stack (`WebStack`).

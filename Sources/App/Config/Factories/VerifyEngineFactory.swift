@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Messaging
+import Verify
 
 /// Builds the Verify engine VERIFY_ENGINE names, and its event scheduler.
 enum VerifyEngineFactory {

@@ -1,3 +1,5 @@
+import Verify
+
 extension VerifyStart {
     /// The web app's own request for `number` (login, number change, passwordless): the
     /// configured workflow unless one is given, the call following when the text's code

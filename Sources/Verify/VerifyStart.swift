@@ -1,3 +1,5 @@
+import Support
+
 /// What a new Verify request asks for, validated (the `/verify/json` parameters).
 public struct VerifyStart: Sendable, Equatable {
     public var number: String

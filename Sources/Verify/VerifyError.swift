@@ -12,16 +12,16 @@ public struct VerifyError: Error, Equatable, CustomStringConvertible {
     public var description: String { "Verify status \(status.rawValue): \(text)" }
 
     // Vonage's wording, so clients that match on error_text keep working.
-    static func missing(_ name: String) -> VerifyError {
+    public static func missing(_ name: String) -> VerifyError {
         VerifyError(.missingParameter, "Your request is incomplete and missing the mandatory parameter `\(name)`")
     }
-    static func invalid(_ name: String) -> VerifyError {
+    public static func invalid(_ name: String) -> VerifyError {
         VerifyError(.invalidParameter, "Invalid value for param: \(name)")
     }
     static func notFound(_ id: String) -> VerifyError {
         VerifyError(.notFound, "The Vonage platform was unable to process this message for the following reason: "
                     + "Request '\(id)' was not found or it has been verified already.", requestID: id)
     }
-    static let throttled = VerifyError(.throttled, "Throttled")
-    static let badCredentials = VerifyError(.invalidCredentials, "Bad credentials")
+    public static let throttled = VerifyError(.throttled, "Throttled")
+    public static let badCredentials = VerifyError(.invalidCredentials, "Bad credentials")
 }
