@@ -182,8 +182,9 @@ public struct AppConfig: Sendable {
     /// Gateway names come in as text and are parsed here, after the checks above, so an
     /// unknown one is reported where it always was.
     private mutating func validate(smsGateway smsName: String, voiceGateway voiceName: String) throws {
-        if brandName.isEmpty || brandName.count > 18 {
-            throw ConfigError("BRAND_NAME must be 1 to 18 characters (it goes into every SMS)")
+        // The web's own brand obeys the Verify API's rule (VerifyStart.brandProblem).
+        if let problem = VerifyStart.brandProblem(brandName) {
+            throw ConfigError("BRAND_NAME must be \(problem) (it goes into every SMS)")
         }
         if host.isEmpty { throw ConfigError("HOST must not be empty") }
         if verifyEngine == .vonage { try gateways.checkVonageVerify(production: environment == .production) }
