@@ -1,4 +1,5 @@
 import App
+import Database
 import Foundation
 import Messaging
 import XCTest
@@ -91,6 +92,23 @@ final class NumberChangeRaceTests: IntegrationTestCase {
         }
         XCTAssertTrue(events.contains { $0.kind == .numberChangeSuperseded && $0.detail == "+44 ••••••• 501" })
         XCTAssertTrue(server.app.metrics.render().contains("twofa_refusals_total{reason=\"number_change_superseded\"} 1"))
+    }
+
+    /// The net behind the row-id link: a pending change whose request went to another number
+    /// (as the race used to leave it) is discarded, not applied.
+    func testAChangeWhoseRequestWentElsewhereIsNeverApplied() throws {
+        let browser = try verifiedUser()
+        gateway.open()   // no race here: A's text goes straight out
+        try browser.get("/user/number/edit")
+        XCTAssertEqual(try patchNumber(browser, numberA, token: try XCTUnwrap(browser.csrfToken)).location,
+                       "/user/number/verification/new")
+        try server.app.database.write { try $0.execute("UPDATE number_changes SET new_number = ?", [.text(numberB)]) }
+        try browser.get("/user/number/verification/new")
+        let refused = try browser.post("/user/number/verification", [("code", try XCTUnwrap(server.lastPIN(to: numberA)))])
+        XCTAssertEqual(refused.location, "/user/number/edit")
+        XCTAssertEqual(try number(), "+447700900123")
+        XCTAssertEqual(try server.app.database.read { try $0.query("SELECT id FROM number_changes", []) }.count, 0)
+        XCTAssertTrue(server.app.metrics.render().contains("twofa_refusals_total{reason=\"number_change_mismatch\"} 1"))
     }
 
     func number() throws -> String? {
