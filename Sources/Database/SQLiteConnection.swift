@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// One SQLite connection. Opened with SQLITE_OPEN_NOMUTEX, so it is not thread-safe
 /// by itself: `SQLiteDatabase` guarantees one thread at a time uses it.
@@ -9,6 +10,7 @@ final class SQLiteConnection: DatabaseConnection {
     init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws {
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
+        if !readOnly { try Self.createPrivately(path) }
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -80,6 +82,20 @@ final class SQLiteConnection: DatabaseConnection {
     func withHandle<T>(_ body: (OpaquePointer) throws -> T) throws -> T { try body(try open()) }
 
     // MARK: Internals
+
+    /// SQLite would create a new database file 0644 (less the umask); ours hold password
+    /// digests and keys, so an absent file is made here first, empty and mode 0600 (an empty
+    /// file is an empty database). SQLite gives the -wal and -shm it creates later the database
+    /// file's own mode, so they are 0600 too. An existing file keeps the mode it has.
+    static func createPrivately(_ path: String) throws {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            Glibc.close(fd)
+        } else if errno != EEXIST {
+            throw DatabaseError.open(path: path, message: "cannot create the file: \(String(cString: strerror(errno)))")
+        }
+    }
 
     private func open() throws -> OpaquePointer {
         guard let handle else {

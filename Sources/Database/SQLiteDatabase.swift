@@ -51,6 +51,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
             }
         }
 
+        // A file we create is 0600 (SQLiteConnection.createPrivately); one made before keeps its mode.
+        if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            Log.warning("SQLite database \(path) is readable by other users (mode \(String(mode, radix: 8))); "
+                        + "its -wal and -shm will be too: chmod 600 it")
+        }
         // The writer first: it creates the file and switches it to WAL, which is
         // persistent, so read-only connections opened afterwards find it ready.
         let writer = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)

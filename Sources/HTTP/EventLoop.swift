@@ -145,9 +145,9 @@ final class EventLoop: @unchecked Sendable {
         let unserved = adopted
         adopted.removeAll()
         lock.unlock()
-        for (fd, _) in unserved {
+        for (fd, address) in unserved {
             Glibc.close(fd)
-            context.connections.release()
+            context.connections.release(address: address)
         }
         peers = []   // loops point at each other; let them go
         if listening { epoll.remove(listenFD) }
@@ -214,8 +214,9 @@ final class EventLoop: @unchecked Sendable {
                     return
                 }
             }
-            guard context.connections.acquire() else {
-                refuseOverCapacity(fd)
+            let address = ListeningSocket.addressText(storage)
+            if let refusal = context.connections.acquire(address: address) {
+                refuse(fd, refusal, address: address)
                 continue
             }
             var one: Int32 = 1
@@ -225,7 +226,6 @@ final class EventLoop: @unchecked Sendable {
             // go), leaving one core to serve most clients while the other idles.
             let target = leastLoaded()
             target.load.add(1, ordering: .relaxed)
-            let address = ListeningSocket.addressText(storage)
             if target === self { register(fd, address: address) } else { target.adopt(fd, address: address) }
         }
     }
@@ -246,7 +246,7 @@ final class EventLoop: @unchecked Sendable {
         if isDraining {   // handed over just as shutdown began
             Glibc.close(fd)
             load.subtract(1, ordering: .relaxed)
-            context.connections.release()
+            context.connections.release(address: address)
             return
         }
         let connection = Connection(fd: fd, remoteAddress: address, loop: self)
@@ -258,9 +258,16 @@ final class EventLoop: @unchecked Sendable {
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
             + "Content-Length: 20\r\nConnection: close\r\n\r\nServer is too busy.\n").utf8)
 
-    /// Best effort: one non-blocking send of a canned 503, then close.
-    private func refuseOverCapacity(_ fd: Int32) {
-        warnAboutAccept("connection limit (\(context.connections.limit)) reached; refusing connections")
+    /// Best effort: one non-blocking send of a canned 503, then close. The same answer
+    /// whether the server is full or the address has its share of it.
+    private func refuse(_ fd: Int32, _ refusal: ConnectionCounter.Refusal, address: String) {
+        switch refusal {
+        case .serverFull:
+            warnAboutAccept("connection limit (\(context.connections.limit)) reached; refusing connections")
+        case .addressFull:
+            warnAboutAccept("connection limit per address (\(context.connections.limitPerAddress)) reached by \(address); "
+                            + "refusing its new connections")
+        }
         Self.overCapacityResponse.withUnsafeBytes {
             _ = send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
         }
@@ -291,7 +298,7 @@ final class EventLoop: @unchecked Sendable {
     func connectionClosed(_ connection: Connection) {
         connections[connection.fd] = nil
         load.subtract(1, ordering: .relaxed)
-        context.connections.release()
+        context.connections.release(address: connection.remoteAddress)
     }
 
     /// The answer to `request` when the responder may give it right here on the loop

@@ -57,6 +57,16 @@ public final class HTTPServer: @unchecked Sendable {
         return context?.connections.current ?? 0
     }
 
+    /// Connections refused so far because the server was full or their address had its
+    /// share (`maxConnectionsPerAddress`), for metrics.
+    public var refusedConnections: (serverFull: Int, perAddress: Int) {
+        lock.lock()
+        let context = self.context
+        lock.unlock()
+        let refused = context?.connections.refused
+        return (refused?.serverFull ?? 0, refused?.addressFull ?? 0)
+    }
+
     /// The bound port (the actual one when configured with port 0); 0 before `start()`.
     public var port: Int {
         lock.lock(); defer { lock.unlock() }

@@ -20,6 +20,9 @@ extension HTTPServer {
         public var bodyTimeout: Double = 30
         /// Beyond this many open connections new ones get a 503 and are closed.
         public var maxConnections = 10_000
+        /// Beyond this many open connections from one socket peer address, its new ones get the
+        /// same 503 and are closed. Behind a reverse proxy the peer is the proxy.
+        public var maxConnectionsPerAddress = 256
 
         public init() {}
     }

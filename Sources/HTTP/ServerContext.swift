@@ -15,7 +15,8 @@ final class ServerContext: @unchecked Sendable {
         self.configuration = configuration
         self.responder = responder
         workers = WorkerPool(threads: configuration.workerThreads)
-        connections = ConnectionCounter(limit: configuration.maxConnections)
+        connections = ConnectionCounter(limit: configuration.maxConnections,
+                                        limitPerAddress: configuration.maxConnectionsPerAddress)
         limits = RequestParser.Limits(
             maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes)
     }

@@ -20,6 +20,29 @@ public struct VerifyStart: Sendable, Equatable {
 
     public init(number: String, brand: String) { self.number = number; self.brand = brand }
 
+    /// Why `brand` can't go into a text, or nil. Counted in Unicode scalars, not in
+    /// characters: a few characters with piled-up combining marks are hundreds of scalars.
+    /// Printable only: a control or line break would forge a text's layout, and a bidi
+    /// override or isolate (U+202E, U+2066…) would show the brand's or the code's text reversed.
+    public static func brandProblem(_ brand: String) -> String? {
+        guard brandLength.contains(brand.unicodeScalars.count) else {
+            return "\(brandLength.lowerBound) to \(brandLength.upperBound) characters"
+        }
+        for scalar in brand.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                return "printable characters only"
+            case .format where scalar.value != 0x200C && scalar.value != 0x200D:
+                // Format characters are the bidi marks, overrides and isolates, and invisible
+                // ones; the zero-width (non-)joiners stay, for emoji and scripts that need them.
+                return "printable characters only, no direction marks"
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
     /// Reads and validates API parameters; `value(name)` is nil when the parameter is absent.
     /// Missing → status 2, present but wrong → status 3, as Vonage answers.
     public static func parse(_ value: (String) -> String?) throws -> VerifyStart {
@@ -28,7 +51,9 @@ public struct VerifyStart: Sendable, Equatable {
         // Vonage takes the number in international format, with or without the +.
         guard case .success(let number) = PhoneNumber.normalize(rawNumber),
               rawNumber.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }) else { throw VerifyError.invalid("number") }
-        guard brandLength.contains(brand.count) else { throw VerifyError.invalid("brand") }
+        if let problem = brandProblem(brand) {
+            throw VerifyError(.invalidParameter, "Invalid value for param: brand (\(problem))")
+        }
         var start = VerifyStart(number: number, brand: brand)
         if let sender = value("sender_id"), !sender.isEmpty {
             guard sender.count <= 11, sender.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {

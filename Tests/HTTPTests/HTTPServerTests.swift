@@ -322,6 +322,39 @@ final class HTTPServerTests: XCTestCase {
         eventually("a freed slot serves a new connection") { answer("/d")?.status == 200 }
     }
 
+    /// MAX_CONNECTIONS_PER_IP: one address's connections beyond its share get the same 503,
+    /// counted across both loops; other addresses are still served; a close frees a slot.
+    func testConnectionLimitPerAddress() throws {
+        try startServer { $0.maxConnectionsPerAddress = 3 }
+        // Three from 127.0.0.1, spread over the two loops (each goes to the least loaded).
+        let held = try (0..<3).map { i -> RawClient in
+            let c = try client()
+            try c.send(get("/held-\(i)"))
+            XCTAssertEqual(try c.readResponse()?.status, 200)
+            return c
+        }
+        let refused = try XCTUnwrap(try client().readResponse(), "a connection over the share is answered, not just dropped")
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertEqual(refused.text, "Server is too busy.\n")
+        XCTAssertEqual(refused.header("Connection"), "close")
+        XCTAssertEqual(server.refusedConnections.perAddress, 1)
+        XCTAssertEqual(server.refusedConnections.serverFull, 0)
+        XCTAssertTrue(logs.lines.contains { $0.contains("connection limit per address (3) reached by 127.0.0.1") }, "\(logs.lines)")
+
+        // Another address has its own share.
+        let other = try RawClient(port: server.port, source: "127.0.0.2")
+        try other.send(get("/other"))
+        XCTAssertEqual(try other.readResponse()?.status, 200)
+
+        // One of the three goes: 127.0.0.1 gets a slot back.
+        try held[0].send(get("/bye", extra: "Connection: close\r\n"))
+        _ = try held[0].readResponse()
+        XCTAssertTrue(held[0].isClosedByServer())
+        held[0].close()
+        eventually("a freed slot serves 127.0.0.1 again") { answer("/again")?.status == 200 }
+        eventually("two held from 127.0.0.1 and one from 127.0.0.2 stay open") { server.openConnections == 3 }
+    }
+
     func testClientResettingDuringARequestFreesItsSlot() throws {
         try startServer { $0.maxConnections = 1 }
         let c = try client()

@@ -34,13 +34,8 @@ public enum HTTPClient {
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
         if let source {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            local.sin_addr.s_addr = inet_addr(source)
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else { throw Failure(description: "bind to \(source) failed: errno \(errno)") }
+            let failure = Loopback.bind(fd, source: source)
+            guard failure == 0 else { throw Failure(description: "bind to \(source) failed: errno \(failure)") }
         }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

@@ -32,9 +32,17 @@ public final class RawClient {
 
     /// `timeout`: how long one receive or send may wait before it fails. `receiveBuffer`: a
     /// small SO_RCVBUF caps what the server can hand over in one send, whatever the timing.
-    public init(port: Int, timeout: Double = 5, receiveBuffer: Int32? = nil) throws {
+    /// `source`: the client address the server sees (e.g. "127.0.0.2"; default 127.0.0.1).
+    public init(port: Int, timeout: Double = 5, receiveBuffer: Int32? = nil, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        if let source {
+            let failure = Loopback.bind(fd, source: source)
+            guard failure == 0 else {
+                Glibc.close(fd)
+                throw Failure(description: "bind to \(source) failed: \(String(cString: strerror(failure)))")
+            }
+        }
         if var size = receiveBuffer {   // before connect, so the advertised window is small from the start
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }

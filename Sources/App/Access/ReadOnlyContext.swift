@@ -22,6 +22,8 @@ struct ReadOnlyContext {
     var params: Parameters { context.params }
     var now: Int64 { context.now }
     var config: AppConfig { context.app.config }
+    /// The request's cookie `name` (under its `__Host-` name when secure; see RequestContext).
+    func cookie(_ name: String) -> String? { context.cookie(name) }
 
     func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         try context.app.database.read(body)

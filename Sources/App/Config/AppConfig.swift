@@ -52,6 +52,8 @@ public struct AppConfig: Sendable {
     public var bcryptQueue: Int
     /// Open connections beyond this get a 503 and are closed (MAX_CONNECTIONS).
     public var maxConnections: Int
+    /// The same, per client address: the socket peer, so behind a proxy the proxy (MAX_CONNECTIONS_PER_IP).
+    public var maxConnectionsPerIP = 256
     public var logLevel: Log.Level
     /// `text` or `json` lines (LOG_FORMAT), and the `instance` of JSON lines (INSTANCE_NAME,
     /// environment only; default hostname:pid).
@@ -138,6 +140,8 @@ public struct AppConfig: Sendable {
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
         config.bcryptNice = try values.int("bcrypt_nice", env: "BCRYPT_NICE", in: -20...19, default: -15)
+        config.maxConnectionsPerIP = try values.int("max_connections_per_ip", env: "MAX_CONNECTIONS_PER_IP", in: 1...1_000_000,
+                                                    default: config.maxConnectionsPerIP)
         config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)
         func onOff(_ key: String, _ env: String, default fallback: String = "off") throws -> Bool {
             switch try values.string(key, env: env, default: fallback).lowercased() {
@@ -182,8 +186,9 @@ public struct AppConfig: Sendable {
     /// Gateway names come in as text and are parsed here, after the checks above, so an
     /// unknown one is reported where it always was.
     private mutating func validate(smsGateway smsName: String, voiceGateway voiceName: String) throws {
-        if brandName.isEmpty || brandName.count > 18 {
-            throw ConfigError("BRAND_NAME must be 1 to 18 characters (it goes into every SMS)")
+        // The web's own brand obeys the Verify API's rule (VerifyStart.brandProblem).
+        if let problem = VerifyStart.brandProblem(brandName) {
+            throw ConfigError("BRAND_NAME must be \(problem) (it goes into every SMS)")
         }
         if host.isEmpty { throw ConfigError("HOST must not be empty") }
         if verifyEngine == .vonage { try gateways.checkVonageVerify(production: environment == .production) }

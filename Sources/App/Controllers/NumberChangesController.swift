@@ -45,16 +45,24 @@ public struct NumberChangesController: Controller {
         }
         guard errors.isEmpty else { return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422) }
 
-        try app.database.write {
+        let changeID = try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
         }
         let start = VerifyStart.web(number: number, config: app.config)
         do {
             let id = try app.verify.start(start, accountID: TextedCode.accountID,
                                           ip: context.clientIP, now: context.now)
-            try app.database.write { try NumberChange.link(sessionID: session.id, verifyRequestID: id, in: $0) }
+            guard try app.database.write({ try NumberChange.link(id: changeID, verifyRequestID: id, in: $0) }) else {
+                // Another change from this session replaced this one while its code was on the
+                // way: that code now proves nothing, and the newer change keeps its own.
+                app.metrics.refused("number_change_superseded")
+                context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(number))
+                Log.info("number change for user \(user.id) to \(Redact.phone(number)) replaced by a newer one")
+                errors.add("number", "You asked for another number since; only the code sent to that one will work.")
+                return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422)
+            }
         } catch let error as VerifyError {
-            try app.database.write { try NumberChange.discard(sessionID: session.id, in: $0) }
+            try app.database.write { try NumberChange.discard(id: changeID, in: $0) }
             if error.status == .throttled {
                 errors.add("number", TextedCode.tooManySends(app.config))
             } else {
@@ -80,6 +88,15 @@ public struct NumberChangesController: Controller {
             return context.redirect(to: "/user/number/edit")
         }
         let request = try TextedCode.request(requestID, context: context)
+        if let request, request.number != change.newNumber {
+            // Only a code sent to the change's own number proves it (linking by row id keeps
+            // it so; this is the net should that ever break).
+            try app.database.write { try NumberChange.discard(id: change.id, in: $0) }
+            app.metrics.refused("number_change_mismatch")
+            context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(change.newNumber))
+            Log.error("number change \(change.id): request \(requestID) went to another number; change discarded")
+            return context.redirect(to: "/user/number/edit")
+        }
         let digits = request?.codeLength ?? TextedCode.length
         guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
             return try codePage(signedIn, status: 422, error: "Enter the \(digits)-digit code we sent to your new number.")
@@ -95,9 +112,15 @@ public struct NumberChangesController: Controller {
             try app.database.write { try change.apply(now: context.now, in: $0) }
         } catch NumberChange.ApplyFailure.numberTaken {
             // Someone else registered the number while the code was on its way.
-            try app.database.write { try NumberChange.discard(sessionID: session.id, in: $0) }
+            try app.database.write { try NumberChange.discard(id: change.id, in: $0) }
             context.flash(.alert, "That number now belongs to another account, so your number was not changed.")
             return context.redirect(to: "/user/number/edit")
+        } catch NumberChange.ApplyFailure.superseded {
+            // A newer change from this session replaced this one while its code was checked.
+            app.metrics.refused("number_change_superseded")
+            context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(change.newNumber))
+            context.flash(.alert, "You asked for another number meanwhile, so this code no longer changes your number.")
+            return context.redirect(to: "/user/number/verification/new")
         }
         let old = user.number, brand = app.config.brandName
         context.audit(.numberChanged, userID: user.id, detail: "\(Redact.phone(old)) → \(Redact.phone(change.newNumber))")

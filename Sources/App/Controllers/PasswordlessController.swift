@@ -55,7 +55,7 @@ public struct PasswordlessController: Controller {
             try PasswordlessLogin.create(number: number, verifyRequestID: requestID, now: context.now, in: $0)
         }
         var response = context.redirect(to: "/passwordless/code")
-        response.setCookie(Cookie(name: Self.cookieName, value: token, httpOnly: true, secure: context.isSecure,
+        response.setCookie(Cookie(name: context.cookieName(Self.cookieName), value: token, httpOnly: true, secure: context.isSecure,
                                   sameSite: .lax))
         return response
     }
@@ -156,7 +156,7 @@ public struct PasswordlessController: Controller {
     /// The pending login is over, whatever comes next: its cookie goes.
     private func endingPendingLogin(_ response: HTTPResponse) -> HTTPResponse {
         var response = response
-        var expired = Cookie(name: Self.cookieName, value: "", maxAge: 0)
+        var expired = Cookie(name: context.cookieName(Self.cookieName), value: "", maxAge: 0)
         expired.secure = context.isSecure
         response.setCookie(expired)
         return response
@@ -190,7 +190,7 @@ public struct PasswordlessController: Controller {
     // MARK: Pages
 
     private func pendingLogin() throws -> PasswordlessLogin? {
-        guard let token = context.request.cookies[Self.cookieName], !token.isEmpty else { return nil }
+        guard let token = context.cookie(Self.cookieName), !token.isEmpty else { return nil }
         return try context.app.database.read { try PasswordlessLogin.find(token: token, in: $0) }
     }
 

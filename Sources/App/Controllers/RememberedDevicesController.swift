@@ -21,7 +21,7 @@ public struct RememberedDevicesController: Controller {
             context.audit(.deviceRevoked, userID: user.id)
             Log.info("user \(user.id) forgot a remembered device")
             // This browser's own cookie is now worthless: drop it too.
-            if let cookie = context.request.cookies[RememberedDevice.cookieName], cookie.hasPrefix("\(id).") {
+            if let cookie = context.cookie(RememberedDevice.cookieName), cookie.hasPrefix("\(id).") {
                 context.clearCookie(RememberedDevice.cookieName)
             }
             context.flash(.notice, "That device will be asked for a code at its next login.")

@@ -28,6 +28,9 @@ public struct VerifyAPIController: Controller {
             let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
             return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
         } catch let error as VerifyError {
+            if error.status == .invalidParameter, VerifyStart.brandProblem(params["brand"]) != nil {
+                context.app.metrics.refused("verify_brand")
+            }
             return error.response(includeRequestID: true)
         }
     }

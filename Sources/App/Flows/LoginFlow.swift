@@ -38,7 +38,7 @@ enum LoginFlow {
 
     /// The live remembered device this browser's cookie names for `user`, if any.
     private static func rememberedDevice(context: RequestContext, user: User) throws -> RememberedDevice? {
-        guard let cookie = context.request.cookies[RememberedDevice.cookieName], !cookie.isEmpty else { return nil }
+        guard let cookie = context.cookie(RememberedDevice.cookieName), !cookie.isEmpty else { return nil }
         let app = context.app
         return try app.database.read {
             try RememberedDevice.find(cookie: cookie, userID: user.id, keys: app.keys, now: context.now, in: $0)

@@ -30,6 +30,8 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceRemembered = "device_remembered"
         case rememberedDeviceUsed = "remembered_device_used"
         case deviceRevoked = "device_revoked"
+        // Issue 13: races and hardening.
+        case numberChangeSuperseded = "number_change_superseded"
 
         /// What the Activity page says.
         public var label: String {
@@ -58,6 +60,7 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceRemembered: return "Device remembered for 30 days"
             case .rememberedDeviceUsed: return "Remembered device skipped the code"
             case .deviceRevoked: return "Remembered device forgotten"
+            case .numberChangeSuperseded: return "Number change replaced by a newer one"
             }
         }
 

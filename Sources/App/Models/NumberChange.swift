@@ -31,35 +31,44 @@ public struct NumberChange: Sendable, Equatable {
         try db.queryOne("SELECT user_id FROM number_changes WHERE verify_request_id = ?", [.text(verifyRequestID)])?.int64("user_id")
     }
 
-    /// Starts (or replaces) the session's pending change.
+    /// Starts (or replaces) the session's pending change; returns its row id. Everything
+    /// after this names the change by that id, never by the session: a second change from the
+    /// same session replaces the row, and the first one's code must not land on the second.
     public static func begin(sessionID: Int64, userID: Int64, newNumber: String, now: Int64,
-                             in db: DatabaseConnection) throws {
+                             in db: DatabaseConnection) throws -> Int64 {
         try db.execute("DELETE FROM number_changes WHERE session_id = ?", [.integer(sessionID)])
-        try db.execute("""
+        return try db.insert("""
             INSERT INTO number_changes (session_id, user_id, new_number, created_at) VALUES (?, ?, ?, ?)
             """, [.integer(sessionID), .integer(userID), .text(newNumber), .integer(now)])
     }
 
-    public static func link(sessionID: Int64, verifyRequestID: String, in db: DatabaseConnection) throws {
-        try db.execute("UPDATE number_changes SET verify_request_id = ? WHERE session_id = ?",
-                       [.text(verifyRequestID), .integer(sessionID)])
+    /// Ties change `id` to the request whose code went to its number. False when the change
+    /// is gone (replaced by a newer one while the code was on its way) or already tied.
+    public static func link(id: Int64, verifyRequestID: String, in db: DatabaseConnection) throws -> Bool {
+        try db.execute("UPDATE number_changes SET verify_request_id = ? WHERE id = ? AND verify_request_id IS NULL",
+                       [.text(verifyRequestID), .integer(id)])
+        return db.changes == 1
     }
 
-    public static func discard(sessionID: Int64, in db: DatabaseConnection) throws {
-        try db.execute("DELETE FROM number_changes WHERE session_id = ?", [.integer(sessionID)])
+    public static func discard(id: Int64, in db: DatabaseConnection) throws {
+        try db.execute("DELETE FROM number_changes WHERE id = ?", [.integer(id)])
     }
 
-    public enum ApplyFailure: Error { case numberTaken }
+    public enum ApplyFailure: Error { case numberTaken, superseded }
 
     /// The PIN was right: the new number replaces the old one (already verified, by that
-    /// PIN) and the pending row goes. The unique index decides a race for the number.
+    /// PIN) and the pending row goes. Only while this very change, with this very request, is
+    /// still the pending one; the unique index decides a race for the number.
     public func apply(now: Int64, in db: DatabaseConnection) throws {
+        guard let verifyRequestID else { throw ApplyFailure.superseded }
+        try db.execute("DELETE FROM number_changes WHERE id = ? AND verify_request_id = ?",
+                       [.integer(id), .text(verifyRequestID)])
+        guard db.changes == 1 else { throw ApplyFailure.superseded }
         do {
             try db.execute("UPDATE users SET number = ?, number_verified_at = ?, updated_at = ? WHERE id = ?",
                            [.text(newNumber), .integer(now), .integer(now), .integer(userID)])
         } catch DatabaseError.uniqueViolation {
             throw ApplyFailure.numberTaken
         }
-        try db.execute("DELETE FROM number_changes WHERE id = ?", [.integer(id)])
     }
 }

@@ -14,7 +14,7 @@ enum SecondFactorSettingsPage {
             (try TOTPCredential.isEnabled(userID: user.id, in: db), try RecoveryCode.remaining(userID: user.id, in: db),
              try RememberedDevice.active(userID: user.id, now: now, in: db), try User.hasPassword(userID: user.id, in: db))
         }
-        let currentDevice = context.request.cookies[RememberedDevice.cookieName].flatMap { Int64($0.prefix { $0 != "." }) }
+        let currentDevice = context.cookie(RememberedDevice.cookieName).flatMap { Int64($0.prefix { $0 != "." }) }
         let rows: [TemplateValue] = devices.map { d in
             [
                 "id": .string(String(d.id)),

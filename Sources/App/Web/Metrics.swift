@@ -40,6 +40,8 @@ public final class Metrics: @unchecked Sendable {
 
     /// Open HTTP connections right now (set when the server is made).
     var openConnections: @Sendable () -> Int = { 0 }
+    /// Connections the HTTP layer refused, by reason (set when the server is made).
+    var refusedConnections: @Sendable () -> [(String, Int)] = { [] }
 
     public init() {}
 
@@ -68,6 +70,8 @@ public final class Metrics: @unchecked Sendable {
     public func pinFailed(channel: String) { count("pins_failed", channel) }
     /// A password attempt refused by the regulation (ban or lock).
     public func loginThrottled() { count("login_throttled", "") }
+    /// Something refused by a hardening check (issue 13), by a fixed `reason` word.
+    public func refused(_ reason: String) { count("refusals", reason) }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -145,6 +149,14 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP twofa_login_throttled_total Password attempts refused by the brute-force regulation.\n"
         out += "# TYPE twofa_login_throttled_total counter\n"
         out += "twofa_login_throttled_total \(events["login_throttled\u{1F}"] ?? 0)\n"
+        out += "# HELP twofa_refusals_total Requests refused by a hardening check, by reason.\n"
+        out += "# TYPE twofa_refusals_total counter\n"
+        var refusals = events.filter { $0.key.hasPrefix("refusals\u{1F}") }
+            .map { (String($0.key.dropFirst("refusals".count + 1)), $0.value) }
+        for (reason, n) in refusedConnections() { refusals.append((reason, n)) }
+        for (reason, n) in refusals.sorted(by: { $0.0 < $1.0 }) {
+            out += "twofa_refusals_total{reason=\"\(Self.escape(reason))\"} \(n)\n"
+        }
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

@@ -30,6 +30,10 @@ public final class RequestContext {
 
     static let sessionCookie = "twofa_session"
     static let anonymousCSRFCookie = "twofa_csrf"
+    /// Over HTTPS every cookie of ours is named with this prefix. Browsers take a `__Host-`
+    /// cookie only with Secure, Path=/ and no Domain, so a sibling subdomain (or a plain-HTTP
+    /// page) can't plant one: no session fixation, no CSRF secret of an attacker's choosing.
+    static let securePrefix = "__Host-"
 
     init(request: HTTPRequest, method: String, params: Parameters, app: Application) {
         self.request = request
@@ -37,17 +41,26 @@ public final class RequestContext {
         self.params = params
         self.app = app
         self.now = app.clock()
-        let cookies = request.cookies
-        incomingCookies = cookies
-        incomingFlash = cookies[Flash.cookieName].flatMap { Flash(cookieValue: $0, key: app.flashKey) }
-        anonymousCSRFSecret = cookies[Self.anonymousCSRFCookie].flatMap(Base64URL.decode).flatMap { $0.count == 32 ? $0 : nil }
+        incomingCookies = request.cookies
+        incomingFlash = cookie(Flash.cookieName).flatMap { Flash(cookieValue: $0, key: app.flashKey) }
+        anonymousCSRFSecret = cookie(Self.anonymousCSRFCookie).flatMap(Base64URL.decode).flatMap { $0.count == 32 ? $0 : nil }
     }
+
+    // MARK: Cookie names
+
+    /// The name cookie `name` goes by on this request: `__Host-name` when secure, else `name`.
+    /// The one place cookie names are decided: `setCookie` and `cookie` go through it.
+    func cookieName(_ name: String) -> String { isSecure ? Self.securePrefix + name : name }
+
+    /// The request's cookie `name`, read under this request's form of the name only: when
+    /// secure, a plain `name` cookie is ignored, since anyone on a sibling domain could have set it.
+    func cookie(_ name: String) -> String? { incomingCookies[cookieName(name)] }
 
     // MARK: Session
 
     /// Finds the session named by the cookie; an expired one is deleted and its cookie cleared.
     func loadSession() throws {
-        guard let token = incomingCookies[Self.sessionCookie], !token.isEmpty else { return }
+        guard let token = cookie(Self.sessionCookie), !token.isEmpty else { return }
         let config = app.config
         let found = try app.sessions.findWithUser(token: token)
         guard let (session, user) = found else {
@@ -124,8 +137,11 @@ public final class RequestContext {
         outgoingFlash = Flash(kind: kind, message: message)
     }
 
+    /// Sets cookie `cookie.name` under this request's form of the name (see `cookieName`),
+    /// with the attributes `__Host-` asks for: Secure (when secure), Path=/, no Domain.
     func setCookie(_ cookie: Cookie) {
         var cookie = cookie
+        cookie.name = cookieName(cookie.name)
         cookie.secure = isSecure
         cookie.httpOnly = true
         cookie.sameSite = .lax

@@ -116,9 +116,14 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         configuration.port = config.port
         configuration.workerThreads = config.workerThreads
         configuration.maxConnections = config.maxConnections
+        configuration.maxConnectionsPerAddress = config.maxConnectionsPerIP
         configuration.headerTimeout = Double(config.headerTimeout)
         let server = HTTPServer(configuration: configuration, responder: self)
         metrics.openConnections = { [weak server] in server?.openConnections ?? 0 }
+        metrics.refusedConnections = { [weak server] in
+            guard let refused = server?.refusedConnections else { return [] }
+            return [("connections_per_ip", refused.perAddress), ("connections_server_full", refused.serverFull)]
+        }
         return server
     }
 }

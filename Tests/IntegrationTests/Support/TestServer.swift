@@ -2,6 +2,7 @@ import App
 import Foundation
 import XCTest
 import HTTP
+import Messaging
 import Support
 import TestSupport
 
@@ -39,8 +40,9 @@ final class TestServer {
     /// `reusing` starts on the folder (database, outbox) of an earlier server: a restart.
     /// `sharingDatabaseWith` starts another instance on the same database, outbox and clock,
     /// as several instances behind a proxy share one PostgreSQL.
+    /// `gateway` replaces the SMS gateway (e.g. one that holds a text on a gate).
     init(environment overrides: [String: String] = [:], passwords: PasswordHasher? = nil,
-         reusing earlier: String? = nil, sharingDatabaseWith first: TestServer? = nil) throws {
+         reusing earlier: String? = nil, sharingDatabaseWith first: TestServer? = nil, gateway: SMSGateway? = nil) throws {
         directory = earlier ?? NSTemporaryDirectory() + "twofa-it-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         outboxPath = first?.outboxPath ?? directory + "/outbox.jsonl"
@@ -58,7 +60,7 @@ final class TestServer {
         environment.merge(overrides) { _, new in new }
         let config = try AppConfig.load(environment: environment)
         let clock = self.clock
-        app = try Application(config: config, clock: { clock.now() }, passwords: passwords)
+        app = try Application(config: config, clock: { clock.now() }, gateway: gateway, passwords: passwords)
         server = app.makeServer()
         try server.start()
     }
