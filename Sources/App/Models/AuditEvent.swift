@@ -30,6 +30,9 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceRemembered = "device_remembered"
         case rememberedDeviceUsed = "remembered_device_used"
         case deviceRevoked = "device_revoked"
+        // Issue 13: device cookies (a browser that logged in before keeps its own login limit).
+        case deviceLoginPastBan = "device_login_past_ban"
+        case deviceLoginLimited = "device_login_limited"
 
         /// What the Activity page says.
         public var label: String {
@@ -58,12 +61,15 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceRemembered: return "Device remembered for 30 days"
             case .rememberedDeviceUsed: return "Remembered device skipped the code"
             case .deviceRevoked: return "Remembered device forgotten"
+            case .deviceLoginPastBan: return "Login attempt from a known browser while the account was blocked to others"
+            case .deviceLoginLimited: return "Login refused on a known browser (too many attempts from it)"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
-            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed].contains(self)
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed,
+             .deviceLoginPastBan, .deviceLoginLimited].contains(self)
         }
     }
 
