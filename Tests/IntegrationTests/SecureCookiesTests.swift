@@ -43,6 +43,24 @@ final class SecureCookiesTests: IntegrationTestCase {
         XCTAssertTrue(browser.cookies.keys.allSatisfy { $0.hasPrefix("__Host-") }, "\(browser.cookies.keys)")
     }
 
+    /// The device cookie is prefixed too, and read back under that name: the owner's browser
+    /// still gets past a ban strangers caused (DeviceCookieTests covers the rest without TLS).
+    func testTheDeviceCookieIsPrefixedAndStillRecognised() throws {
+        let owner = try verifiedUser()
+        XCTAssertNotNil(owner.cookies["__Host-" + DeviceCookie.name], "\(owner.cookies.keys)")
+        XCTAssertNil(owner.cookies[DeviceCookie.name])
+        XCTAssertEqual(try logOut(owner).location, "/session/new")
+        for i in 2...6 {
+            let stranger = server.browser()
+            stranger.sourceAddress = "127.0.0.\(i)"
+            XCTAssertEqual(try logIn(stranger, password: "stranger guess \(i)").status, 422)
+        }
+        let late = server.browser()
+        late.sourceAddress = "127.0.0.7"
+        XCTAssertEqual(try logIn(late).status, 422, "banned for strangers")
+        XCTAssertEqual(try logIn(owner).location, "/verification/new", "the owner's browser is recognised")
+    }
+
     /// With secure cookies only the `__Host-` name is read: a plain cookie may come from a
     /// sibling subdomain, so a valid token under the plain name logs nobody in.
     func testPlainNamedCookiesAreIgnored() throws {

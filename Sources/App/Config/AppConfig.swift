@@ -2,6 +2,7 @@ import Database
 import Foundation
 import HTTP
 import Support
+import Verify
 
 /// Everything the app reads at start-up: `config/<APP_ENV>.json`, overridden by the
 /// environment. Invalid values stop start-up with a `ConfigError` (exit code 1).

@@ -79,8 +79,10 @@ public struct PasswordlessController: Controller {
         }
         let owner = try app.database.read { try User.find(number: pending.number, in: $0) }
         // A code is a guess at a secret, like a password: the same regulation (written down first).
-        let admission = try app.database.write { try app.regulation.admit(userID: owner?.id, ip: ip, now: now, in: $0) }
-        guard case .admitted(let attempt, let lockedNow) = admission else {
+        let device = KnownDevice.key(context: context, userID: owner?.id)
+        let admission = try app.database.write { try app.regulation.admit(userID: owner?.id, ip: ip, device: device, now: now, in: $0) }
+        KnownDevice.record(admission, userID: owner?.id, what: "passwordless code", context: context)
+        guard case .admitted(let attempt, let lockedNow, _) = admission else {
             app.metrics.loginThrottled()
             context.audit(.loginThrottled, userID: owner?.id, detail: "passwordless code")
             return try codePage(pending, status: 422, error: "That code isn't right.")
@@ -97,7 +99,9 @@ public struct PasswordlessController: Controller {
         }
         try app.database.write { db in
             if let owner {
-                try app.regulation.succeeded(attempt: attempt, userID: owner.id, ip: ip, now: now, in: db)
+                // Only this attempt is taken back: a code proves the phone, not the password, so the
+                // password failures, ban and in-a-row count stay.
+                try app.regulation.codeAccepted(attempt: attempt, userID: owner.id, ip: ip, now: now, in: db)
             } else {
                 try app.regulation.abandoned(attempt: attempt, userID: nil, ip: ip, now: now, in: db)
             }
@@ -124,6 +128,7 @@ public struct PasswordlessController: Controller {
             return try session.verified(now: now, in: db)
         }
         context.adoptSession(verified, token: token, user: user)
+        KnownDevice.issue(context: context, userID: user.id)
         Log.info("passwordless login ok for user \(user.id)")
         context.flash(.notice, owner == nil
             ? "Welcome! Your account \(user.username) is ready. You log in with a code sent to your phone."

@@ -40,8 +40,9 @@ public struct TextedCodeStepController: Controller {
         // Texted codes count towards the account's wrong second-factor codes (SecondFactorRegulation):
         // written down before the engine checks, taken back unless it compared and found it wrong.
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
+        let knownDevice = KnownDevice.key(context: context, userID: session.userID) != nil
         guard let attempt = try app.database.write({
-            try regulation.pinAttempt(userID: session.userID, session: session, now: context.now, in: $0)
+            try regulation.pinAttempt(userID: session.userID, session: session, knownDevice: knownDevice, now: context.now, in: $0)
         }) else {
             Log.info("PIN refused for user \(session.userID): too many wrong attempts on the account")
             try context.endSession()
@@ -69,6 +70,7 @@ public struct TextedCodeStepController: Controller {
             return try session.verified(now: context.now, in: db)
         }
         context.adoptSession(verified, token: token)
+        KnownDevice.issue(context: context, userID: verified.userID)
         Log.info("PIN verified for user \(verified.userID)")
         if LoginFlow.wantsRemember(context) {
             try LoginFlow.rememberDevice(context: context, user: pending.user)  // issue 6

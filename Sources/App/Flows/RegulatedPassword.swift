@@ -15,8 +15,11 @@ enum RegulatedPassword {
     static func check(_ password: String, against digest: String?, userID: Int64?,
                       context: RequestContext) throws -> Result {
         let app = context.app, ip = context.clientIP, now = context.now
-        let admission = try app.database.write { try app.regulation.admit(userID: userID, ip: ip, now: now, in: $0) }
-        guard case .admitted(let attempt, let lockedNow) = admission else {
+        // A device cookie for this account: the device's own limits instead of the account's.
+        let device = KnownDevice.key(context: context, userID: userID)
+        let admission = try app.database.write { try app.regulation.admit(userID: userID, ip: ip, device: device, now: now, in: $0) }
+        KnownDevice.record(admission, userID: userID, what: "password", context: context)
+        guard case .admitted(let attempt, let lockedNow, _) = admission else {
             app.metrics.loginThrottled()
             return .refused
         }

@@ -21,8 +21,12 @@ enum SecondFactorCheck {
     static func run(_ code: Code, user: User, session: Session, context: RequestContext) throws -> Verdict {
         let app = context.app, now = context.now
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
+        // A known device got past the password while strangers had the account banned: so here too.
+        let knownDevice = KnownDevice.key(context: context, userID: user.id) != nil
         return try app.database.write { db in
-            if let refusal = try regulation.refusal(userID: user.id, session: session, now: now, in: db) { return .refused(refusal) }
+            if let refusal = try regulation.refusal(userID: user.id, session: session, knownDevice: knownDevice, now: now, in: db) {
+                return .refused(refusal)
+            }
             let accepted: Bool
             switch code {
             case .recovery(let typed):

@@ -32,6 +32,9 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceRevoked = "device_revoked"
         // Issue 13: races and hardening.
         case numberChangeSuperseded = "number_change_superseded"
+        // Issue 13: device cookies (a browser that logged in before keeps its own login limit).
+        case deviceLoginPastBan = "device_login_past_ban"
+        case deviceLoginLimited = "device_login_limited"
 
         /// What the Activity page says.
         public var label: String {
@@ -61,12 +64,15 @@ public struct AuditEvent: Sendable, Equatable {
             case .rememberedDeviceUsed: return "Remembered device skipped the code"
             case .deviceRevoked: return "Remembered device forgotten"
             case .numberChangeSuperseded: return "Number change replaced by a newer one"
+            case .deviceLoginPastBan: return "Login attempt from a known browser while the account was blocked to others"
+            case .deviceLoginLimited: return "Login refused on a known browser (too many attempts from it)"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
-            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed].contains(self)
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed,
+             .deviceLoginPastBan, .deviceLoginLimited].contains(self)
         }
     }
 

@@ -13,6 +13,11 @@ import Security
 ///   so someone who knows the password cannot keep logging in for 3 more guesses each time.
 ///   These failures live in their own table because a correct password forgives
 ///   `login_failures`, and must not forgive guesses at the second factor.
+///
+/// A known device (`DeviceCookie`) got past the password step while strangers had banned or
+/// locked the account; the step after must not turn it away for the same reason. For it only
+/// the wrong codes count: the recent ones, and a ban they caused (its own `login_bans` row,
+/// subject `codes:<user id>`, which no password lifts).
 public struct SecondFactorRegulation: Sendable {
     public let maxPerSession: Int
     public let login: LoginRegulation
@@ -41,16 +46,23 @@ public struct SecondFactorRegulation: Sendable {
     /// transaction as the check and `failed`, so parallel guesses are counted one after
     /// another and none slips past a limit. The recent wrong codes are counted too, not only
     /// the ban row: a right password (`LoginRegulation.succeeded`) lifts that row.
-    public func refusal(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> Refusal? {
-        if try isAccountRefused(userID: userID, now: now, in: db) { return .account }
+    public func refusal(userID: Int64, session: Session, knownDevice: Bool = false, now: Int64,
+                        in db: DatabaseConnection) throws -> Refusal? {
+        if try isAccountRefused(userID: userID, knownDevice: knownDevice, now: now, in: db) { return .account }
         let inSession = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE session_key = ?",
                                         [.text(Self.key(of: session))])?.int("n") ?? 0
         return inSession >= maxPerSession ? .session : nil
     }
 
-    /// Banned or locked, or at the account limit of recent wrong codes.
-    func isAccountRefused(userID: Int64, now: Int64, in db: DatabaseConnection) throws -> Bool {
-        if try isRefused(userID: userID, now: now, in: db) { return true }
+    /// Banned or locked, or at the account limit of recent wrong codes. For a known device, only
+    /// what wrong codes caused counts (see the type's comment).
+    func isAccountRefused(userID: Int64, knownDevice: Bool = false, now: Int64, in db: DatabaseConnection) throws -> Bool {
+        if knownDevice {
+            if try db.queryOne("SELECT 1 AS banned FROM login_bans WHERE scope = 'user' AND subject = ? AND banned_until > ?",
+                               [.text(Self.codesSubject(userID)), .integer(now)]) != nil { return true }
+        } else if try isRefused(userID: userID, now: now, in: db) {
+            return true
+        }
         let recent = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE user_id = ? AND failed_at > ?",
                                      [.integer(userID), .integer(now - Int64(login.window))])?.int("n") ?? 0
         return recent >= login.maxFailures
@@ -65,8 +77,9 @@ public struct SecondFactorRegulation: Sendable {
     public struct PINAttempt: Sendable { let id: Int64; let userID: Int64 }
 
     /// Nil when the account may not check a code now (banned, locked or at the limit).
-    public func pinAttempt(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> PINAttempt? {
-        if try isAccountRefused(userID: userID, now: now, in: db) { return nil }
+    public func pinAttempt(userID: Int64, session: Session, knownDevice: Bool = false, now: Int64,
+                           in db: DatabaseConnection) throws -> PINAttempt? {
+        if try isAccountRefused(userID: userID, knownDevice: knownDevice, now: now, in: db) { return nil }
         try db.execute("DELETE FROM second_factor_failures WHERE user_id = ? AND failed_at <= ?",
                        [.integer(userID), .integer(now - Int64(login.window))])
         // Its own session key, so texted PINs don't use up the session's app/recovery-code tries.
@@ -87,12 +100,18 @@ public struct SecondFactorRegulation: Sendable {
         try db.execute("DELETE FROM second_factor_failures WHERE id = ?", [.integer(attempt.id)])
     }
 
+    /// The account's ban (which strangers' password attempts share) and the codes' own row.
     private func ban(userID: Int64, now: Int64, in db: DatabaseConnection) throws {
-        try db.execute("""
-            INSERT INTO login_bans (scope, subject, banned_until) VALUES ('user', ?, ?)
-            ON CONFLICT (scope, subject) DO UPDATE SET banned_until = excluded.banned_until
-            """, [.text(String(userID)), .integer(now + Int64(login.banDuration))])
+        for subject in [String(userID), Self.codesSubject(userID)] {
+            try db.execute("""
+                INSERT INTO login_bans (scope, subject, banned_until) VALUES ('user', ?, ?)
+                ON CONFLICT (scope, subject) DO UPDATE SET banned_until = excluded.banned_until
+                """, [.text(subject), .integer(now + Int64(login.banDuration))])
+        }
     }
+
+    /// The `login_bans` subject of a ban caused by wrong codes alone.
+    static func codesSubject(_ userID: Int64) -> String { "codes:\(userID)" }
 
     /// Names one half-logged-in session for counting (sessions.id can be reused after a delete).
     static func key(of session: Session) -> String { Hex.encode(Digest.sha256(session.csrfSecret)) }

@@ -72,6 +72,10 @@ public final class Metrics: @unchecked Sendable {
     public func loginThrottled() { count("login_throttled", "") }
     /// Something refused by a hardening check (issue 13), by a fixed `reason` word.
     public func refused(_ reason: String) { count("refusals", reason) }
+    /// A browser with a device cookie let past the account's ban or lock (strangers' doing).
+    public func deviceLoginPastBan() { count("device_login_past_ban", "") }
+    /// A browser with a device cookie refused by the device's own limit.
+    public func deviceLoginLimited() { count("device_login_limited", "") }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -157,6 +161,12 @@ public final class Metrics: @unchecked Sendable {
         for (reason, n) in refusals.sorted(by: { $0.0 < $1.0 }) {
             out += "twofa_refusals_total{reason=\"\(Self.escape(reason))\"} \(n)\n"
         }
+        out += "# HELP twofa_device_logins_past_ban_total Attempts from a browser's device cookie let past an account ban or lock.\n"
+        out += "# TYPE twofa_device_logins_past_ban_total counter\n"
+        out += "twofa_device_logins_past_ban_total \(events["device_login_past_ban\u{1F}"] ?? 0)\n"
+        out += "# HELP twofa_device_logins_limited_total Attempts refused by a device cookie's own limit.\n"
+        out += "# TYPE twofa_device_logins_limited_total counter\n"
+        out += "twofa_device_logins_limited_total \(events["device_login_limited\u{1F}"] ?? 0)\n"
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
