@@ -30,6 +30,8 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceRemembered = "device_remembered"
         case rememberedDeviceUsed = "remembered_device_used"
         case deviceRevoked = "device_revoked"
+        // Issue 13: a text or call refused by a sending limit (SMS_COUNTRIES, the brake, a scheduled call skipped).
+        case sendRefused = "send_refused"
 
         /// What the Activity page says.
         public var label: String {
@@ -58,12 +60,13 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceRemembered: return "Device remembered for 30 days"
             case .rememberedDeviceUsed: return "Remembered device skipped the code"
             case .deviceRevoked: return "Remembered device forgotten"
+            case .sendRefused: return "Code not sent (sending limit)"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
-            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed].contains(self)
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed].contains(self)
         }
     }
 

@@ -40,6 +40,10 @@ public final class Metrics: @unchecked Sendable {
 
     /// Open HTTP connections right now (set when the server is made).
     var openConnections: @Sendable () -> Int = { 0 }
+    /// The application's clock (set by Application), for the brake gauge's hour.
+    var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    /// The UTC hour (hours since 1970) in which the brake last refused a send; guarded by eventLock.
+    private var brakeHour: Int64 = -1
 
     public init() {}
 
@@ -68,6 +72,17 @@ public final class Metrics: @unchecked Sendable {
     public func pinFailed(channel: String) { count("pins_failed", channel) }
     /// A password attempt refused by the regulation (ban or lock).
     public func loginThrottled() { count("login_throttled", "") }
+    /// A start or trigger refused by a sending limit (`reason`: country, throttled, quota, brake).
+    public func sendRefused(reason: String) { count("verify_sends_refused", reason) }
+    /// An event the scheduler did not send because a limit was reached (the request runs out).
+    public func scheduledSkipped(reason: String) { count("verify_scheduled_skipped", reason) }
+    /// The site-wide brake refused a send in UTC hour `hour`; true the first time this hour
+    /// (the brake has just engaged: worth one log line, not one per request).
+    public func brakeRefused(hour: Int64) -> Bool {
+        eventLock.lock(); defer { eventLock.unlock() }
+        defer { brakeHour = hour }
+        return brakeHour != hour
+    }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -145,6 +160,20 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP twofa_login_throttled_total Password attempts refused by the brute-force regulation.\n"
         out += "# TYPE twofa_login_throttled_total counter\n"
         out += "twofa_login_throttled_total \(events["login_throttled\u{1F}"] ?? 0)\n"
+        for (name, help) in [("verify_sends_refused", "Verify starts and triggers refused by a sending limit"),
+                             ("verify_scheduled_skipped", "scheduled Verify events skipped because a sending limit was reached")] {
+            out += "# HELP twofa_\(name)_total \(help), by reason.\n"
+            out += "# TYPE twofa_\(name)_total counter\n"
+            for (key, n) in events.sorted(by: { $0.key < $1.key }) where key.hasPrefix(name + "\u{1F}") {
+                out += "twofa_\(name)_total{reason=\"\(Self.escape(String(key.dropFirst(name.count + 1))))\"} \(n)\n"
+            }
+        }
+        eventLock.lock()
+        let braking = brakeHour == clock() / 3_600
+        eventLock.unlock()
+        out += "# HELP twofa_verify_brake_engaged 1 while VERIFY_MAX_SENDS_PER_HOUR refuses codes to unverified numbers this hour (this instance has seen it), else 0.\n"
+        out += "# TYPE twofa_verify_brake_engaged gauge\n"
+        out += "twofa_verify_brake_engaged \(braking ? 1 : 0)\n"
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
