@@ -76,7 +76,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             throw refused(refusal, send)
         }
         let event = claimed
-        if try !deliver(event) {
+        if try !deliver(event, countedTowardBrake: throttle.maxUnverifiedPerHour > 0 && send.countsTowardBrake) {
             // Nothing reached the user: end the request so a retry can start afresh.
             try database.write { try VerifyRequest.finalize(pk: event.request.pk, .failed, now: now, in: $0) }
             throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
@@ -273,7 +273,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     /// Sends a claimed event outside any transaction (a slow gateway must not hold the
     /// writer) and records the outcome. Returns whether it went out.
-    private func deliver(_ claimed: Claimed, scheduled: Bool = false) throws -> Bool {
+    /// A failed delivery gives back what it took from the account's budget (and the brake's hour).
+    private func deliver(_ claimed: Claimed, scheduled: Bool = false, countedTowardBrake: Bool = false) throws -> Bool {
         let r = claimed.request
         var delivered = true
         do {
@@ -286,6 +287,9 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             delivered = false
         }
         try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: database)
+        if !delivered {
+            try SendCounters.giveBack(accountID: r.accountID, brake: countedTowardBrake, now: claimed.event.createdAt, in: database)
+        }
         if delivered { observer?.pinSent(claimed.kind, request: r, scheduled: scheduled, now: claimed.event.createdAt) }
         return delivered
     }

@@ -30,6 +30,16 @@ public enum SendCounters {
          """, [.integer(hour(now)), .integer(Int64(max))])
     }
 
+    /// A send that failed to go out stops counting: single statements by key, beside any writer.
+    static func giveBack(accountID: String, brake: Bool, now: Int64, in database: Database) throws {
+        _ = try database.writeStatement("UPDATE verify_budgets SET sends = sends - 1 WHERE account_id = ? AND day = ? AND sends > 0",
+                                        [.text(accountID), .integer(day(now))])
+        if brake {
+            _ = try database.writeStatement("UPDATE verify_hourly_sends SET sends = sends - 1 WHERE hour = ? AND sends > 0",
+                                            [.integer(hour(now))])
+        }
+    }
+
     /// Hours before the previous one are never read again.
     static func pruneBrake(now: Int64, in db: DatabaseConnection) throws {
         try db.execute("DELETE FROM verify_hourly_sends WHERE hour < ?", [.integer(hour(now) - 1)])

@@ -1,5 +1,7 @@
 import App
 import Foundation
+import Messaging
+import Verify
 import XCTest
 import TestSupport
 
@@ -72,5 +74,23 @@ final class APIKeyBudgetTests: IntegrationTestCase {
         let second = try XCTUnwrap(try api.request("447700900002", [("workflow_id", "4")])["request_id"] as? String)
         let trigger = try api.control(second, "trigger_next_event")
         XCTAssertEqual(status(trigger), "9", "a trigger is a send too: \(trigger)")
+    }
+
+    /// An SMS gateway that never gets through.
+    struct UnreachableSMS: SMSGateway {
+        func send(_ message: SMSMessage) throws { throw SMSDeliveryError("unreachable") }
+    }
+
+    func testAFailedDeliveryDoesNotSpendTheBudget() throws {
+        let (key, secret) = try APIKeyCommands.create(server.app.config, name: "shop", dailyLimit: 1)
+        let clock = server.clock
+        // A second instance on the same database whose SMS provider is down.
+        let failing = try Application(config: server.app.config, clock: { clock.now() }, gateway: UnreachableSMS())
+        var start = VerifyStart(number: "+447700900001", brand: "Shop")
+        start.workflow = Workflow(id: 6)!
+        XCTAssertThrowsError(try failing.verify.start(start, accountID: key, ip: "", now: clock.now()))
+        let api = VerifyAPIClient(port: server.port, apiKey: key, apiSecret: secret)
+        XCTAssertEqual(status(try api.request("447700900002", [("workflow_id", "6")])), "0", "the failed text did not count")
+        XCTAssertEqual(status(try api.request("447700900003", [("workflow_id", "6")])), "9")
     }
 }

@@ -72,6 +72,19 @@ final class DestinationCountryTests: IntegrationTestCase {
         XCTAssertEqual(messages(to: "+447700900123").count, sent, "nothing sent")
         XCTAssertEqual(try narrowed.metric(#"twofa_verify_sends_refused_total{reason="country"}"#), 1)
     }
+
+    func testProductionWarnsAtStartWhenSMSCountriesIsUnset() throws {
+        let logs = LogCapture()
+        logs.start()
+        defer { logs.stop() }
+        func warnings() -> Int { logs.lines.filter { $0.contains("SMS_COUNTRIES is unset") }.count }
+        let production = ["APP_ENV": "production", "SMS_GATEWAY": "outbox"]
+        try TestServer(environment: production.merging(["SMS_COUNTRIES": ""]) { $1 }).stop()
+        XCTAssertEqual(warnings(), 1)
+        try TestServer(environment: production.merging(["SMS_COUNTRIES": "GB"]) { $1 }).stop()
+        try TestServer(environment: ["SMS_COUNTRIES": ""]).stop()
+        XCTAssertEqual(warnings(), 1, "not with a list, and not outside production")
+    }
 }
 
 /// SMS_COUNTRIES with VERIFY_ENGINE=vonage: refused before Vonage is asked.
