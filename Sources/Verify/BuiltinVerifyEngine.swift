@@ -170,7 +170,23 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     }
 
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
-        let claimed: Result<Claimed, VerifyError> = try database.write { db in
+        var send: SendThrottle.Send?
+        let claimed: Result<Claimed, VerifyError>
+        do {
+            claimed = try triggerClaim(requestID: requestID, accountID: accountID, ip: ip, now: now, send: &send)
+        } catch let refusal as SendRefusal {
+            throw refused(refusal, send!)
+        }
+        let event = try claimed.get()
+        guard try deliver(event) else {
+            throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
+        }
+    }
+
+    /// `triggerNextEvent`'s transaction; a send limit's refusal is thrown (rolling back what it counted).
+    private func triggerClaim(requestID: String, accountID: String, ip: String, now: Int64,
+                              send: inout SendThrottle.Send?) throws -> Result<Claimed, VerifyError> {
+        try database.write { db in
             guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else {
                 return .failure(Self.inactive(requestID))
             }
@@ -178,19 +194,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
                                             requestID: requestID))
             }
-            let send = SendThrottle.Send(number: r.number, ip: ip, accountID: r.accountID, now: now)
-            if let refusal = try throttle.admit(send, in: db) {
-                // Rolled back: nothing the checks counted stays counted.
-                throw refused(refusal, send)
-            }
+            let attempt = SendThrottle.Send(number: r.number, ip: ip, accountID: r.accountID, now: now)
+            send = attempt
+            if let refusal = try throttle.admit(attempt, in: db) { throw refusal }
             guard let claimed = try claim(r, index: r.eventIndex, ip: ip, now: now, in: db) else {
-                throw Self.inactive(requestID)
+                return .failure(Self.inactive(requestID))
             }
             return .success(claimed)
-        }
-        let event = try claimed.get()
-        guard try deliver(event) else {
-            throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
         }
     }
 
@@ -211,20 +221,22 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             // and the account's budget apply. Refused, the request gets no more events and
             // simply runs out when its code expires.
             let send = SendThrottle.Send(number: request.number, ip: request.clientIP, accountID: request.accountID, now: now)
-            var skipped: SendRefusal?
-            let claimed = try database.write { db -> Claimed? in
-                if let refusal = try throttle.admit(send, in: db) {
-                    if try VerifyRequest.stopEvents(pk: request.pk, index: request.eventIndex, in: db) { skipped = refusal }
-                    return nil
+            let claimed: Claimed?
+            do {
+                claimed = try database.write { db -> Claimed? in
+                    if let refusal = try throttle.admit(send, in: db) { throw refusal }   // rolled back: nothing counted
+                    return try claim(request, index: request.eventIndex, ip: request.clientIP, now: now, in: db)
                 }
-                return try claim(request, index: request.eventIndex, ip: request.clientIP, now: now, in: db)
-            }
-            if let skipped {
+            } catch let refusal as SendRefusal {
+                guard try database.write({ try VerifyRequest.stopEvents(pk: request.pk, index: request.eventIndex, in: $0) }) else {
+                    continue   // someone else (a trigger) moved it on meanwhile
+                }
                 Log.warning("verify \(request.requestID): scheduled \(request.nextEventKind?.rawValue ?? "event") to "
-                            + "\(Redact.phone(request.number)) skipped (\(skipped.rawValue)); the request runs out")
-                observer?.sendRefused(skipped, number: request.number, accountID: request.accountID, scheduled: true, now: now)
+                            + "\(Redact.phone(request.number)) skipped (\(refusal.rawValue)); the request runs out")
+                observer?.sendRefused(refusal, number: request.number, accountID: request.accountID, scheduled: true, now: now)
+                continue
             }
-            guard let claimed else { continue }   // skipped, or someone else (a trigger) got there first
+            guard let claimed else { continue }   // someone else (a trigger) got there first
             _ = try deliver(claimed, scheduled: true)
             fired += 1
         }

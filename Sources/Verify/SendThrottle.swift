@@ -42,8 +42,9 @@ public struct SendThrottle: Sendable {
 
     // MARK: Deciding
 
-    /// Whether `send` may go; when it may, it has been counted in the budget and the brake,
-    /// so a caller refusing it later for another reason must roll its transaction back.
+    /// Whether `send` may go (nil) or why not. Its statements run together, so the budget's and
+    /// the brake's counters may have moved even when it refuses: a caller throws on a refusal
+    /// (or on refusing later for a reason of its own) so that its transaction rolls them back.
     func admit(_ send: Send, in db: DatabaseConnection) throws -> SendRefusal? {
         if !countries.allows(send.number) { return .country }
         return refusal(send, rows: try db.queries(statements(for: send)))

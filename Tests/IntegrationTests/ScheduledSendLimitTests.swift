@@ -34,4 +34,15 @@ final class ScheduledSendLimitTests: IntegrationTestCase {
         server.tick()
         XCTAssertEqual(try api.search(id)["status"] as? String, "EXPIRED")
     }
+
+    func testASkippedCallDoesNotSpendTheKeysBudget() throws {
+        let (key, secret) = try APIKeyCommands.create(server.app.config, name: "shop", dailyLimit: 2)
+        let api = VerifyAPIClient(port: server.port, apiKey: key, apiSecret: secret)
+        XCTAssertEqual(try api.request("447700900666", [("workflow_id", "5"), ("next_event_wait", "60")])["status"] as? String, "0")
+        server.clock.advance(seconds: 61)
+        XCTAssertEqual(server.tick(), 0, "skipped by the per-number limit")
+        XCTAssertEqual(try api.request("447700900777", [("workflow_id", "6")])["status"] as? String, "0",
+                       "the skipped call took nothing from the budget: this is the key's second send")
+        XCTAssertEqual(try api.request("447700900888", [("workflow_id", "6")])["status"] as? String, "9")
+    }
 }
