@@ -326,6 +326,9 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
     private func failedStart(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> VerifyError {
         let id = VerifyRequest.newRequestID()
         try database.write { try VerifyRequest.insertFailedDelegated(start, requestID: id, accountID: accountID, ip: ip, now: now, in: $0) }
+        // Nothing went out: the budget and the brake give back what the start took.
+        try SendCounters.giveBack(accountID: accountID, brake: throttle.maxUnverifiedPerHour > 0 && !start.toVerifiedNumber,
+                                  now: now, in: database)
         return VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: id)
     }
 

@@ -86,34 +86,3 @@ final class DestinationCountryTests: IntegrationTestCase {
         XCTAssertEqual(warnings(), 1, "not with a list, and not outside production")
     }
 }
-
-/// SMS_COUNTRIES with VERIFY_ENGINE=vonage: refused before Vonage is asked.
-final class VonageDestinationCountryTests: IntegrationTestCase {
-    var vonage: FakeVonageVerify!
-
-    override var environment: [String: String] {
-        ["VERIFY_ENGINE": "vonage", "VONAGE_API_KEY": vonage.apiKey, "VONAGE_API_SECRET": vonage.apiSecret,
-         "VONAGE_API_BASE_URL": vonage.baseURL, "SMS_COUNTRIES": "GB"]
-    }
-
-    override func setUpWithError() throws {
-        vonage = try FakeVonageVerify()
-        try super.setUpWithError()
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        vonage?.stop()
-        vonage = nil
-    }
-
-    func testARefusedCountryNeverReachesVonage() throws {
-        let api = try VerifyAPIClient.create(on: server)
-        let refused = try api.request("18765550123")
-        XCTAssertEqual(refused["status"] as? String, "15", "\(refused)")
-        XCTAssertTrue(vonage.forms("/verify/json").isEmpty, "Vonage was not asked")
-        let refusedSignUp = try signUp(server.browser(), number: "+1 876 555 0123")
-        XCTAssertEqual(refusedSignUp.status, 422)
-        XCTAssertTrue(vonage.forms("/verify/json").isEmpty)
-    }
-}
