@@ -2,7 +2,7 @@ import Database
 import Foundation
 import Verify
 
-/// `twofa api-keys create NAME [--daily-limit N] | list | limit KEY N|none | revoke KEY`: the
+/// `twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY`: the
 /// operator's side of API clients. Applies pending migrations first, so it works on a fresh database.
 /// A daily limit caps the texts and calls (scheduled ones included) a key causes per UTC day;
 /// past it the API answers status 9 and the key's scheduled events are skipped (SendThrottle).

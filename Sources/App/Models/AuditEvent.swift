@@ -30,7 +30,7 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceRemembered = "device_remembered"
         case rememberedDeviceUsed = "remembered_device_used"
         case deviceRevoked = "device_revoked"
-        // Issue 13: a text or call refused by a sending limit (SMS_COUNTRIES, the brake, a scheduled call skipped).
+        // Issue 13: a code not sent to the account because of a sending limit (SMS_COUNTRIES, the site-wide brake).
         case sendRefused = "send_refused"
 
         /// What the Activity page says.
