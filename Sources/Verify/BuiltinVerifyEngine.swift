@@ -32,40 +32,51 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
         let requestID = VerifyRequest.newRequestID()
+        let send = SendThrottle.Send(number: start.number, ip: ip, accountID: accountID, isStart: true,
+                                     toVerifiedNumber: start.toVerifiedNumber, now: now)
+        // Before any database work: a destination we don't serve costs nothing.
+        if !throttle.countries.allows(start.number) { throw refused(.country, send) }
         // What the checks below read is the number's requests and sends, and the address's
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
-        let claimed: Result<Claimed, VerifyError> = try database.write(lockingOn: keys) { db in
-            // The live request and the send counts are independent reads: asked together.
-            let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number)]
-                                      + throttle.counts(number: start.number, ip: ip, now: now))
-            let live = read[0].first.map(VerifyRequest.init)
-            if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
-                return .failure(VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
-                                            requestID: live.requestID))
+        let claimed: Claimed
+        do {
+            claimed = try database.write(lockingOn: keys) { db -> Claimed in
+                // The live request and the send limits are asked together. The budget's and the
+                // brake's counters move on in that same batch: a refusal below throws, so the
+                // transaction rolls back and they don't count it.
+                let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number)]
+                                          + throttle.statements(for: send))
+                let live = read[0].first.map(VerifyRequest.init)
+                if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
+                    throw VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
+                                      requestID: live.requestID)
+                }
+                if let refusal = throttle.refusal(send, rows: Array(read.dropFirst())) { throw refusal }
+                if let live {
+                    try VerifyRequest.finalize(pk: live.pk, live.hasRunOut(now: now) ? .expired : .cancelled, now: now, in: db)
+                }
+                // The request is stored with its first event already claimed, and the event's row
+                // sent with it: two statements, asked together, and with them the commit.
+                let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
+                                   pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
+                guard let first else { throw VerifyError(.internalError, "Internal Error") }
+                let written = try db.finalQueries([
+                    VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                                  claimingFirstEvent: first.claim),
+                    VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
+                ])
+                guard let requestRow = written[0].first, let eventRow = written[1].first else {
+                    throw DatabaseError.constraint(message: "INSERT returned no row")
+                }
+                return Claimed(request: VerifyRequest(row: requestRow), event: VerifyEvent(row: eventRow),
+                               kind: first.kind, pin: first.pin)
             }
-            guard throttle.allows(counted: Array(read.dropFirst())) else { return .failure(.throttled) }
-            if let live {
-                try VerifyRequest.finalize(pk: live.pk, live.hasRunOut(now: now) ? .expired : .cancelled, now: now, in: db)
-            }
-            // The request is stored with its first event already claimed, and the event's row
-            // sent with it: two statements, asked together, and with them the commit.
-            let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
-                               pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
-            guard let first else { throw VerifyError(.internalError, "Internal Error") }
-            let written = try db.finalQueries([
-                VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                              claimingFirstEvent: first.claim),
-                VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
-            ])
-            guard let requestRow = written[0].first, let eventRow = written[1].first else {
-                throw DatabaseError.constraint(message: "INSERT returned no row")
-            }
-            return .success(Claimed(request: VerifyRequest(row: requestRow), event: VerifyEvent(row: eventRow),
-                                    kind: first.kind, pin: first.pin))
+        } catch let refusal as SendRefusal {
+            throw refused(refusal, send)
         }
-        let event = try claimed.get()
-        if try !deliver(event) {
+        let event = claimed
+        if try !deliver(event, countedTowardBrake: throttle.maxUnverifiedPerHour > 0 && send.countsTowardBrake) {
             // Nothing reached the user: end the request so a retry can start afresh.
             try database.write { try VerifyRequest.finalize(pk: event.request.pk, .failed, now: now, in: $0) }
             throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
@@ -159,7 +170,23 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     }
 
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
-        let claimed: Result<Claimed, VerifyError> = try database.write { db in
+        var send: SendThrottle.Send?
+        let claimed: Result<Claimed, VerifyError>
+        do {
+            claimed = try triggerClaim(requestID: requestID, accountID: accountID, ip: ip, now: now, send: &send)
+        } catch let refusal as SendRefusal {
+            throw refused(refusal, send!)
+        }
+        let event = try claimed.get()
+        guard try deliver(event) else {
+            throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
+        }
+    }
+
+    /// `triggerNextEvent`'s transaction; a send limit's refusal is thrown (rolling back what it counted).
+    private func triggerClaim(requestID: String, accountID: String, ip: String, now: Int64,
+                              send: inout SendThrottle.Send?) throws -> Result<Claimed, VerifyError> {
+        try database.write { db in
             guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else {
                 return .failure(Self.inactive(requestID))
             }
@@ -167,15 +194,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
                                             requestID: requestID))
             }
-            guard try throttle.allows(number: r.number, ip: ip, now: now, in: db) else { return .failure(.throttled) }
+            let attempt = SendThrottle.Send(number: r.number, ip: ip, accountID: r.accountID, now: now)
+            send = attempt
+            if let refusal = try throttle.admit(attempt, in: db) { throw refusal }
             guard let claimed = try claim(r, index: r.eventIndex, ip: ip, now: now, in: db) else {
                 return .failure(Self.inactive(requestID))
             }
             return .success(claimed)
-        }
-        let event = try claimed.get()
-        guard try deliver(event) else {
-            throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
         }
     }
 
@@ -187,12 +212,29 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     public func fireDueEvents(now: Int64, limit: Int = 100) throws -> Int {
         let due = try database.write { db -> [VerifyRequest] in
             _ = try VerifyRequest.expireFinished(now: now, in: db)
+            try SendCounters.pruneBrake(now: now, in: db)
             return try VerifyRequest.due(now: now, limit: limit, in: db)
         }
         var fired = 0
         for request in due {
-            let claimed = try database.write { db in
-                try claim(request, index: request.eventIndex, ip: request.clientIP, now: now, in: db)
+            // A scheduled event is a send like any other: the number's and the address's limits
+            // and the account's budget apply. Refused, the request gets no more events and
+            // simply runs out when its code expires.
+            let send = SendThrottle.Send(number: request.number, ip: request.clientIP, accountID: request.accountID, now: now)
+            let claimed: Claimed?
+            do {
+                claimed = try database.write { db -> Claimed? in
+                    if let refusal = try throttle.admit(send, in: db) { throw refusal }   // rolled back: nothing counted
+                    return try claim(request, index: request.eventIndex, ip: request.clientIP, now: now, in: db)
+                }
+            } catch let refusal as SendRefusal {
+                guard try database.write({ try VerifyRequest.stopEvents(pk: request.pk, index: request.eventIndex, in: $0) }) else {
+                    continue   // someone else (a trigger) moved it on meanwhile
+                }
+                Log.warning("verify \(request.requestID): scheduled \(request.nextEventKind?.rawValue ?? "event") to "
+                            + "\(Redact.phone(request.number)) skipped (\(refusal.rawValue)); the request runs out")
+                observer?.sendRefused(refusal, number: request.number, accountID: request.accountID, scheduled: true, now: now)
+                continue
             }
             guard let claimed else { continue }   // someone else (a trigger) got there first
             _ = try deliver(claimed, scheduled: true)
@@ -243,7 +285,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     /// Sends a claimed event outside any transaction (a slow gateway must not hold the
     /// writer) and records the outcome. Returns whether it went out.
-    private func deliver(_ claimed: Claimed, scheduled: Bool = false) throws -> Bool {
+    /// A failed delivery gives back what it took from the account's budget (and the brake's hour).
+    private func deliver(_ claimed: Claimed, scheduled: Bool = false, countedTowardBrake: Bool = false) throws -> Bool {
         let r = claimed.request
         var delivered = true
         do {
@@ -256,6 +299,9 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             delivered = false
         }
         try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: database)
+        if !delivered {
+            try SendCounters.giveBack(accountID: r.accountID, brake: countedTowardBrake, now: claimed.event.createdAt, in: database)
+        }
         if delivered { observer?.pinSent(claimed.kind, request: r, scheduled: scheduled, now: claimed.event.createdAt) }
         return delivered
     }
@@ -288,6 +334,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         if let r, r.hasRunOut(now: now) {
             try database.write { try VerifyRequest.finalize(pk: r.pk, .expired, now: now, in: $0) }
         }
+    }
+
+    /// A start or trigger refused by a limit: told to the observer (metrics), answered as the API does.
+    private func refused(_ refusal: SendRefusal, _ send: SendThrottle.Send) -> VerifyError {
+        Log.info("verify: send to \(Redact.phone(send.number)) refused (\(refusal.rawValue))")
+        observer?.sendRefused(refusal, number: send.number, accountID: send.accountID, scheduled: false, now: send.now)
+        return refusal.error
     }
 
     private static func inactive(_ id: String) -> VerifyError {

@@ -23,5 +23,9 @@ public struct VerifyError: Error, Equatable, CustomStringConvertible {
                     + "Request '\(id)' was not found or it has been verified already.", requestID: id)
     }
     public static let throttled = VerifyError(.throttled, "Throttled")
+    /// Status 1 as Vonage answers it, with words of our own: the site-wide brake, not this number's limit.
+    public static let braked = VerifyError(.throttled, "Throttled: too many codes to new numbers this hour, try again later")
+    public static let quotaExceeded = VerifyError(.quotaExceeded, "Partner quota exceeded")
+    public static let unsupportedNetwork = VerifyError(.unsupportedNetwork, "The destination number is not in a supported network")
     public static let badCredentials = VerifyError(.invalidCredentials, "Bad credentials")
 }

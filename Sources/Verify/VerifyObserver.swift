@@ -7,6 +7,13 @@ public protocol VerifyObserver: Sendable {
     func pinSent(_ kind: VerifyEvent.Kind, request: VerifyRequest, scheduled: Bool, now: Int64)
     /// A code was compared with the request's live PIN (`valid` or a wrong guess).
     func pinChecked(_ kind: VerifyEvent.Kind, request: VerifyRequest, valid: Bool, now: Int64)
+    /// A send was refused by a limit (SendThrottle): a start or trigger answered with
+    /// `refusal.error`, or (`scheduled`) an event the scheduler skipped, ending the request's events.
+    func sendRefused(_ refusal: SendRefusal, number: String, accountID: String, scheduled: Bool, now: Int64)
+}
+
+extension VerifyObserver {
+    public func sendRefused(_ refusal: SendRefusal, number: String, accountID: String, scheduled: Bool, now: Int64) {}
 }
 
 extension VerifyEvent.Kind {

@@ -148,6 +148,15 @@ public struct VerifyRequest: Sendable, Equatable {
         return db.changes == 1
     }
 
+    /// The scheduler skipped event `index` (a send limit): no event follows, and the request
+    /// runs out when its last code expires. Conditional like `claimEvent`; false when it moved on.
+    static func stopEvents(pk: Int64, index: Int, in db: DatabaseConnection) throws -> Bool {
+        try db.execute("""
+            UPDATE verify_requests SET next_event_at = NULL WHERE id = ? AND status = ? AND event_index = ?
+            """, [.integer(pk), .text(Status.inProgress.rawValue), .integer(Int64(index))])
+        return db.changes == 1
+    }
+
     static func recordWrongCheck(pk: Int64, in db: DatabaseConnection) throws {
         try db.execute("UPDATE verify_requests SET wrong_checks = wrong_checks + 1 WHERE id = ?", [.integer(pk)])
     }

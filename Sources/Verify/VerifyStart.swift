@@ -12,6 +12,9 @@ public struct VerifyStart: Sendable, Equatable {
     /// The web app's own requests: a new login supersedes the number's live request
     /// instead of being refused with status 10 (the old browser tab is abandoned).
     public var replacesLiveRequest = false
+    /// The web app's login PIN to the account's own, already proven number: the site-wide
+    /// brake on sends to unverified numbers (VERIFY_MAX_SENDS_PER_HOUR) lets it through.
+    public var toVerifiedNumber = false
 
     public static let brandLength = 1...18
     public static let codeLengths: Set<Int> = [4, 6]

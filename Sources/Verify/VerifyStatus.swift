@@ -8,7 +8,11 @@ public enum VerifyStatus: String, Sendable {
     case internalError = "5"
     /// Not found, no longer active, or already verified.
     case notFound = "6"
+    /// "Partner quota exceeded": here, the API key's daily budget (`--daily-limit`) is spent.
+    case quotaExceeded = "9"
     case concurrent = "10"
+    /// "The destination number is not in a supported network": here, SMS_COUNTRIES.
+    case unsupportedNetwork = "15"
     case wrongCode = "16"
     case tooManyWrongCodes = "17"
     case tooManyRequestIDs = "18"

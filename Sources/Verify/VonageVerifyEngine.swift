@@ -45,15 +45,25 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
     // MARK: Request
 
     public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
-        let live: VerifyRequest? = try database.write { db -> Result<VerifyRequest?, VerifyError> in
-            var live = try VerifyRequest.live(accountID: accountID, number: start.number, in: db)
-            if let found = live { live = try refresh(found, now: now, in: db) }
-            if let live, live.status == .inProgress, !start.replacesLiveRequest {
-                return .failure(Self.concurrent(live.requestID))
+        let send = SendThrottle.Send(number: start.number, ip: ip, accountID: accountID, isStart: true,
+                                     toVerifiedNumber: start.toVerifiedNumber, now: now)
+        // Refused here, before Vonage is asked (and paid).
+        if !throttle.countries.allows(start.number) { throw refused(.country, send) }
+        let live: VerifyRequest?
+        do {
+            live = try database.write { db -> VerifyRequest? in
+                var live = try VerifyRequest.live(accountID: accountID, number: start.number, in: db)
+                if let found = live { live = try refresh(found, now: now, in: db) }
+                if let live, live.status == .inProgress, !start.replacesLiveRequest {
+                    throw Self.concurrent(live.requestID)
+                }
+                // Counted in the budget and the brake once admitted (a start Vonage then fails still counts).
+                if let refusal = try throttle.admit(send, in: db) { throw refusal }
+                return live?.status == .inProgress ? live : nil
             }
-            guard try throttle.allows(number: start.number, ip: ip, now: now, in: db) else { return .failure(.throttled) }
-            return .success(live?.status == .inProgress ? live : nil)
-        }.get()
+        } catch let refusal as SendRefusal {
+            throw refused(refusal, send)
+        }
 
         var answer = try ask(.start, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
                              orRecordFailureOf: start, accountID: accountID, ip: ip, now: now)
@@ -199,7 +209,14 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
             throw VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
                               requestID: requestID)
         }
-        guard try database.read({ try throttle.allows(number: r.number, ip: ip, now: now, in: $0) }) else { throw VerifyError.throttled }
+        let send = SendThrottle.Send(number: r.number, ip: ip, accountID: accountID, now: now)
+        do {
+            try database.write { db in
+                if let refusal = try throttle.admit(send, in: db) { throw refusal }   // rolled back
+            }
+        } catch let refusal as SendRefusal {
+            throw refused(refusal, send)
+        }
         let answer = try control("trigger_next_event", r)
         switch answer.status {
         case VerifyStatus.success.rawValue:
@@ -309,6 +326,9 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
     private func failedStart(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> VerifyError {
         let id = VerifyRequest.newRequestID()
         try database.write { try VerifyRequest.insertFailedDelegated(start, requestID: id, accountID: accountID, ip: ip, now: now, in: $0) }
+        // Nothing went out: the budget and the brake give back what the start took.
+        try SendCounters.giveBack(accountID: accountID, brake: throttle.maxUnverifiedPerHour > 0 && !start.toVerifiedNumber,
+                                  now: now, in: database)
         return VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: id)
     }
 
@@ -355,6 +375,13 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     private static func concurrent(_ id: String) -> VerifyError {
         VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed", requestID: id)
+    }
+
+    /// A start or trigger refused by a limit: told to the observer (metrics), answered as the API does.
+    private func refused(_ refusal: SendRefusal, _ send: SendThrottle.Send) -> VerifyError {
+        Log.info("verify: send to \(Redact.phone(send.number)) refused (\(refusal.rawValue)); Vonage not asked")
+        observer?.sendRefused(refusal, number: send.number, accountID: send.accountID, scheduled: false, now: send.now)
+        return refusal.error
     }
 
     private static func inactive(_ id: String) -> VerifyError {

@@ -52,26 +52,41 @@ case "migrate":
     print(applied.isEmpty ? "Nothing to migrate." : applied.map { "Applied \($0)" }.joined(separator: "\n"))
 
 case "api-keys":
-    // twofa api-keys create NAME | list | revoke KEY
+    // twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY
     let config = starting { try AppConfig.load() }
     let rest = Array(arguments.dropFirst())
     switch (rest.first, rest.count) {
-    case ("create", 2):
+    case ("create", 2), ("create", 4):
         let name = rest[1].trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { fail("api-keys create: NAME must be 1 to 100 characters") }
-        let (key, secret) = starting { try APIKeyCommands.create(config, name: name) }
+        var dailyLimit: Int?
+        if rest.count == 4 {
+            guard rest[2] == "--daily-limit", let n = Int(rest[3]), n >= 1, n <= 100_000_000 else {
+                fail("usage: twofa api-keys create NAME [--daily-limit N]  (N: texts and calls a UTC day, 1 or more)")
+            }
+            dailyLimit = n
+        }
+        let (key, secret) = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit) }
         print("api_key: \(key)\napi_secret: \(secret)")
         FileHandle.standardError.write(Data("Store the secret now: it is shown only once.\n".utf8))
     case ("list", 1):
         let lines = starting { try APIKeyCommands.list(config) }
         print(lines.isEmpty ? "No API keys." : lines.joined(separator: "\n"))
+    case ("limit", 3):
+        guard let limit = APIKeyCommands.parseLimit(rest[2]) else {
+            fail("usage: twofa api-keys limit KEY|NAME N|none  (N: texts and calls a UTC day, 1 or more)")
+        }
+        guard let key = starting({ try APIKeyCommands.limit(config, keyOrName: rest[1], dailyLimit: limit) }) else {
+            fail("api-keys limit: no active key (or no single key named) \(rest[1])")
+        }
+        print(limit.map { "\(key): at most \($0) texts and calls a day (UTC)." } ?? "\(key): no daily limit.")
     case ("revoke", 2):
         guard starting({ try APIKeyCommands.revoke(config, apiKey: rest[1]) }) else {
             fail("api-keys revoke: no active key \(rest[1])")
         }
         print("Revoked \(rest[1]).")
     default:
-        fail("usage: twofa api-keys create NAME | list | revoke KEY")
+        fail("usage: twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY")
     }
 
 case "users", "audit":
@@ -125,7 +140,7 @@ case "help", "-h", "--help":
           serve     apply pending migrations, then serve HTTP (the default)
           migrate   apply pending migrations and exit
           routes    print the route table with its before-action filters
-          api-keys  create NAME | list | revoke KEY: clients of the Verify JSON API
+          api-keys  create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY: clients of the Verify JSON API
           users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
                     import --rails PATH_OR_URL [--default-country CC]: accounts of a Rails two-factor app
           audit     USER: the account's last 20 security events

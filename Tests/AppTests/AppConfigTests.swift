@@ -27,13 +27,27 @@ final class AppConfigTests: XCTestCase {
         for (name, value, expected) in [("PORT", "70000", "between 0 and 65535"), ("BCRYPT_COST", "3", "between 4 and 31"),
                                         ("BRAND_NAME", "A name far too long for SMS", "1 to 18"),
                                         ("SMS_GATEWAY", "pigeon", "unknown"), ("LOG_LEVEL", "loud", "debug, info"),
-                                        ("SECRET_KEY_BASE", "short", "at least 32")] {
+                                        ("SECRET_KEY_BASE", "short", "at least 32"),
+                                        ("SMS_COUNTRIES", "GB,UK", "\"UK\" is not an ISO 3166 country code"),
+                                        ("VERIFY_MAX_SENDS_PER_HOUR", "-1", "VERIFY_MAX_SENDS_PER_HOUR")] {
             var env = base
             env[name] = value
             XCTAssertThrowsError(try AppConfig.load(environment: env), name) { error in
                 XCTAssertTrue("\(error)".contains(expected), "\(name): \(error)")
             }
         }
+    }
+
+    func testSMSCountriesAndTheBrake() throws {
+        let plain = try AppConfig.load(environment: base)
+        XCTAssertNil(plain.smsCountries.allowed, "every country by default")
+        XCTAssertEqual(plain.verifyMaxSendsPerHour, 0, "the brake is off by default")
+        var env = base
+        env["SMS_COUNTRIES"] = "gb, US"
+        env["VERIFY_MAX_SENDS_PER_HOUR"] = "500"
+        let config = try AppConfig.load(environment: env)
+        XCTAssertEqual(config.smsCountries.allowed, ["GB", "US"])
+        XCTAssertEqual(config.verifyMaxSendsPerHour, 500)
     }
 
     func testTrustedProxiesAndLogFormat() throws {

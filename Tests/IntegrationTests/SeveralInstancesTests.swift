@@ -197,4 +197,19 @@ final class SeveralInstancesTests: IntegrationTestCase {
         XCTAssertEqual(statuses.prefix(60).filter { $0 == "1" }.count, 0)
         XCTAssertEqual(Array(statuses.suffix(3)), ["1", "1", "1"], "the 61st call in the minute is throttled, whichever instance gets it")
     }
+
+    func testADailyBudgetHoldsAcrossInstancesEvenForConcurrentStarts() throws {
+        let (key, secret) = try APIKeyCommands.create(server.app.config, name: "shop", dailyLimit: 3)
+        let ports = [server.port, b.port, c.port]
+        let lock = NSLock()
+        var statuses: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 9) { i in
+            let client = VerifyAPIClient(port: ports[i % 3], apiKey: key, apiSecret: secret)
+            let status = (try? client.request("4477009005\(10 + i)", [("workflow_id", "6")]))?["status"] as? String ?? "?"
+            lock.lock(); statuses.append(status); lock.unlock()
+        }
+        XCTAssertEqual(statuses.filter { $0 == "0" }.count, 3, "\(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == "9" }.count, 6, "\(statuses)")
+        XCTAssertEqual(server.messages().count, 3)
+    }
 }

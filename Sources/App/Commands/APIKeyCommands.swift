@@ -2,24 +2,57 @@ import Database
 import Foundation
 import Verify
 
-/// `twofa api-keys create NAME | list | revoke KEY`: the operator's side of API clients.
-/// Applies pending migrations first, so it works on a fresh database.
+/// `twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY`: the
+/// operator's side of API clients. Applies pending migrations first, so it works on a fresh database.
+/// A daily limit caps the texts and calls (scheduled ones included) a key causes per UTC day;
+/// past it the API answers status 9 and the key's scheduled events are skipped (SendThrottle).
 public enum APIKeyCommands {
-    public static func create(_ config: AppConfig, name: String) throws -> (apiKey: String, apiSecret: String) {
+    public static func create(_ config: AppConfig, name: String, dailyLimit: Int? = nil) throws -> (apiKey: String, apiSecret: String) {
         try withDatabase(config) { db in
-            let (client, secret) = try db.write { try ApiClient.create(name: name, now: now(), in: $0) }
+            let (client, secret) = try db.write { conn in
+                let created = try ApiClient.create(name: name, now: now(), in: conn)
+                if let dailyLimit { try SendCounters.setDailyLimit(dailyLimit, accountID: created.0.apiKey, now: now(), in: conn) }
+                return created
+            }
             return (client.apiKey, secret)
         }
     }
 
-    /// One line per key: key, state, created date, name. Secrets are never shown again.
+    /// One line per key: key, state, texts and calls today (of the daily limit), created date, name.
+    /// Secrets are never shown again.
     public static func list(_ config: AppConfig) throws -> [String] {
         try withDatabase(config) { db in
-            try db.read { try ApiClient.all(in: $0) }.map { c in
-                let state = c.revokedAt.map { "revoked \(VerifyDate.format($0))" } ?? "active"
-                return "\(c.apiKey)  \(state)  created \(VerifyDate.format(c.createdAt))  \(c.name)"
+            try db.read { conn in
+                try ApiClient.all(in: conn).map { c in
+                    let state = c.revokedAt.map { "revoked \(VerifyDate.format($0))" } ?? "active"
+                    let used = try SendCounters.sentToday(accountID: c.apiKey, now: now(), in: conn)
+                    let limit = try SendCounters.dailyLimit(accountID: c.apiKey, in: conn).map(String.init) ?? "no limit"
+                    return "\(c.apiKey)  \(state)  today \(used)/\(limit)  created \(VerifyDate.format(c.createdAt))  \(c.name)"
+                }
             }
         }
+    }
+
+    /// Sets (or with nil removes) the daily limit of the key named by `keyOrName` (its key, or
+    /// a name only one key has). Returns the key, nil when none (or several) match.
+    public static func limit(_ config: AppConfig, keyOrName: String, dailyLimit: Int?) throws -> String? {
+        try withDatabase(config) { db in
+            try db.write { conn in
+                let clients = try ApiClient.all(in: conn).filter { $0.revokedAt == nil }
+                let matches = clients.filter { $0.apiKey == keyOrName }.isEmpty ? clients.filter { $0.name == keyOrName }
+                                                                               : clients.filter { $0.apiKey == keyOrName }
+                guard matches.count == 1, let client = matches.first else { return nil }
+                try SendCounters.setDailyLimit(dailyLimit, accountID: client.apiKey, now: now(), in: conn)
+                return client.apiKey
+            }
+        }
+    }
+
+    /// `N` (1 or more) or `none`; nil when neither.
+    public static func parseLimit(_ text: String) -> Int?? {
+        if text == "none" { return .some(nil) }
+        guard let n = Int(text), n >= 1, n <= 100_000_000 else { return nil }
+        return .some(n)
     }
 
     public static func revoke(_ config: AppConfig, apiKey: String) throws -> Bool {

@@ -44,6 +44,11 @@ public struct AppConfig: Sendable {
     public var verifyMaxSendsPerNumber: Int
     public var verifySendWindow: Int
     public var verifyMaxSendsPerIP: Int
+    /// The countries we text or call (SMS_COUNTRIES: ISO 3166 codes, comma-separated; unset = all).
+    public var smsCountries = DestinationCountries.all
+    /// The site-wide brake: starts to numbers not yet verified per UTC clock hour, all
+    /// instances together (VERIFY_MAX_SENDS_PER_HOUR; 0 = off, the default).
+    public var verifyMaxSendsPerHour = 0
     /// Verify JSON API calls per minute per API key.
     public var verifyAPIRateLimit: Int
     public var workerThreads: Int
@@ -158,6 +163,12 @@ public struct AppConfig: Sendable {
         config.logFormat = logFormat
         config.instanceName = env["INSTANCE_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? LogLine.defaultInstance()
         config.trustedProxies = try Self.parseTrustedProxies(try values.string("trusted_proxies", env: "TRUSTED_PROXIES", default: ""))
+        let countries = try values.string("sms_countries", env: "SMS_COUNTRIES", default: "")
+        do { config.smsCountries = try DestinationCountries(parsing: countries) } catch let error as DestinationCountries.UnknownCountry {
+            throw ConfigError("SMS_COUNTRIES / \"sms_countries\": \"\(error.code)\" is not an ISO 3166 country code we can place numbers in (e.g. GB,US,DE)")
+        }
+        config.verifyMaxSendsPerHour = try values.int("verify_max_sends_per_hour", env: "VERIFY_MAX_SENDS_PER_HOUR",
+                                                       in: 0...100_000_000, default: 0)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",

@@ -35,6 +35,9 @@ public struct NumberChangesController: Controller {
         if errors.isEmpty {
             if number == user.number {
                 errors.add("number", "That is already your number")
+            } else if let problem = TextedCode.countryProblem(number, app: app) {
+                errors.add("number", problem)
+                context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): country not in SMS_COUNTRIES")
             } else if try app.database.read({ try User.exists(number: number, in: $0) }) {
                 errors.add("number", "That number already belongs to an account")
             }
@@ -63,8 +66,11 @@ public struct NumberChangesController: Controller {
             }
         } catch let error as VerifyError {
             try app.database.write { try NumberChange.discard(id: changeID, in: $0) }
-            if error.status == .throttled {
-                errors.add("number", TextedCode.tooManySends(app.config))
+            if let problem = TextedCode.refusalProblem(error, config: app.config) {
+                errors.add("number", problem)
+                if error.status != .throttled || error == .braked {
+                    context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): \(error.text)")
+                }
             } else {
                 errors.add("number", "We couldn't send a code to that number — check it and try again.")
             }

@@ -36,10 +36,15 @@ public struct PasswordlessController: Controller {
         case .success(let normalized): number = normalized
         case .failure(let problem): return try Self.numberForm(context.readOnly, number: typed, error: problem.description, status: 422)
         }
+        // Decided by the number alone, before the owner is looked up: the answer tells nothing about accounts.
+        if let problem = TextedCode.countryProblem(number, app: app) {
+            return try Self.numberForm(context.readOnly, number: typed, error: problem, status: 422)
+        }
         let owner = try app.database.read { try User.find(number: number, in: $0) }
         var requestID: String?
         if owner != nil || app.config.passwordlessSignup {
-            let start = VerifyStart.web(number: number, config: app.config)
+            var start = VerifyStart.web(number: number, config: app.config)
+            start.toVerifiedNumber = owner?.numberVerifiedAt != nil
             do {
                 requestID = try app.verify.start(start, accountID: TextedCode.accountID,
                                                  ip: context.clientIP, now: context.now)

@@ -112,7 +112,7 @@ public struct TextedCodeStepController: Controller {
                                                 ip: context.request.remoteAddress, now: context.now)
                 outcome = .sent(next)
             } catch let error as VerifyError {
-                outcome = error.status == .throttled ? .throttled : .failed
+                outcome = TextedCode.Sent(error)
             }
         } else {
             outcome = try TextedCode.start(pending, workflow: preferCall ? Workflow(id: 7)! : nil)

@@ -27,11 +27,13 @@ public struct UsersController: Controller {
         User.validateUsername(username, into: &errors)
         User.validatePassword(password, confirmation: params["password_confirmation"], into: &errors)
         var number = ""
+        let app = context.app
         switch PhoneNumber.normalize(typedNumber) {
-        case .success(let normalized): number = normalized
+        case .success(let normalized):
+            number = normalized
+            if let problem = TextedCode.countryProblem(number, app: app) { errors.add("number", problem) }
         case .failure(let problem): errors.add("number", problem.description)
         }
-        let app = context.app
         if errors["password"] == nil,
            let problem = app.passwordPolicy.problem(password: password, username: username, number: number) {
             errors.add("password", problem)

@@ -65,13 +65,30 @@ enum TextedCode {
 
     // MARK: Sending
 
-    enum Sent { case sent(VerifyEvent.Kind), throttled, failed }
+    enum Sent {
+        case sent(VerifyEvent.Kind), throttled, failed
+        /// SMS_COUNTRIES leaves the number's country out.
+        case countryRefused
+        /// VERIFY_MAX_SENDS_PER_HOUR: the site-wide brake on codes to unverified numbers.
+        case braked
+
+        /// What a refused start or trigger means for the page.
+        init(_ error: VerifyError) {
+            switch error.status {
+            case .unsupportedNetwork: self = .countryRefused
+            case .throttled: self = error == .braked ? .braked : .throttled
+            default: self = .failed
+            }
+        }
+    }
 
     /// Starts a web request for the user's number (superseding any live one) and links it to
     /// the session; `workflow` nil means the configured one (WEB_WORKFLOW_ID).
     static func start(_ pending: PendingSecondFactor, workflow: Workflow? = nil) throws -> Sent {
         let context = pending.context, app = context.app
-        let start = VerifyStart.web(number: pending.user.number, config: app.config, workflow: workflow)
+        var start = VerifyStart.web(number: pending.user.number, config: app.config, workflow: workflow)
+        // A login to a number a code has already proven passes the site-wide brake.
+        start.toVerifiedNumber = pending.user.numberVerifiedAt != nil
         do {
             let id = try app.verify.start(start, accountID: accountID, ip: context.request.remoteAddress, now: context.now)
             try app.database.write { try Session.link(sessionID: pending.session.id, verifyRequestID: id, in: $0) }
@@ -81,7 +98,7 @@ enum TextedCode {
                 // Delivery failed after the request was made: link it so the page can say so.
                 try app.database.write { try Session.link(sessionID: pending.session.id, verifyRequestID: error.requestID, in: $0) }
             }
-            return error.status == .throttled ? .throttled : .failed
+            return Sent(error)
         }
     }
 
@@ -94,6 +111,34 @@ enum TextedCode {
         case .sent(.tts): context.flash(.notice, "We're calling \(number) now to read out your code.")
         case .throttled: context.flash(.alert, tooManySends(context.app.config))
         case .failed: context.flash(.alert, "We couldn't send your code — try again.")
+        case .countryRefused:
+            context.audit(.sendRefused, userID: user.id, detail: "\(number): country not in SMS_COUNTRIES")
+            context.flash(.alert, cantTextCountry)
+        case .braked:
+            context.audit(.sendRefused, userID: user.id, detail: "\(number): too many codes to new numbers this hour")
+            context.flash(.alert, tryLater)
+        }
+    }
+
+    static let cantTextCountry = "We can't text numbers in this country"
+    static let tryLater = "We're sending too many codes right now. Please try again later."
+
+    /// SMS_COUNTRIES, asked by a form before it creates anything, so the refusal lands on the
+    /// form (422). The engine decides the same way on every send (SendThrottle); this only
+    /// answers earlier. Counted like the engine's refusals.
+    static func countryProblem(_ number: String, app: Application) -> String? {
+        guard !app.config.smsCountries.allows(number) else { return nil }
+        app.metrics.sendRefused(reason: SendRefusal.country.rawValue)
+        return cantTextCountry
+    }
+
+    /// The form error for a refused start, nil when it is no refusal of ours.
+    static func refusalProblem(_ error: VerifyError, config: AppConfig) -> String? {
+        switch Sent(error) {
+        case .countryRefused: return cantTextCountry
+        case .braked: return tryLater
+        case .throttled: return tooManySends(config)
+        default: return nil
         }
     }
 

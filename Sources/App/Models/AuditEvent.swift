@@ -35,6 +35,8 @@ public struct AuditEvent: Sendable, Equatable {
         // Issue 13: device cookies (a browser that logged in before keeps its own login limit).
         case deviceLoginPastBan = "device_login_past_ban"
         case deviceLoginLimited = "device_login_limited"
+        // Issue 13: a code not sent to the account because of a sending limit (SMS_COUNTRIES, the site-wide brake).
+        case sendRefused = "send_refused"
 
         /// What the Activity page says.
         public var label: String {
@@ -66,12 +68,13 @@ public struct AuditEvent: Sendable, Equatable {
             case .numberChangeSuperseded: return "Number change replaced by a newer one"
             case .deviceLoginPastBan: return "Login attempt from a known browser while the account was blocked to others"
             case .deviceLoginLimited: return "Login refused on a known browser (too many attempts from it)"
+            case .sendRefused: return "Code not sent (sending limit)"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
-            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed,
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
              .deviceLoginPastBan, .deviceLoginLimited].contains(self)
         }
     }

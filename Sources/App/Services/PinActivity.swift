@@ -25,6 +25,14 @@ struct PinActivity: VerifyObserver {
         }
     }
 
+    func sendRefused(_ refusal: SendRefusal, number: String, accountID: String, scheduled: Bool, now: Int64) {
+        if scheduled { metrics.scheduledSkipped(reason: refusal.rawValue) } else { metrics.sendRefused(reason: refusal.rawValue) }
+        if refusal == .brake, metrics.brakeRefused(hour: SendCounters.hour(now)) {
+            Log.warning("VERIFY_MAX_SENDS_PER_HOUR reached: codes to numbers not yet verified are refused until the hour ends "
+                        + "(logins to verified numbers still get theirs)")
+        }
+    }
+
     func pinChecked(_ kind: VerifyEvent.Kind, request: VerifyRequest, valid: Bool, now: Int64) {
         if valid { metrics.pinVerified(channel: kind.channel) } else { metrics.pinFailed(channel: kind.channel) }
     }

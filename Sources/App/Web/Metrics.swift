@@ -42,6 +42,10 @@ public final class Metrics: @unchecked Sendable {
     var openConnections: @Sendable () -> Int = { 0 }
     /// Connections the HTTP layer refused, by reason (set when the server is made).
     var refusedConnections: @Sendable () -> [(String, Int)] = { [] }
+    /// The application's clock (set by Application), for the brake gauge's hour.
+    var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    /// The UTC hour (hours since 1970) in which the brake last refused a send; guarded by eventLock.
+    private var brakeHour: Int64 = -1
 
     public init() {}
 
@@ -76,6 +80,17 @@ public final class Metrics: @unchecked Sendable {
     public func deviceLoginPastBan() { count("device_login_past_ban", "") }
     /// A browser with a device cookie refused by the device's own limit.
     public func deviceLoginLimited() { count("device_login_limited", "") }
+    /// A start or trigger refused by a sending limit (`reason`: country, throttled, quota, brake).
+    public func sendRefused(reason: String) { count("verify_sends_refused", reason) }
+    /// An event the scheduler did not send because a limit was reached (the request runs out).
+    public func scheduledSkipped(reason: String) { count("verify_scheduled_skipped", reason) }
+    /// The site-wide brake refused a send in UTC hour `hour`; true the first time this hour
+    /// (the brake has just engaged: worth one log line, not one per request).
+    public func brakeRefused(hour: Int64) -> Bool {
+        eventLock.lock(); defer { eventLock.unlock() }
+        defer { brakeHour = hour }
+        return brakeHour != hour
+    }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -167,6 +182,20 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP twofa_device_logins_limited_total Attempts refused by a device cookie's own limit.\n"
         out += "# TYPE twofa_device_logins_limited_total counter\n"
         out += "twofa_device_logins_limited_total \(events["device_login_limited\u{1F}"] ?? 0)\n"
+        for (name, help) in [("verify_sends_refused", "Verify starts and triggers refused by a sending limit"),
+                             ("verify_scheduled_skipped", "scheduled Verify events skipped because a sending limit was reached")] {
+            out += "# HELP twofa_\(name)_total \(help), by reason.\n"
+            out += "# TYPE twofa_\(name)_total counter\n"
+            for (key, n) in events.sorted(by: { $0.key < $1.key }) where key.hasPrefix(name + "\u{1F}") {
+                out += "twofa_\(name)_total{reason=\"\(Self.escape(String(key.dropFirst(name.count + 1))))\"} \(n)\n"
+            }
+        }
+        eventLock.lock()
+        let braking = brakeHour == clock() / 3_600
+        eventLock.unlock()
+        out += "# HELP twofa_verify_brake_engaged 1 while VERIFY_MAX_SENDS_PER_HOUR refuses codes to unverified numbers this hour (this instance has seen it), else 0.\n"
+        out += "# TYPE twofa_verify_brake_engaged gauge\n"
+        out += "twofa_verify_brake_engaged \(braking ? 1 : 0)\n"
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

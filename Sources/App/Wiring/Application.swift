@@ -52,6 +52,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                 gateway: SMSGateway? = nil, voiceGateway: VoiceGateway? = nil, passwords: PasswordHasher? = nil) throws {
         self.config = config
         self.clock = clock
+        metrics.clock = clock
         clientAddresses = ClientAddressResolver(trusted: config.trustedProxies)
         // A reader for every worker and every event loop (loops read for the quick pages),
         // so nobody waits for a connection.
@@ -59,6 +60,10 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         let database = try DatabaseFactory.open(config, connections: readers)
         let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
         for migration in applied { Log.info("applied migration \(migration.file)") }
+        if config.environment == .production && config.smsCountries.allowed == nil {
+            Log.warning("SMS_COUNTRIES is unset: codes may be texted and called to every country; "
+                        + "set it to the countries your users live in (e.g. SMS_COUNTRIES=GB,US) against SMS pumping")
+        }
         self.database = database
         sessions = SessionCache(database: database)
         templates = try TemplateLibrary(directory: config.viewsDirectory)

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Messaging
+import Support
 import Verify
 
 /// Builds the Verify engine VERIFY_ENGINE names, and its event scheduler.
@@ -8,7 +9,8 @@ enum VerifyEngineFactory {
     static func make(_ config: AppConfig, database: Database, sms: SMSGateway, voice: VoiceGateway?, pinKey: [UInt8],
                      metrics: Metrics, clock: @escaping @Sendable () -> Int64) throws -> (VerifyEngine, EventScheduler) {
         let throttle = SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
-                                    window: config.verifySendWindow)
+                                    window: config.verifySendWindow, countries: config.smsCountries,
+                                    maxUnverifiedPerHour: config.verifyMaxSendsPerHour)
         let observer = PinActivity(database: database, metrics: metrics)
         switch config.verifyEngine {
         case .vonage:
