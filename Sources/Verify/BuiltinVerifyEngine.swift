@@ -1,4 +1,5 @@
 import Database
+import Dispatch
 import Messaging
 import Security
 import Support
@@ -35,10 +36,10 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         // What the checks below read is the number's requests and sends, and the address's
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
-        let claimed: Result<Claimed, VerifyError> = try database.write(lockingOn: keys) { db in
+        let claimed: Result<Claimed?, VerifyError> = try database.write(lockingOn: keys) { db in
             // The live request and the send counts are independent reads: asked together.
-            let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number)]
-                                      + throttle.counts(number: start.number, ip: ip, now: now))
+            let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number, purpose: start.purpose)]
+                                      + throttle.counts(number: start.number, purpose: start.purpose, ip: ip, now: now))
             let live = read[0].first.map(VerifyRequest.init)
             if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
                 return .failure(VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
@@ -53,6 +54,15 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
                                pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
             guard let first else { throw VerifyError(.internalError, "Internal Error") }
+            if start.withholdsCode {
+                // The digest of 32 random bytes: no code of digits can match it. No event row
+                // (nothing is sent or counted) and no next event for the scheduler.
+                let none = VerifyRequest.EventClaim(pinDigest: digest(pin: SecureRandom.token(byteCount: 32), requestID: requestID),
+                                                    pinExpiresAt: first.claim.pinExpiresAt, nextEventAt: nil)
+                _ = try db.finalQueries([VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip,
+                                                                       now: now, claimingFirstEvent: none)])
+                return .success(nil)
+            }
             let written = try db.finalQueries([
                 VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
                                               claimingFirstEvent: first.claim),
@@ -64,14 +74,31 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             return .success(Claimed(request: VerifyRequest(row: requestRow), event: VerifyEvent(row: eventRow),
                                     kind: first.kind, pin: first.pin))
         }
-        let event = try claimed.get()
+        guard let event = try claimed.get() else {
+            Log.info("verify \(requestID): code withheld from \(Redact.phone(start.number))")
+            return requestID
+        }
+        if start.deliversInBackground {
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                do { try deliverFirst(event, start: start, now: now) } catch {
+                    Log.error("verify \(requestID): background delivery: \(error)")
+                }
+            }
+            return requestID
+        }
+        try deliverFirst(event, start: start, now: now)
+        return requestID
+    }
+
+    /// Sends a new request's first event; when nothing reached the user, the request ends so
+    /// a retry can start afresh.
+    private func deliverFirst(_ event: Claimed, start: VerifyStart, now: Int64) throws {
+        let requestID = event.request.requestID
         if try !deliver(event) {
-            // Nothing reached the user: end the request so a retry can start afresh.
             try database.write { try VerifyRequest.finalize(pk: event.request.pk, .failed, now: now, in: $0) }
             throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
         }
         Log.info("verify \(requestID): \(event.kind.rawValue) to \(Redact.phone(start.number)) (workflow \(start.workflow.id))")
-        return requestID
     }
 
     // MARK: Check
@@ -167,7 +194,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
                                             requestID: requestID))
             }
-            guard try throttle.allows(number: r.number, ip: ip, now: now, in: db) else { return .failure(.throttled) }
+            guard try throttle.allows(number: r.number, purpose: r.purpose, ip: ip, now: now, in: db) else { return .failure(.throttled) }
             guard let claimed = try claim(r, index: r.eventIndex, ip: ip, now: now, in: db) else {
                 return .failure(Self.inactive(requestID))
             }

@@ -13,18 +13,23 @@ public struct SendThrottle: Sendable {
         self.maxPerNumber = maxPerNumber; self.maxPerIP = maxPerIP; self.window = window
     }
 
-    /// Whether one more send to `number` from `ip` is allowed. An empty `ip` (API
-    /// requests, whose caller is a backend serving many users) skips the per-IP limit.
-    func allows(number: String, ip: String, now: Int64, in db: DatabaseConnection) throws -> Bool {
-        allows(counted: try db.queries(counts(number: number, ip: ip, now: now)))
+    /// Whether one more send to `number` for `purpose` from `ip` is allowed. An empty `ip`
+    /// (API requests, whose caller is a backend serving many users) skips the per-IP limit.
+    /// The per-number allowance is each purpose's own (VerifyStart.purpose): asking for
+    /// passwordless codes to a number can't use up the sends of its owner's login PIN.
+    func allows(number: String, purpose: String, ip: String, now: Int64, in db: DatabaseConnection) throws -> Bool {
+        allows(counted: try db.queries(counts(number: number, purpose: purpose, ip: ip, now: now)))
     }
 
     /// The counts `allows` decides on, as statements a caller may send together with its
-    /// other reads (one round trip on PostgreSQL): sends to the number, then from the address.
-    func counts(number: String, ip: String, now: Int64) -> [SQLStatement] {
+    /// other reads (one round trip on PostgreSQL): sends to the number for the purpose, then
+    /// from the address (every purpose).
+    func counts(number: String, purpose: String, ip: String, now: Int64) -> [SQLStatement] {
         let since = SQLValue.integer(now - Int64(window))
-        let toNumber = ("SELECT count(*) AS n FROM verify_events WHERE number = ? AND created_at > ? AND status != 'failed'",
-                        [SQLValue.text(number), since])
+        let toNumber = ("""
+            SELECT count(*) AS n FROM verify_events
+            WHERE number = ? AND purpose = ? AND created_at > ? AND status != 'failed'
+            """, [SQLValue.text(number), .text(purpose), since])
         guard !ip.isEmpty else { return [toNumber] }
         return [toNumber, ("SELECT count(*) AS n FROM verify_events WHERE ip = ? AND created_at > ? AND status != 'failed'",
                            [.text(ip), since])]

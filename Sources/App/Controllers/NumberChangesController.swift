@@ -35,7 +35,7 @@ public struct NumberChangesController: Controller {
         if errors.isEmpty {
             if number == user.number {
                 errors.add("number", "That is already your number")
-            } else if try app.database.read({ try User.exists(number: number, in: $0) }) {
+            } else if try app.database.read({ try User.hasVerified(number: number, in: $0) }) {
                 errors.add("number", "That number already belongs to an account")
             }
         }
@@ -48,7 +48,7 @@ public struct NumberChangesController: Controller {
         try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
         }
-        let start = VerifyStart.web(number: number, config: app.config)
+        let start = VerifyStart.web(number: number, config: app.config, flow: .numberChange)
         do {
             let id = try app.verify.start(start, accountID: TextedCode.accountID,
                                           ip: context.clientIP, now: context.now)

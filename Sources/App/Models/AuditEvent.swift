@@ -30,6 +30,8 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceRemembered = "device_remembered"
         case rememberedDeviceUsed = "remembered_device_used"
         case deviceRevoked = "device_revoked"
+        /// Someone tried to sign up with this account's (verified) number; its owner was texted.
+        case signUpWithNumber = "sign_up_with_number"
 
         /// What the Activity page says.
         public var label: String {
@@ -58,12 +60,13 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceRemembered: return "Device remembered for 30 days"
             case .rememberedDeviceUsed: return "Remembered device skipped the code"
             case .deviceRevoked: return "Remembered device forgotten"
+            case .signUpWithNumber: return "Someone tried to sign up with your number"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
-            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed].contains(self)
+            [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .totpFailed, .recoveryCodeFailed, .signUpWithNumber].contains(self)
         }
     }
 

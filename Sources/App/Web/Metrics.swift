@@ -68,6 +68,10 @@ public final class Metrics: @unchecked Sendable {
     public func pinFailed(channel: String) { count("pins_failed", channel) }
     /// A password attempt refused by the regulation (ban or lock).
     public func loginThrottled() { count("login_throttled", "") }
+    /// A sign-up refused because its client address reached SIGNUP_MAX_PER_IP.
+    public func signUpThrottled() { count("signup_throttled", "") }
+    /// A number's owner told by SMS that someone tried to sign up with it.
+    public func signUpNoticeSent() { count("signup_notices", "") }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -145,6 +149,12 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP twofa_login_throttled_total Password attempts refused by the brute-force regulation.\n"
         out += "# TYPE twofa_login_throttled_total counter\n"
         out += "twofa_login_throttled_total \(events["login_throttled\u{1F}"] ?? 0)\n"
+        out += "# HELP twofa_signup_throttled_total Sign-ups refused: too many from one client address.\n"
+        out += "# TYPE twofa_signup_throttled_total counter\n"
+        out += "twofa_signup_throttled_total \(events["signup_throttled\u{1F}"] ?? 0)\n"
+        out += "# HELP twofa_signup_notices_total Texts telling a number's owner that someone tried to sign up with it.\n"
+        out += "# TYPE twofa_signup_notices_total counter\n"
+        out += "twofa_signup_notices_total \(events["signup_notices\u{1F}"] ?? 0)\n"
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
