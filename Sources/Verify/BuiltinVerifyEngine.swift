@@ -1,4 +1,5 @@
 import Database
+import Dispatch
 import Messaging
 import Security
 import Support
@@ -32,20 +33,20 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
         let requestID = VerifyRequest.newRequestID()
-        let send = SendThrottle.Send(number: start.number, ip: ip, accountID: accountID, isStart: true,
+        let send = SendThrottle.Send(number: start.number, purpose: start.purpose, ip: ip, accountID: accountID, isStart: true,
                                      toVerifiedNumber: start.toVerifiedNumber, now: now)
         // Before any database work: a destination we don't serve costs nothing.
         if !throttle.countries.allows(start.number) { throw refused(.country, send) }
         // What the checks below read is the number's requests and sends, and the address's
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
-        let claimed: Claimed
+        let claimed: Claimed?
         do {
-            claimed = try database.write(lockingOn: keys) { db -> Claimed in
+            claimed = try database.write(lockingOn: keys) { db -> Claimed? in
                 // The live request and the send limits are asked together. The budget's and the
                 // brake's counters move on in that same batch: a refusal below throws, so the
                 // transaction rolls back and they don't count it.
-                let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number)]
+                let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number, purpose: start.purpose)]
                                           + throttle.statements(for: send))
                 let live = read[0].first.map(VerifyRequest.init)
                 if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
@@ -61,6 +62,15 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
                                    pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
                 guard let first else { throw VerifyError(.internalError, "Internal Error") }
+                if start.withholdsCode {
+                    // The digest of 32 random bytes: no code of digits can match it. No event row
+                    // (nothing is sent or counted) and no next event for the scheduler.
+                    let none = VerifyRequest.EventClaim(pinDigest: digest(pin: SecureRandom.token(byteCount: 32), requestID: requestID),
+                                                        pinExpiresAt: first.claim.pinExpiresAt, nextEventAt: nil)
+                    _ = try db.finalQueries([VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip,
+                                                                           now: now, claimingFirstEvent: none)])
+                    return nil
+                }
                 let written = try db.finalQueries([
                     VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
                                                   claimingFirstEvent: first.claim),
@@ -75,14 +85,32 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         } catch let refusal as SendRefusal {
             throw refused(refusal, send)
         }
-        let event = claimed
-        if try !deliver(event, countedTowardBrake: throttle.maxUnverifiedPerHour > 0 && send.countsTowardBrake) {
-            // Nothing reached the user: end the request so a retry can start afresh.
+        guard let event = claimed else {
+            Log.info("verify \(requestID): code withheld from \(Redact.phone(start.number))")
+            return requestID
+        }
+        let countedTowardBrake = throttle.maxUnverifiedPerHour > 0 && send.countsTowardBrake
+        if start.deliversInBackground {
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                do { try deliverFirst(event, start: start, countedTowardBrake: countedTowardBrake, now: now) } catch {
+                    Log.error("verify \(requestID): background delivery: \(error)")
+                }
+            }
+            return requestID
+        }
+        try deliverFirst(event, start: start, countedTowardBrake: countedTowardBrake, now: now)
+        return requestID
+    }
+
+    /// Sends a new request's first event; when nothing reached the user, the request ends so
+    /// a retry can start afresh.
+    private func deliverFirst(_ event: Claimed, start: VerifyStart, countedTowardBrake: Bool, now: Int64) throws {
+        let requestID = event.request.requestID
+        if try !deliver(event, countedTowardBrake: countedTowardBrake) {
             try database.write { try VerifyRequest.finalize(pk: event.request.pk, .failed, now: now, in: $0) }
             throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
         }
         Log.info("verify \(requestID): \(event.kind.rawValue) to \(Redact.phone(start.number)) (workflow \(start.workflow.id))")
-        return requestID
     }
 
     // MARK: Check
@@ -194,7 +222,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
                                             requestID: requestID))
             }
-            let attempt = SendThrottle.Send(number: r.number, ip: ip, accountID: r.accountID, now: now)
+            let attempt = SendThrottle.Send(number: r.number, purpose: r.purpose, ip: ip, accountID: r.accountID, now: now)
             send = attempt
             if let refusal = try throttle.admit(attempt, in: db) { throw refusal }
             guard let claimed = try claim(r, index: r.eventIndex, ip: ip, now: now, in: db) else {
@@ -220,7 +248,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             // A scheduled event is a send like any other: the number's and the address's limits
             // and the account's budget apply. Refused, the request gets no more events and
             // simply runs out when its code expires.
-            let send = SendThrottle.Send(number: request.number, ip: request.clientIP, accountID: request.accountID, now: now)
+            let send = SendThrottle.Send(number: request.number, purpose: request.purpose, ip: request.clientIP, accountID: request.accountID, now: now)
             let claimed: Claimed?
             do {
                 claimed = try database.write { db -> Claimed? in

@@ -31,6 +31,9 @@ public struct SendThrottle: Sendable {
     /// account's proven number, which the brake lets through.
     struct Send {
         let number: String
+        /// The flow the send serves (`VerifyStart.purpose`): the per-number allowance is each
+        /// flow's own, so asking for passwordless codes can't use up the owner's login PIN's sends.
+        let purpose: String
         let ip: String
         let accountID: String
         var isStart = false
@@ -54,7 +57,7 @@ public struct SendThrottle: Sendable {
     /// trip on PostgreSQL): the counts to the number and from the address, the budget's limit
     /// and its conditional increment, and the brake's conditional increment.
     func statements(for send: Send) -> [SQLStatement] {
-        counts(number: send.number, ip: send.ip, now: send.now) + SendCounters.budget(accountID: send.accountID, now: send.now)
+        counts(number: send.number, purpose: send.purpose, ip: send.ip, now: send.now) + SendCounters.budget(accountID: send.accountID, now: send.now)
             + (brakes(send) ? [SendCounters.brake(now: send.now, max: maxUnverifiedPerHour)] : [])
     }
 
@@ -73,16 +76,20 @@ public struct SendThrottle: Sendable {
 
     // MARK: The per-number and per-address counts
 
-    /// Whether one more send to `number` from `ip` is allowed by the per-number and per-IP limits.
-    func allows(number: String, ip: String, now: Int64, in db: DatabaseConnection) throws -> Bool {
-        allows(counted: try db.queries(counts(number: number, ip: ip, now: now)))
+    /// Whether one more send to `number` for `purpose` from `ip` is allowed by the per-number
+    /// and per-IP limits.
+    func allows(number: String, purpose: String, ip: String, now: Int64, in db: DatabaseConnection) throws -> Bool {
+        allows(counted: try db.queries(counts(number: number, purpose: purpose, ip: ip, now: now)))
     }
 
-    /// The counts `allows` decides on: sends to the number, then from the address.
-    func counts(number: String, ip: String, now: Int64) -> [SQLStatement] {
+    /// The counts `allows` decides on: sends to the number for the purpose, then from the
+    /// address (every purpose).
+    func counts(number: String, purpose: String, ip: String, now: Int64) -> [SQLStatement] {
         let since = SQLValue.integer(now - Int64(window))
-        let toNumber = ("SELECT count(*) AS n FROM verify_events WHERE number = ? AND created_at > ? AND status != 'failed'",
-                        [SQLValue.text(number), since])
+        let toNumber = ("""
+            SELECT count(*) AS n FROM verify_events
+            WHERE number = ? AND purpose = ? AND created_at > ? AND status != 'failed'
+            """, [SQLValue.text(number), .text(purpose), since])
         guard !ip.isEmpty else { return [toNumber] }
         return [toNumber, ("SELECT count(*) AS n FROM verify_events WHERE ip = ? AND created_at > ? AND status != 'failed'",
                            [.text(ip), since])]

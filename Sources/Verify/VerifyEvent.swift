@@ -41,15 +41,17 @@ public struct VerifyEvent: Sendable, Equatable {
     }
 
     /// `claim` as a statement; it names the request by `request_id`, so it can be sent
-    /// together with the INSERT of that request. Its row is the event.
+    /// together with the INSERT of that request. Its row is the event. The event takes its
+    /// request's purpose, by which the per-number send allowance counts (SendThrottle).
     static func claimStatement(requestID: String, kind: Kind, number: String, ip: String, now: Int64,
                                status: Status = .claimed) -> SQLStatement {
         ("""
-         INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at)
-         VALUES (?, (SELECT id FROM verify_requests WHERE request_id = ?), ?, ?, ?, ?, ?)
+         INSERT INTO verify_events (event_id, request_pk, type, status, number, ip, created_at, purpose)
+         VALUES (?, (SELECT id FROM verify_requests WHERE request_id = ?), ?, ?, ?, ?, ?,
+                 (SELECT purpose FROM verify_requests WHERE request_id = ?))
          RETURNING \(columns)
          """, [.text(newEventID()), .text(requestID), .text(kind.rawValue), .text(status.rawValue), .text(number),
-               .text(ip), .integer(now)])
+               .text(ip), .integer(now), .text(requestID)])
     }
 
     /// One update by key, safe beside any other writer: no cluster-wide lock needed.

@@ -31,6 +31,8 @@ public struct VerifyRequest: Sendable, Equatable {
     public let finalizedAt: Int64?
     public let firstEventAt: Int64?
     public let lastEventAt: Int64?
+    /// The web flow it serves (VerifyStart.purpose); "" for the API.
+    public let purpose: String
     /// Filled by `search` only.
     public var events: [VerifyEvent] = []
     public var checks: [VerifyCheck] = []
@@ -43,7 +45,7 @@ public struct VerifyRequest: Sendable, Equatable {
     static let columns = """
         id, request_id, account_id, number, brand, sender_id, code_length, pin_expiry, next_event_wait, workflow_id,
         pin_digest, pin_expires_at, status, wrong_checks, event_index, next_event_at, client_ip, created_at,
-        finalized_at, first_event_at, last_event_at
+        finalized_at, first_event_at, last_event_at, purpose
         """
 
     init(row: Row) {
@@ -68,6 +70,7 @@ public struct VerifyRequest: Sendable, Equatable {
         finalizedAt = row.int64("finalized_at")
         firstEventAt = row.int64("first_event_at")
         lastEventAt = row.int64("last_event_at")
+        purpose = row.string("purpose") ?? ""
     }
 
     /// 32 lowercase hex characters from the CSPRNG, like Vonage's.
@@ -78,15 +81,16 @@ public struct VerifyRequest: Sendable, Equatable {
             .map(VerifyRequest.init)
     }
 
-    static func live(accountID: String, number: String, in db: DatabaseConnection) throws -> VerifyRequest? {
-        let statement = liveStatement(accountID: accountID, number: number)
+    static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
+        let statement = liveStatement(accountID: accountID, number: number, purpose: purpose)
         return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
     }
 
     /// `live` as a statement, to send together with other reads; its row is the request.
-    static func liveStatement(accountID: String, number: String) -> SQLStatement {
-        ("SELECT \(columns) FROM verify_requests WHERE account_id = ? AND number = ? AND status = 'IN PROGRESS'",
-         [.text(accountID), .text(number)])
+    /// One per account, number and purpose: the web flows each have their own.
+    static func liveStatement(accountID: String, number: String, purpose: String) -> SQLStatement {
+        ("SELECT \(columns) FROM verify_requests WHERE account_id = ? AND number = ? AND purpose = ? AND status = 'IN PROGRESS'",
+         [.text(accountID), .text(number), .text(purpose)])
     }
 
     /// What claiming an event writes into its request: the new PIN's digest, when that PIN
@@ -116,15 +120,15 @@ public struct VerifyRequest: Sendable, Equatable {
         return ("""
             INSERT INTO verify_requests (request_id, account_id, number, brand, sender_id, code_length, pin_expiry,
                 next_event_wait, workflow_id, status, client_ip, created_at,
-                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?)
+                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at, purpose)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?, ?)
             RETURNING \(columns)
             """, [.text(requestID), .text(accountID), .text(start.number), .text(start.brand), .text(start.senderID),
                   .integer(Int64(start.codeLength)), .integer(Int64(start.pinExpiry)), .integer(Int64(start.nextEventWait)),
                   .integer(Int64(start.workflow.id)), .text(ip), .integer(now),
                   .integer(firstEvent == nil ? 0 : 1), firstEvent.map { .blob($0.pinDigest) } ?? .null,
                   firstEvent.map { .integer($0.pinExpiresAt) } ?? .null,
-                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt])
+                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt, .text(start.purpose)])
     }
 
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Messaging
+import Security
 import Support
 
 /// VERIFY_ENGINE=vonage: the same calls as `BuiltinVerifyEngine`, delegated to Vonage's
@@ -45,14 +46,23 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
     // MARK: Request
 
     public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
-        let send = SendThrottle.Send(number: start.number, ip: ip, accountID: accountID, isStart: true,
+        let send = SendThrottle.Send(number: start.number, purpose: start.purpose, ip: ip, accountID: accountID, isStart: true,
                                      toVerifiedNumber: start.toVerifiedNumber, now: now)
         // Refused here, before Vonage is asked (and paid).
         if !throttle.countries.allows(start.number) { throw refused(.country, send) }
+        if start.withholdsCode {
+            // Nothing goes to Vonage: only our record, so the web app's page reads like any other.
+            let requestID = VerifyRequest.newRequestID()
+            let none = VerifyRequest.EventClaim(pinDigest: SecureRandom.bytes(32), pinExpiresAt: now + Int64(start.pinExpiry),
+                                                nextEventAt: nil)
+            _ = try database.write { try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                                              claimingFirstEvent: none, in: $0) }
+            return requestID
+        }
         let live: VerifyRequest?
         do {
             live = try database.write { db -> VerifyRequest? in
-                var live = try VerifyRequest.live(accountID: accountID, number: start.number, in: db)
+                var live = try VerifyRequest.live(accountID: accountID, number: start.number, purpose: start.purpose, in: db)
                 if let found = live { live = try refresh(found, now: now, in: db) }
                 if let live, live.status == .inProgress, !start.replacesLiveRequest {
                     throw Self.concurrent(live.requestID)
@@ -68,7 +78,9 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
         var answer = try ask(.start, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
                              orRecordFailureOf: start, accountID: accountID, ip: ip, now: now)
         if answer.status == VerifyStatus.concurrent.rawValue, start.replacesLiveRequest,
-           let live = try live ?? ownRecord(answer.requestID, accountID: accountID), answer.requestID == live.requestID {
+           let live = try live ?? ownRecord(answer.requestID, accountID: accountID), answer.requestID == live.requestID,
+           live.purpose == start.purpose {
+            // (Another flow's live request, e.g. a login's code, is never cancelled for this one.)
             // The web app's new login supersedes its live request, as with the built-in engine:
             // cancel it at Vonage and start again. Vonage refuses a cancel in the first 30 s
             // (and after the second event); then the new login joins the live request, whose
@@ -95,7 +107,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
         let kind = start.workflow.events[0]
         let request: VerifyRequest = try database.write { db in
             // Whatever we still thought live for this number is over at Vonage, or it would have said 10.
-            if let old = try VerifyRequest.live(accountID: accountID, number: start.number, in: db) {
+            if let old = try VerifyRequest.live(accountID: accountID, number: start.number, purpose: start.purpose, in: db) {
                 try VerifyRequest.finalize(pk: old.pk, .cancelled, now: now, in: db)
             }
             var request = try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now, in: db)
@@ -209,7 +221,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
             throw VerifyError(.controlRefused, "No more events are left to execute for the request ['\(requestID)']",
                               requestID: requestID)
         }
-        let send = SendThrottle.Send(number: r.number, ip: ip, accountID: accountID, now: now)
+        let send = SendThrottle.Send(number: r.number, purpose: r.purpose, ip: ip, accountID: accountID, now: now)
         do {
             try database.write { db in
                 if let refusal = try throttle.admit(send, in: db) { throw refusal }   // rolled back

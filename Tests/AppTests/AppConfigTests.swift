@@ -50,6 +50,24 @@ final class AppConfigTests: XCTestCase {
         XCTAssertEqual(config.verifyMaxSendsPerHour, 500)
     }
 
+    func testSignUpLimitPerAddress() throws {
+        let plain = try AppConfig.load(environment: base)
+        XCTAssertEqual(plain.signupMaxPerIP, 10)
+        XCTAssertEqual(plain.signupWindow, 3600)
+        var env = base
+        env["SIGNUP_MAX_PER_IP"] = "25"; env["SIGNUP_WINDOW"] = "600"
+        let set = try AppConfig.load(environment: env)
+        XCTAssertEqual(set.signupMaxPerIP, 25)
+        XCTAssertEqual(set.signupWindow, 600)
+        for (name, value) in [("SIGNUP_MAX_PER_IP", "0"), ("SIGNUP_MAX_PER_IP", "ten"), ("SIGNUP_WINDOW", "59")] {
+            var env = base
+            env[name] = value
+            XCTAssertThrowsError(try AppConfig.load(environment: env), "\(name)=\(value)") { error in
+                XCTAssertTrue("\(error)".contains(name), "\(name): \(error)")
+            }
+        }
+    }
+
     func testTrustedProxiesAndLogFormat() throws {
         let plain = try AppConfig.load(environment: base)
         XCTAssertEqual(plain.trustedProxies, [], "none by default")

@@ -78,6 +78,18 @@ def last_pin(number):
     raise AssertionError(f"no SMS to {number} in {OUTBOX}")
 
 
+def next_pin(number, after):
+    """The PIN of a text to `number` newer than the first `after` ones (passwordless codes are
+    sent off the request's thread, so the page can come before the text)."""
+    deadline = time.time() + WAIT
+    while time.time() < deadline:
+        pin, count = last_pin(number)
+        if count > after:
+            return pin, count
+        time.sleep(0.1)
+    raise AssertionError(f"no new SMS to {number} in {OUTBOX}")
+
+
 def fill(driver, **fields):
     for name, value in fields.items():
         element = driver.find_element(By.NAME, name)
@@ -207,10 +219,11 @@ def passwordless(driver, username, number):
     expect(not messages_to("+447700900999"), "no SMS to a number without an account")
     shot(driver, "passwordless-code-unknown-number")
     click(driver, driver.find_element(By.LINK_TEXT, "Use another number or start again"))
+    _, sent = last_pin(number)
     fill(driver, number="+44 7700 900654")
     submit(driver)
     wait_for_path(driver, "/passwordless/code", "the code page")
-    pin, _ = last_pin(number)
+    pin, _ = next_pin(number, sent)
     shot(driver, "passwordless-code")
     fill(driver, code=pin)
     submit(driver)

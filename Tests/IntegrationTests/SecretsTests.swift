@@ -39,6 +39,7 @@ final class SecretsTests: IntegrationTestCase {
         _ = try logOut(browser)
         try browser.get("/passwordless/new")
         XCTAssertEqual(try browser.post("/passwordless", [("number", "+44 7700 900321")]).location, "/passwordless/code")
+        server.awaitDeliveries()
         secrets.append(try XCTUnwrap(browser.cookies["twofa_passwordless"]))
         try browser.get("/passwordless/code")
         let code = try XCTUnwrap(server.lastPIN(to: "+447700900321"))

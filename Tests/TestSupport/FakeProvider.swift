@@ -75,6 +75,9 @@ public final class FakeProvider: HTTPResponder, @unchecked Sendable {
         return Self.answer(reply.status, reply.json)
     }
 
+    /// Lets one delayed reply answer now (a test holding the provider on a gate opens it).
+    public func release() { released.signal() }
+
     /// Wakes any delayed replies, then shuts the server down.
     public func stop() {
         for _ in 0..<8 { released.signal() }

@@ -79,6 +79,10 @@ public struct AppConfig: Sendable {
     public var bcryptNice = -15
     public var loginFailureWindow = 600
     public var loginBanDuration = 900
+    /// Sign-up attempts (every POST /user) one client address may make within the window
+    /// (SIGNUP_MAX_PER_IP / SIGNUP_WINDOW, seconds): the form can't test names or numbers in bulk.
+    public var signupMaxPerIP = 10
+    public var signupWindow = 3600
     /// When set, GET /metrics also answers non-loopback clients sending `Authorization: Bearer <token>`.
     public var metricsToken = ""
     /// Cookies get `Secure` and responses HSTS although this process speaks plain HTTP: for
@@ -144,6 +148,8 @@ public struct AppConfig: Sendable {
         config.loginMaxFailures = try values.int("login_max_failures", env: "LOGIN_MAX_FAILURES", in: 1...100, default: 5)
         config.loginFailureWindow = try values.int("login_failure_window", env: "LOGIN_FAILURE_WINDOW", in: 1...86_400, default: 600)
         config.loginBanDuration = try values.int("login_ban_duration", env: "LOGIN_BAN_DURATION", in: 1...86_400 * 7, default: 900)
+        config.signupMaxPerIP = try values.int("signup_max_per_ip", env: "SIGNUP_MAX_PER_IP", in: 1...10_000, default: config.signupMaxPerIP)
+        config.signupWindow = try values.int("signup_window", env: "SIGNUP_WINDOW", in: 60...86_400 * 7, default: config.signupWindow)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
         config.bcryptNice = try values.int("bcrypt_nice", env: "BCRYPT_NICE", in: -20...19, default: -15)
         config.maxConnectionsPerIP = try values.int("max_connections_per_ip", env: "MAX_CONNECTIONS_PER_IP", in: 1...1_000_000,

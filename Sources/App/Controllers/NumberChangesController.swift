@@ -38,7 +38,7 @@ public struct NumberChangesController: Controller {
             } else if let problem = TextedCode.countryProblem(number, app: app) {
                 errors.add("number", problem)
                 context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): country not in SMS_COUNTRIES")
-            } else if try app.database.read({ try User.exists(number: number, in: $0) }) {
+            } else if try app.database.read({ try User.hasVerified(number: number, in: $0) }) {
                 errors.add("number", "That number already belongs to an account")
             }
         }
@@ -51,7 +51,7 @@ public struct NumberChangesController: Controller {
         let changeID = try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
         }
-        let start = VerifyStart.web(number: number, config: app.config)
+        let start = VerifyStart.web(number: number, config: app.config, flow: .numberChange)
         do {
             let id = try app.verify.start(start, accountID: TextedCode.accountID,
                                           ip: context.clientIP, now: context.now)

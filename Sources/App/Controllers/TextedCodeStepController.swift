@@ -65,9 +65,17 @@ public struct TextedCodeStepController: Controller {
             // Too many wrong codes, expired, replaced: the page explains the state and offers a new code.
             return try page(pending, status: 422, error: nil)
         }
-        let (verified, token) = try app.database.write { db in
-            try User.markNumberVerified(userID: session.userID, now: context.now, in: db)
-            return try session.verified(now: context.now, in: db)
+        let verified: Session, token: String
+        do {
+            (verified, token) = try app.database.write { db in
+                try User.markNumberVerified(userID: session.userID, now: context.now, in: db)
+                return try session.verified(now: context.now, in: db)
+            }
+        } catch User.CreateFailure.numberTaken {
+            // Another account proved this number while the code was on its way: it is theirs.
+            try context.endSession()
+            context.flash(.alert, "We couldn't confirm that number. Please start again.")
+            return context.redirect(to: "/session/new")
         }
         context.adoptSession(verified, token: token)
         KnownDevice.issue(context: context, userID: verified.userID)
@@ -106,7 +114,8 @@ public struct TextedCodeStepController: Controller {
             }
         }
         let outcome: TextedCode.Sent
-        if let request, request.status == .inProgress, let next = request.nextEventKind, !preferCall || next == .tts {
+        if let request, request.status == .inProgress, let next = request.nextEventKind, !preferCall || next == .tts,
+           try !TextedCode.isWithheld(pending.user, context: context) {
             do {
                 try app.verify.triggerNextEvent(requestID: request.requestID, accountID: TextedCode.accountID,
                                                 ip: context.request.remoteAddress, now: context.now)

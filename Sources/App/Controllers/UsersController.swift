@@ -18,16 +18,28 @@ public struct UsersController: Controller {
     }
 
     /// POST /user: validates, creates the account, logs it in half-way and texts a PIN.
+    /// Nothing in the answer tells whether the number has an account (issue 13): with one, the
+    /// same next page follows, but no code goes to it for this sign-up (which therefore can
+    /// never finish) and its owner is told by SMS (SignUpNotice).
     func create(_: Guest) throws -> HTTPResponse {
         let params = context.params
         let username = params["username"].trimmingWhitespace()
         let password = params["password"]
         let typedNumber = params["number"]
+        let app = context.app
+        // Every attempt counts, valid or not, before anything is looked up.
+        guard let attempt = try app.database.write({
+            try SignUpRegulation(config: app.config).admit(ip: context.clientIP, now: context.now, in: $0)
+        }) else {
+            app.metrics.signUpThrottled()
+            Log.info("sign-up refused: too many attempts from this address")
+            return try signUpForm(username: username, number: typedNumber, errors: ValidationErrors(), status: 422,
+                                  error: "Too many sign-up attempts from your network. Please try again later.")
+        }
         var errors = ValidationErrors()
         User.validateUsername(username, into: &errors)
         User.validatePassword(password, confirmation: params["password_confirmation"], into: &errors)
         var number = ""
-        let app = context.app
         switch PhoneNumber.normalize(typedNumber) {
         case .success(let normalized):
             number = normalized
@@ -38,16 +50,11 @@ public struct UsersController: Controller {
            let problem = app.passwordPolicy.problem(password: password, username: username, number: number) {
             errors.add("password", problem)
         }
-        if errors["username"] == nil || errors["number"] == nil {
-            // Friendly early answers; the unique indexes still decide races below.
-            try app.database.read { db in
-                if errors["username"] == nil, try User.find(username: username, in: db) != nil {
-                    errors.add("username", "That username is taken")
-                }
-                if errors["number"] == nil, try User.exists(number: number, in: db) {
-                    errors.add("number", "That number already belongs to an account")
-                }
-            }
+        // Whether a username is free is said only once the rest of the form is valid, so the
+        // form can't be used to test names cheaply. (The unique index still decides races.)
+        // Whether the number has an account is never said.
+        if errors.isEmpty, try app.database.read({ try User.find(username: username, in: $0) }) != nil {
+            errors.add("username", "That username is taken")
         }
         guard errors.isEmpty else { return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422) }
 
@@ -60,12 +67,10 @@ public struct UsersController: Controller {
         } catch User.CreateFailure.usernameTaken {
             errors.add("username", "That username is taken")
             return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422)
-        } catch User.CreateFailure.numberTaken {
-            errors.add("number", "That number already belongs to an account")
-            return try signUpForm(username: username, number: typedNumber, errors: errors, status: 422)
         }
         Log.info("registered user \(user.id)")
         context.audit(.registered, userID: user.id)
+        try SignUpNotice.tellOwner(of: number, attempt: attempt, context: context)
         let session = try context.startSession(for: user)
         return try LoginFlow.sendFirstCode(PendingSecondFactor(context: context, session: session, user: user))
     }
@@ -104,17 +109,20 @@ public struct UsersController: Controller {
         return context.redirect(to: "/")
     }
 
-    private func signUpForm(username: String, number: String, errors: ValidationErrors, status: Int) throws -> HTTPResponse {
-        try Self.signUpForm(context.readOnly, username: username, number: number, errors: errors, status: status)
+    private func signUpForm(username: String, number: String, errors: ValidationErrors, status: Int,
+                            error: String? = nil) throws -> HTTPResponse {
+        try Self.signUpForm(context.readOnly, username: username, number: number, errors: errors, status: status, error: error)
     }
 
     private static func signUpForm(_ context: ReadOnlyContext, username: String, number: String, errors: ValidationErrors,
-                                   status: Int = 200) throws -> HTTPResponse {
-        try context.render("users/new", title: "Create your account", status: status, [
+                                   status: Int = 200, error: String? = nil) throws -> HTTPResponse {
+        var locals: [String: TemplateValue] = [
             "username": .string(username),
             "number": .string(number),
             "errors": errors.templateValue,
-        ])
+        ]
+        if let error { locals["error"] = .string(error) }
+        return try context.render("users/new", title: "Create your account", status: status, locals)
     }
 
     private static func editForm(_ context: ReadOnlyContext, _ user: User, errors: ValidationErrors,

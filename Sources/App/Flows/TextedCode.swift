@@ -82,11 +82,17 @@ enum TextedCode {
         }
     }
 
-    /// Starts a web request for the user's number (superseding any live one) and links it to
-    /// the session; `workflow` nil means the configured one (WEB_WORKFLOW_ID).
+    /// Starts a web request for the user's number (superseding the login flow's live one) and
+    /// links it to the session; `workflow` nil means the configured one (WEB_WORKFLOW_ID).
+    /// When another account has proven the number, the request is made but its code withheld:
+    /// the pages read as if it went, and nothing can complete it (issue 13: sign-up with a
+    /// number that has an account looks like any other sign-up).
     static func start(_ pending: PendingSecondFactor, workflow: Workflow? = nil) throws -> Sent {
         let context = pending.context, app = context.app
-        var start = VerifyStart.web(number: pending.user.number, config: app.config, workflow: workflow)
+        let withheld = try isWithheld(pending.user, context: context)
+        var start = VerifyStart.web(number: pending.user.number, config: app.config, flow: withheld ? .withheld : .login,
+                                    workflow: workflow)
+        start.withholdsCode = withheld
         // A login to a number a code has already proven passes the site-wide brake.
         start.toVerifiedNumber = pending.user.numberVerifiedAt != nil
         do {
@@ -100,6 +106,12 @@ enum TextedCode {
             }
             return Sent(error)
         }
+    }
+
+    /// Whether codes for `user` are withheld: another account has proven its number.
+    static func isWithheld(_ user: User, context: RequestContext) throws -> Bool {
+        guard user.numberVerifiedAt == nil else { return false }
+        return try context.app.database.read { try User.numberIsAnothers(user, in: $0) }
     }
 
     /// "We've texted a (new) code to …", or why nothing went; a send is audited.

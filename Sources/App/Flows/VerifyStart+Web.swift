@@ -1,16 +1,30 @@
 import Verify
 
 extension VerifyStart {
-    /// The web app's own request for `number` (login, number change, passwordless): the
-    /// configured workflow unless one is given, the call following when the text's code
-    /// expires (capped at Vonage's 900 s maximum), superseding the number's live request.
-    static func web(number: String, config: AppConfig, workflow: Workflow? = nil) -> VerifyStart {
+    /// The web flows that text codes. Each has its own live request per number and its own
+    /// per-number send allowance (VerifyStart.purpose), so a passwordless start can neither
+    /// cancel the code a login or a number change is waiting for nor use up its sends.
+    enum WebFlow: String {
+        /// The PIN step after a password or a sign-up.
+        case login
+        case numberChange = "number_change"
+        case passwordless
+        /// A stand-in whose code is withheld (TextedCode.start): apart from `login`, so a sign-up
+        /// with someone's number can never replace the code their own login is waiting for.
+        case withheld
+    }
+
+    /// The web app's own request for `number` in `flow`: the configured workflow unless one is
+    /// given, the call following when the text's code expires (capped at Vonage's 900 s
+    /// maximum), superseding the live request of the same flow for that number.
+    static func web(number: String, config: AppConfig, flow: WebFlow, workflow: Workflow? = nil) -> VerifyStart {
         var start = VerifyStart(number: number, brand: config.brandName)
         start.codeLength = TextedCode.length
         start.pinExpiry = config.pinExpiry
         start.nextEventWait = min(config.pinExpiry, nextEventWaitRange.upperBound)
         start.workflow = workflow ?? Workflow(id: config.webWorkflowID) ?? Workflow(id: 5)!
         start.replacesLiveRequest = true
+        start.purpose = flow.rawValue
         return start
     }
 }

@@ -37,6 +37,8 @@ public struct AuditEvent: Sendable, Equatable {
         case deviceLoginLimited = "device_login_limited"
         // Issue 13: a code not sent to the account because of a sending limit (SMS_COUNTRIES, the site-wide brake).
         case sendRefused = "send_refused"
+        /// Someone tried to sign up with this account's (verified) number; its owner was texted.
+        case signUpWithNumber = "sign_up_with_number"
 
         /// What the Activity page says.
         public var label: String {
@@ -69,13 +71,14 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceLoginPastBan: return "Login attempt from a known browser while the account was blocked to others"
             case .deviceLoginLimited: return "Login refused on a known browser (too many attempts from it)"
             case .sendRefused: return "Code not sent (sending limit)"
+            case .signUpWithNumber: return "Someone tried to sign up with your number"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
             [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
-             .deviceLoginPastBan, .deviceLoginLimited].contains(self)
+             .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber].contains(self)
         }
     }
 

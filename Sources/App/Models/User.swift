@@ -81,19 +81,22 @@ public struct User: Sendable, Equatable {
     }
 
     /// Inserts the account; the unique indexes decide races between simultaneous sign-ups.
+    /// A number is unique only once verified (`numberVerifiedAt`, e.g. a passwordless sign-up
+    /// whose code was just right): an unverified account may share it with others.
     public static func create(username: String, number: String, passwordDigest: String, now: Int64,
-                              in db: DatabaseConnection) throws -> User {
+                              numberVerifiedAt: Int64? = nil, in db: DatabaseConnection) throws -> User {
         let id: Int64
         do {
             id = try db.insert("""
-                INSERT INTO users (username, number, password_digest, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?)
-                """, [.text(username), .text(number), .text(passwordDigest), .integer(now), .integer(now)])
+                INSERT INTO users (username, number, password_digest, number_verified_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, [.text(username), .text(number), .text(passwordDigest), numberVerifiedAt.map(SQLValue.integer) ?? .null,
+                      .integer(now), .integer(now)])
         } catch DatabaseError.uniqueViolation(let message) {
             throw message.contains("number") ? CreateFailure.numberTaken : CreateFailure.usernameTaken
         }
         return User(id: id, username: username, number: number, passwordDigest: passwordDigest,
-                    numberVerifiedAt: nil, createdAt: now)
+                    numberVerifiedAt: numberVerifiedAt, createdAt: now)
     }
 
     public static func updatePassword(userID: Int64, digest: String, now: Int64, in db: DatabaseConnection) throws {
@@ -101,9 +104,15 @@ public struct User: Sendable, Equatable {
                        [.text(digest), .integer(now), .integer(userID)])
     }
 
+    /// Throws `CreateFailure.numberTaken` when another account has proven the number meanwhile
+    /// (the partial unique index decides).
     public static func markNumberVerified(userID: Int64, now: Int64, in db: DatabaseConnection) throws {
-        try db.execute("UPDATE users SET number_verified_at = COALESCE(number_verified_at, ?), updated_at = ? WHERE id = ?",
-                       [.integer(now), .integer(now), .integer(userID)])
+        do {
+            try db.execute("UPDATE users SET number_verified_at = COALESCE(number_verified_at, ?), updated_at = ? WHERE id = ?",
+                           [.integer(now), .integer(now), .integer(userID)])
+        } catch DatabaseError.uniqueViolation {
+            throw CreateFailure.numberTaken
+        }
     }
 
     init(id: Int64, username: String, number: String, passwordDigest: String, numberVerifiedAt: Int64?, createdAt: Int64) {

@@ -50,7 +50,7 @@ struct PinActivity: VerifyObserver {
         }
         if let userID = try NumberChange.userID(verifyRequestID: request.requestID, in: db) { return userID }
         if let number = try PasswordlessLogin.number(verifyRequestID: request.requestID, in: db) {
-            return try db.queryOne("SELECT id FROM users WHERE number = ?", [.text(number)])?.int64("id")
+            return try User.find(number: number, in: db)?.id
         }
         return nil
     }

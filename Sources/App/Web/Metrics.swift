@@ -91,6 +91,10 @@ public final class Metrics: @unchecked Sendable {
         defer { brakeHour = hour }
         return brakeHour != hour
     }
+    /// A sign-up refused because its client address reached SIGNUP_MAX_PER_IP.
+    public func signUpThrottled() { count("signup_throttled", "") }
+    /// A number's owner told by SMS that someone tried to sign up with it.
+    public func signUpNoticeSent() { count("signup_notices", "") }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -196,6 +200,12 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP twofa_verify_brake_engaged 1 while VERIFY_MAX_SENDS_PER_HOUR refuses codes to unverified numbers this hour (this instance has seen it), else 0.\n"
         out += "# TYPE twofa_verify_brake_engaged gauge\n"
         out += "twofa_verify_brake_engaged \(braking ? 1 : 0)\n"
+        out += "# HELP twofa_signup_throttled_total Sign-ups refused: too many from one client address.\n"
+        out += "# TYPE twofa_signup_throttled_total counter\n"
+        out += "twofa_signup_throttled_total \(events["signup_throttled\u{1F}"] ?? 0)\n"
+        out += "# HELP twofa_signup_notices_total Texts telling a number's owner that someone tried to sign up with it.\n"
+        out += "# TYPE twofa_signup_notices_total counter\n"
+        out += "twofa_signup_notices_total \(events["signup_notices\u{1F}"] ?? 0)\n"
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

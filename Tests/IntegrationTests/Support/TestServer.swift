@@ -124,6 +124,16 @@ final class TestServer {
         return dump.outData
     }
 
+    /// Waits until no Verify event is still on its way to the gateway (claimed, not yet marked
+    /// sent or failed): passwordless codes are handed to the gateway off the request's thread.
+    func awaitDeliveries(file: StaticString = #filePath, line: UInt = #line) {
+        eventually("every claimed Verify event was delivered", file: file, line: line) {
+            (try? app.database.read {
+                try $0.queryOne("SELECT count(*) AS n FROM verify_events WHERE status = 'claimed'")?.int("n")
+            }) == 0
+        }
+    }
+
     /// One pass of the Verify scheduler at the test clock's time (the thread isn't started in tests).
     @discardableResult
     func tick() -> Int { app.scheduler.tick() }
