@@ -90,14 +90,6 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             return requestID
         }
         let countedTowardBrake = throttle.maxUnverifiedPerHour > 0 && send.countsTowardBrake
-        if start.deliversInBackground {
-            DispatchQueue.global(qos: .userInitiated).async { [self] in
-                do { try deliverFirst(event, start: start, countedTowardBrake: countedTowardBrake, now: now) } catch {
-                    Log.error("verify \(requestID): background delivery: \(error)")
-                }
-            }
-            return requestID
-        }
         try deliverFirst(event, start: start, countedTowardBrake: countedTowardBrake, now: now)
         return requestID
     }

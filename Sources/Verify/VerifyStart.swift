@@ -19,10 +19,6 @@ public struct VerifyStart: Sendable, Equatable {
     /// API). Live requests and the per-number send allowance are each flow's own, so one
     /// flow's requests never cancel or use up another's.
     public var purpose = ""
-    /// Hand the first event to the gateway off the caller's thread: `start` returns once the
-    /// request is stored, without waiting for the provider (the passwordless page answers a
-    /// known and an unknown number in the same time).
-    public var deliversInBackground = false
     /// Store the request as if its first code went out, but send nothing, keep no code any
     /// entry can match and schedule no further event: the web app's stand-in for a sign-up
     /// whose number another account has proven (its pages must look like any other's).

@@ -35,6 +35,7 @@ case "serve":
         Log.info("shutting down: finishing in-flight requests")
         app.scheduler.stop()
         server.shutdown()
+        if !app.afterResponse.wait(seconds: 10) { Log.warning("stopping with a code still being sent") }
         // Nothing may still be running when exit() tears the process down.
         app.passwords.stop()
         Log.info("stopped")

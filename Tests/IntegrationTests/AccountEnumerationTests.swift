@@ -245,4 +245,49 @@ final class PasswordlessTimingTests: XCTestCase {
         try known.get("/passwordless/code")
         XCTAssertEqual(try known.post("/passwordless/code", [("code", pin)]).location, "/")
     }
+
+    /// With VERIFY_ENGINE=vonage a start is itself a round trip to Vonage: it too is made after
+    /// the page has answered, and tied to the pending login once Vonage replies.
+    func testWithVonagesEngineTheAnswerDoesNotWaitForVonage() throws {
+        let vonage = try FakeVonageVerify()
+        defer { vonage.stop() }
+        vonage.script("/verify/json", [FakeProvider.Reply(status: 200, json: #"{"request_id":"held-request-1","status":"0"}"#,
+                                                          delay: 600)])
+        let server = try TestServer(environment: [
+            "PASSWORDLESS_LOGIN": "on", "VERIFY_ENGINE": "vonage", "VONAGE_API_KEY": vonage.apiKey,
+            "VONAGE_API_SECRET": vonage.apiSecret, "VONAGE_API_BASE_URL": vonage.baseURL,
+        ])
+        defer { server.stop() }
+        let number = "+447700900123", now = server.clock.now()
+        try server.app.database.write {
+            try $0.execute("""
+                INSERT INTO users (username, number, password_digest, number_verified_at, created_at, updated_at)
+                VALUES ('alice', ?, 'unused', ?, ?, ?)
+                """, [.text(number), .integer(now), .integer(now), .integer(now)])
+        }
+        func linkedRequest() throws -> String? {
+            try server.app.database.read {
+                try $0.queryOne("SELECT verify_request_id FROM passwordless_logins WHERE number = ?", [.text(number)])?
+                    .string("verify_request_id")
+            }
+        }
+        let known = server.browser()
+        try known.get("/passwordless/new")
+        let lock = NSLock()
+        var answer: TestResponse?
+        DispatchQueue.global().async {
+            let response = try? known.post("/passwordless", [("number", number)])
+            lock.lock(); answer = response; lock.unlock()
+        }
+        eventually("Vonage holds the start") { vonage.requests(to: "/verify/json").count == 1 }
+        eventually("the page answered while Vonage holds the start") { lock.lock(); defer { lock.unlock() }; return answer != nil }
+        let knownAnswer = try XCTUnwrap({ lock.lock(); defer { lock.unlock() }; return answer }())
+        XCTAssertEqual(knownAnswer.status, 303)
+        XCTAssertEqual(knownAnswer.location, "/passwordless/code")
+        XCTAssertNil(try linkedRequest(), "Vonage has not answered yet")
+
+        vonage.release()
+        server.awaitDeliveries()
+        XCTAssertEqual(try linkedRequest(), "held-request-1", "the pending login is tied to Vonage's request")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTP
 import Security
 import Support
@@ -41,31 +42,48 @@ public struct PasswordlessController: Controller {
             return try Self.numberForm(context.readOnly, number: typed, error: problem, status: 422)
         }
         let owner = try app.database.read { try User.find(number: number, in: $0) }
-        var requestID: String?
+        let token = try app.database.write {
+            try PasswordlessLogin.create(number: number, verifyRequestID: nil, now: context.now, in: $0)
+        }
         if owner != nil || app.config.passwordlessSignup {
             var start = VerifyStart.web(number: number, config: app.config, flow: .passwordless)
             start.toVerifiedNumber = owner?.numberVerifiedAt != nil
-            // The text goes out off this request's thread: a known number is answered as fast
-            // as an unknown one, which gets no text at all.
-            start.deliversInBackground = true
-            do {
-                requestID = try app.verify.start(start, accountID: TextedCode.accountID,
-                                                 ip: context.clientIP, now: context.now)
-                if let owner { context.audit(.pinSent, userID: owner.id, detail: PinActivity.detail(start.workflow.events[0], to: number)) }
-            } catch let error as VerifyError {
-                // Throttled or undeliverable: the page stays the same (see the type's comment).
-                Log.info("passwordless code to \(Redact.phone(number)) not sent: \(error.status)")
+            // The code is asked for off this request's thread, whatever the engine (Vonage's
+            // start is itself a round trip to the provider): a known number is answered in the
+            // same time as an unknown one, for which nothing is sent at all.
+            let code = start, ownerID = owner?.id, now = context.now
+            let ip = context.clientIP, userAgent = context.request.headers["User-Agent"] ?? ""
+            app.afterResponse.run {
+                Self.send(code, forLogin: token, ownerID: ownerID, app: app, ip: ip, userAgent: userAgent, now: now)
             }
         } else {
             Log.info("passwordless login for an unknown number \(Redact.phone(number)): nothing sent")
-        }
-        let token = try app.database.write {
-            try PasswordlessLogin.create(number: number, verifyRequestID: requestID, now: context.now, in: $0)
         }
         var response = context.redirect(to: "/passwordless/code")
         response.setCookie(Cookie(name: context.cookieName(Self.cookieName), value: token, httpOnly: true, secure: context.isSecure,
                                   sameSite: .lax))
         return response
+    }
+
+    /// Starts the code's request and ties it to the pending login, after the page has answered
+    /// (so with the values the audit needs, not the finished request's context). Throttled or
+    /// undeliverable: nothing changes on the page (see the type's comment).
+    private static func send(_ start: VerifyStart, forLogin token: String, ownerID: Int64?, app: Application,
+                             ip: String, userAgent: String, now: Int64) {
+        do {
+            let requestID = try app.verify.start(start, accountID: TextedCode.accountID, ip: ip, now: now)
+            try app.database.write { db in
+                try PasswordlessLogin.link(token: token, verifyRequestID: requestID, in: db)
+                if let ownerID {
+                    try AuditLog.record(.pinSent, userID: ownerID, detail: PinActivity.detail(start.workflow.events[0], to: start.number),
+                                        ip: ip, userAgent: userAgent, now: now, in: db)
+                }
+            }
+        } catch let error as VerifyError {
+            Log.info("passwordless code to \(Redact.phone(start.number)) not sent: \(error.status)")
+        } catch {
+            Log.error("passwordless code to \(Redact.phone(start.number)) not sent: \(error)")
+        }
     }
 
     /// GET /passwordless/code

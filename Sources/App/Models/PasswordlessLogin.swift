@@ -36,6 +36,13 @@ public struct PasswordlessLogin: Sendable, Equatable {
         return token
     }
 
+    /// Ties the login named by `token` to the request whose code went out for it (the code is
+    /// sent after the page has answered, see PasswordlessController.create).
+    static func link(token: String, verifyRequestID: String, in db: DatabaseConnection) throws {
+        try db.execute("UPDATE passwordless_logins SET verify_request_id = ? WHERE token_digest = ?",
+                       [.text(verifyRequestID), .text(digest(of: token))])
+    }
+
     public static func find(token: String, in db: DatabaseConnection) throws -> PasswordlessLogin? {
         try db.queryOne("SELECT \(columns) FROM passwordless_logins WHERE token_digest = ?", [.text(digest(of: token))])
             .map(PasswordlessLogin.init)

@@ -33,6 +33,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     public let passwordPolicy: PasswordPolicy
     /// The client behind a trusted reverse proxy (TRUSTED_PROXIES), settled in `prepare`.
     public let clientAddresses: ClientAddressResolver
+    /// Work requests leave to run after their answers (`twofa serve` lets it finish at shutdown).
+    public let afterResponse = AfterResponse()
     /// Counters for GET /metrics; other parts call e.g. `metrics.pinSent(channel:)`.
     public let metrics = Metrics()
     let flashKey: [UInt8]

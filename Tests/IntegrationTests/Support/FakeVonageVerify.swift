@@ -30,6 +30,9 @@ final class FakeVonageVerify: @unchecked Sendable {
 
     func stop() { provider.stop() }
 
+    /// Lets one delayed scripted reply answer now.
+    func release() { provider.release() }
+
     /// The next answers to `path`, before the documented behaviour resumes.
     func script(_ path: String, _ replies: [Reply]) { provider.script(path, replies) }
 

@@ -125,8 +125,9 @@ final class TestServer {
     }
 
     /// Waits until no Verify event is still on its way to the gateway (claimed, not yet marked
-    /// sent or failed): passwordless codes are handed to the gateway off the request's thread.
+    /// sent or failed), after the sends requests left to run after their answers (passwordless codes).
     func awaitDeliveries(file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(app.afterResponse.wait(seconds: 30), "sends left to run after their answers finished", file: file, line: line)
         eventually("every claimed Verify event was delivered", file: file, line: line) {
             (try? app.database.read {
                 try $0.queryOne("SELECT count(*) AS n FROM verify_events WHERE status = 'claimed'")?.int("n")
