@@ -9,8 +9,6 @@ import TestSupport
 final class AccountEnumerationTests: IntegrationTestCase {
     let owner = "+447700900555"
 
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
-
     /// The same page for any two numbers: masked numbers, tokens and typed values set aside.
     func normalised(_ body: String) -> String {
         body.replacingOccurrences(of: #"\+44 ••••••• [0-9]{3}"#, with: "NUMBER", options: .regularExpression)
@@ -135,16 +133,6 @@ final class SignUpLimitTests: IntegrationTestCase {
 final class PasswordlessEnumerationTests: IntegrationTestCase {
     override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
     let number = "+447700900123"
-
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
-
-    @discardableResult
-    func askForCode(_ browser: Browser, _ number: String) throws -> TestResponse {
-        try browser.get("/passwordless/new")
-        let response = try browser.post("/passwordless", [("number", number)])
-        server.awaitDeliveries()
-        return response
-    }
 
     func testANumberNoPINProvedIsNobodys() throws {
         let squatter = server.browser()

@@ -9,8 +9,6 @@ final class DestinationCountryTests: IntegrationTestCase {
     override var environment: [String: String] { ["SMS_COUNTRIES": "GB,US", "PASSWORDLESS_LOGIN": "on"] }
     let refusal = "We can&#39;t text numbers in this country"
 
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
-
     func testSignUpToAnotherCountryIsRefusedOnTheFormAndNothingIsCreated() throws {
         let browser = server.browser()
         let refused = try signUp(browser, number: "+1 876 555 0123")   // Jamaica shares +1 with the US

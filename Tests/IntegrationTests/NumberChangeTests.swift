@@ -20,8 +20,6 @@ final class NumberChangeTests: IntegrationTestCase {
         try server.app.database.read { try User.find(username: username, in: $0)?.number }
     }
 
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
-
     @discardableResult
     func requestChange(_ browser: Browser, number: String, password: String? = nil) throws -> TestResponse {
         try browser.get("/user/number/edit")

@@ -24,17 +24,6 @@ final class PasswordlessTests: IntegrationTestCase {
     override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
     let number = "+447700900123"
 
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
-
-    /// Asks for a code and waits for it to reach the outbox (it is sent off the request's thread).
-    @discardableResult
-    func askForCode(_ browser: Browser, _ number: String) throws -> TestResponse {
-        try browser.get("/passwordless/new")
-        let response = try browser.post("/passwordless", [("number", number)])
-        server.awaitDeliveries()
-        return response
-    }
-
     /// alice, registered and then logged out.
     func registeredAlice() throws {
         let browser = try verifiedUser()
@@ -266,8 +255,6 @@ final class PasswordlessSignupTests: IntegrationTestCase {
 final class PasswordlessWithAppTests: IntegrationTestCase {
     override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
     let number = "+447700900123"
-
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
 
     /// alice with an app, logged out; then the passwordless code step on a browser.
     func passwordlessCode(_ browser: Browser) throws -> TestResponse {

@@ -9,8 +9,6 @@ import TestSupport
 final class SendBrakeTests: IntegrationTestCase {
     override var environment: [String: String] { ["VERIFY_MAX_SENDS_PER_HOUR": "2"] }
 
-    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
-
     func testTheBrakeStopsCodesToNewNumbersButNotLogins() throws {
         let logs = LogCapture()
         logs.start()

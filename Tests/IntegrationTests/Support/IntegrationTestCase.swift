@@ -51,6 +51,19 @@ class IntegrationTestCase: XCTestCase {
         return browser
     }
 
+    /// The outbox's messages to `number`, oldest first.
+    func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
+
+    /// Asks for a passwordless code and waits for it to reach the outbox (it is asked for after
+    /// the page has answered).
+    @discardableResult
+    func askForCode(_ browser: Browser, _ number: String) throws -> TestResponse {
+        try browser.get("/passwordless/new")
+        let response = try browser.post("/passwordless", [("number", number)])
+        server.awaitDeliveries()
+        return response
+    }
+
     func logOut(_ browser: Browser) throws -> TestResponse {
         try browser.get("/")
         return try browser.post("/session", [], method: "delete")
