@@ -27,17 +27,17 @@ import HTTP
 public enum Routes {
     static func draw() -> Router {
         var r = Router()
-        r.page("/", PagesController.self, .index, gate: .signedIn, PagesController.index)
+        r.page("/", PagesController.self, .index, gate: .signedIn) { try PagesController.index($0) }
 
-        r.page("/user/new", UsersController.self, .new, gate: .guest, UsersController.new)
+        r.page("/user/new", UsersController.self, .new, gate: .guest) { try UsersController.new($0) }
         r.post("/user", UsersController.self, .create, gate: .guest) { try $0.create($1) }
-        r.page("/user/edit", UsersController.self, .edit, gate: .signedIn, UsersController.edit)
+        r.page("/user/edit", UsersController.self, .edit, gate: .signedIn) { try UsersController.edit($0) }
         r.patch("/user", UsersController.self, .update, gate: .signedIn) { try $0.update($1) }
-        r.page("/user/sessions", UserSessionsController.self, .index, gate: .signedIn, UserSessionsController.index)
+        r.page("/user/sessions", UserSessionsController.self, .index, gate: .signedIn) { try UserSessionsController.index($0) }
         r.delete("/user/sessions", UserSessionsController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
         r.delete("/user/sessions/others", UserSessionsController.self, .destroyOthers, gate: .signedIn) { try $0.destroyOthers($1) }
-        r.page("/user/activity", ActivitiesController.self, .index, gate: .signedIn, ActivitiesController.index)
-        r.page("/user/number/edit", NumberChangesController.self, .edit, gate: .signedIn, NumberChangesController.edit)
+        r.page("/user/activity", ActivitiesController.self, .index, gate: .signedIn) { try ActivitiesController.index($0) }
+        r.page("/user/number/edit", NumberChangesController.self, .edit, gate: .signedIn) { try NumberChangesController.edit($0) }
         r.patch("/user/number", NumberChangesController.self, .update, gate: .signedIn) { try $0.update($1) }
         r.get("/user/number/verification/new", NumberChangesController.self, .newVerification, gate: .signedIn) {
             try $0.newVerification($1)
@@ -47,13 +47,13 @@ public enum Routes {
         r.get("/healthz", HealthController.self, .show, gate: .open) { c, _ in try c.show() }
         r.get("/metrics", MetricsController.self, .show, gate: .open) { c, _ in try c.show() }
 
-        r.page("/session/new", SessionsController.self, .new, gate: .guest, SessionsController.new)
+        r.page("/session/new", SessionsController.self, .new, gate: .guest) { try SessionsController.new($0) }
         // While the bcrypt pool is full, the event loop answers this route's 503 itself (BusyGate):
         // a login storm's refusals cost no hand-off to a worker.
         r.post("/session", SessionsController.self, .create, gate: .guest, hashesPassword: true) { try $0.create($1) }
         r.delete("/session", SessionsController.self, .destroy, gate: .open) { c, _ in try c.destroy() }
         // Passwordless login (PASSWORDLESS_LOGIN=on; a 404 otherwise).
-        r.page("/passwordless/new", PasswordlessController.self, .new, gate: .passwordlessGuest, PasswordlessController.new)
+        r.page("/passwordless/new", PasswordlessController.self, .new, gate: .passwordlessGuest) { try PasswordlessController.new($0) }
         r.post("/passwordless", PasswordlessController.self, .create, gate: .passwordlessGuest) { try $0.create($1) }
         r.get("/passwordless/code", PasswordlessController.self, .code, gate: .passwordlessGuest) { try $0.code($1) }
         r.post("/passwordless/code", PasswordlessController.self, .verify, gate: .passwordlessGuest) { try $0.verify($1) }
@@ -65,7 +65,7 @@ public enum Routes {
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
         r.post("/verification/totp", AppCodeStepController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
         r.post("/verification/recovery", AppCodeStepController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }
-        r.page("/user/two_factor", SecondFactorSettingsController.self, .show, gate: .signedIn, SecondFactorSettingsController.show)
+        r.page("/user/two_factor", SecondFactorSettingsController.self, .show, gate: .signedIn) { try SecondFactorSettingsController.show($0) }
         r.get("/user/totp/new", AuthenticatorSetupController.self, .new, gate: .signedIn) { try $0.new($1) }
         r.post("/user/totp", AuthenticatorSetupController.self, .create, gate: .signedIn) { try $0.create($1) }
         r.delete("/user/totp", AuthenticatorSetupController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
