@@ -63,12 +63,17 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                                    pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
                 guard let first else { throw VerifyError(.internalError, "Internal Error") }
                 if start.withholdsCode {
-                    // The digest of 32 random bytes: no code of digits can match it. No event row
-                    // (nothing is sent or counted) and no next event for the scheduler.
+                    // The digest of 32 random bytes: no code of digits can match it, and no next
+                    // event for the scheduler. Its event row is `withheld`: nothing is sent, but the
+                    // send limits count it as they would a text, so they can't tell the number apart.
                     let none = VerifyRequest.EventClaim(pinDigest: digest(pin: SecureRandom.token(byteCount: 32), requestID: requestID),
                                                         pinExpiresAt: first.claim.pinExpiresAt, nextEventAt: nil)
-                    _ = try db.finalQueries([VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip,
-                                                                           now: now, claimingFirstEvent: none)])
+                    _ = try db.finalQueries([
+                        VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                                      claimingFirstEvent: none),
+                        VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now,
+                                                   status: .withheld),
+                    ])
                     return nil
                 }
                 let written = try db.finalQueries([

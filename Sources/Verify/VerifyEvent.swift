@@ -6,7 +6,10 @@ public struct VerifyEvent: Sendable, Equatable {
     public enum Kind: String, Sendable { case sms, tts }
     /// claimed (recorded before sending) → sent | failed. A row still `claimed` after a
     /// crash is an event that was lost, never one that will be repeated.
-    public enum Status: String, Sendable { case claimed, sent, failed }
+    /// `withheld`: the stand-in for a code the web app withholds (a sign-up or number change to a
+    /// number another account has proven): delivered nowhere, but counted by the send limits
+    /// like a sent one, so they answer that number exactly as any other.
+    public enum Status: String, Sendable { case claimed, sent, failed, withheld }
 
     public let id: Int64
     public let eventID: String

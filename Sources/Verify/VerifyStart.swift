@@ -23,6 +23,10 @@ public struct VerifyStart: Sendable, Equatable {
     /// entry can match and schedule no further event: the web app's stand-in for a sign-up
     /// whose number another account has proven (its pages must look like any other's).
     public var withholdsCode = false
+    /// Other flows' purposes whose live request this start may cancel where the provider allows
+    /// only one live request per number (`VERIFY_ENGINE=vonage`); the built-in engine keeps each
+    /// flow's request apart and never needs to.
+    public var outranksPurposes: [String] = []
 
     public static let brandLength = 1...18
     public static let codeLengths: Set<Int> = [4, 6]

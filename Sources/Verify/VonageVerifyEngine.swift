@@ -52,11 +52,25 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
         if !throttle.countries.allows(start.number) { throw refused(.country, send) }
         if start.withholdsCode {
             // Nothing goes to Vonage: only our record, so the web app's page reads like any other.
+            // As for a real start, the send limits count it (a `withheld` event row) and it
+            // replaces the number's live request of its purpose.
             let requestID = VerifyRequest.newRequestID()
             let none = VerifyRequest.EventClaim(pinDigest: SecureRandom.bytes(32), pinExpiresAt: now + Int64(start.pinExpiry),
                                                 nextEventAt: nil)
-            _ = try database.write { try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                                              claimingFirstEvent: none, in: $0) }
+            do {
+                try database.write { db in
+                    if let refusal = try throttle.admit(send, in: db) { throw refusal }
+                    if let old = try VerifyRequest.live(accountID: accountID, number: start.number, purpose: start.purpose, in: db) {
+                        try VerifyRequest.finalize(pk: old.pk, .cancelled, now: now, in: db)
+                    }
+                    _ = try VerifyRequest.insert(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                                 claimingFirstEvent: none, in: db)
+                    _ = try VerifyEvent.claim(requestID: requestID, kind: start.workflow.events[0], number: start.number, ip: ip,
+                                              now: now, status: .withheld, in: db)
+                }
+            } catch let refusal as SendRefusal {
+                throw refused(refusal, send)
+            }
             return requestID
         }
         let live: VerifyRequest?
@@ -79,8 +93,9 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                              orRecordFailureOf: start, accountID: accountID, ip: ip, now: now)
         if answer.status == VerifyStatus.concurrent.rawValue, start.replacesLiveRequest,
            let live = try live ?? ownRecord(answer.requestID, accountID: accountID), answer.requestID == live.requestID,
-           live.purpose == start.purpose {
-            // (Another flow's live request, e.g. a login's code, is never cancelled for this one.)
+           live.purpose == start.purpose || start.outranksPurposes.contains(live.purpose) {
+            // Another flow's live request is cancelled only if this start outranks it (a login
+            // over a passwordless request), never the other way round.
             // The web app's new login supersedes its live request, as with the built-in engine:
             // cancel it at Vonage and start again. Vonage refuses a cancel in the first 30 s
             // (and after the second event); then the new login joins the live request, whose

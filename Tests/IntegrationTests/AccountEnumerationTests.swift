@@ -19,6 +19,29 @@ final class AccountEnumerationTests: IntegrationTestCase {
         try XCTUnwrap(try server.app.database.read { try User.find(username: username, in: $0) }?.id)
     }
 
+    /// "Send a new code" after a sign-up runs into the per-number limit after as many tries for a
+    /// number that has an account (its codes withheld) as for a fresh one: the send limits count
+    /// a withheld code like a sent one.
+    func testTheSendLimitAnswersATakenNumberLikeAFreshOne() throws {
+        _ = try verifiedUser(username: "carol", number: "+44 7700 900555")
+        func answers(_ number: String, username: String) throws -> [String] {
+            let browser = server.browser()
+            XCTAssertEqual(try signUp(browser, username: username, number: number).location, "/verification/new")
+            var seen: [String] = []
+            for _ in 0..<4 {
+                server.clock.advance(seconds: 31)   // past PIN_RESEND_INTERVAL
+                try browser.get("/verification/new")
+                let resent = try browser.post("/verification/resend", [])
+                let page = try browser.get(resent.location ?? "/verification/new")
+                seen.append(page.body.contains("too many codes") ? "throttled" : "sent")
+            }
+            return seen
+        }
+        let fresh = try answers("+44 7700 900777", username: "erin")
+        XCTAssertEqual(fresh, ["sent", "sent", "throttled", "throttled"], "VERIFY_MAX_SENDS_PER_NUMBER is 3")
+        XCTAssertEqual(try answers(owner, username: "dave"), fresh)
+    }
+
     func testSignUpWithANumberThatHasAnAccountLooksLikeAnyOther() throws {
         _ = try verifiedUser(username: "carol", number: "+44 7700 900555")
         let carolsCode = try XCTUnwrap(server.lastPIN(to: owner))

@@ -74,14 +74,21 @@ final class NumberChangeTests: IntegrationTestCase {
         XCTAssertTrue(try audit().contains { $0.kind == .loginFailed && $0.detail == "current password" })
     }
 
-    func testNumberOfAnotherAccountIsRefused() throws {
+    /// Issue 13: the form never says a number has an account. A change to bob's number is
+    /// answered like one to a fresh number, but no code goes to it, so it can't complete.
+    func testNumberOfAnotherAccountLooksLikeAnyOtherAndCannotComplete() throws {
         _ = try verifiedUser(username: "bob", number: "+44 7700 900456")
         let alice = try verifiedUser()
         let bobsMessages = messages(to: "+447700900456").count
-        let refused = try requestChange(alice, number: "+44 (7700) 900-456")
-        XCTAssertEqual(refused.status, 422)
-        XCTAssertTrue(refused.body.contains("That number already belongs to an account"), refused.body)
+        let answer = try requestChange(alice, number: "+44 (7700) 900-456")
+        XCTAssertEqual(answer.location, "/user/number/verification/new", answer.body)
+        let page = try alice.get("/user/number/verification/new")
+        XCTAssertTrue(page.body.contains("We texted a 6-digit code to <strong class=\"number\">+44 ••••••• 456"), page.body)
+        XCTAssertFalse(page.body.contains("already belongs"), page.body)
         XCTAssertEqual(messages(to: "+447700900456").count, bobsMessages, "nothing texted to bob")
+        // Bob's own latest code (from his sign-up) doesn't prove alice's change either.
+        let bobsPIN = try XCTUnwrap(server.lastPIN(to: "+447700900456"))
+        XCTAssertEqual(try alice.post("/user/number/verification", [("code", bobsPIN)]).status, 422)
         XCTAssertEqual(try number(), old)
 
         let same = try requestChange(alice, number: old)

@@ -33,6 +33,22 @@ final class VonageSendLimitTests: IntegrationTestCase {
         XCTAssertTrue(vonage.forms("/verify/json").isEmpty)
     }
 
+    /// Sign-ups with a number another account has proven: answered like any other, one after
+    /// another (each replaces the last withheld request), and nothing reaches Vonage.
+    func testSignUpsWithATakenNumberLookLikeAnyOtherAndNeverReachVonage() throws {
+        let carol = server.browser()
+        XCTAssertEqual(try signUp(carol, username: "carol", number: "+44 7700 900555").location, "/verification/new")
+        XCTAssertEqual(try enterPIN(carol, try XCTUnwrap(vonage.lastPIN)).location, "/")
+        let asked = vonage.forms("/verify/json").count
+        for name in ["dave", "erin"] {
+            let browser = server.browser()
+            XCTAssertEqual(try signUp(browser, username: name, number: "+44 7700 900555").location, "/verification/new")
+            let page = try browser.get("/verification/new")
+            XCTAssertTrue(page.body.contains("We texted a 6-digit code"), page.body)
+        }
+        XCTAssertEqual(vonage.forms("/verify/json").count, asked, "no withheld code reaches Vonage")
+    }
+
     func testADailyLimitIsEnforcedBeforeVonageIsAsked() throws {
         let (key, secret) = try APIKeyCommands.create(server.app.config, name: "shop", dailyLimit: 1)
         let api = VerifyAPIClient(port: server.port, apiKey: key, apiSecret: secret)
@@ -40,5 +56,43 @@ final class VonageSendLimitTests: IntegrationTestCase {
         let refused = try api.request("447700900002")
         XCTAssertEqual(refused["status"] as? String, "9", "\(refused)")
         XCTAssertEqual(vonage.forms("/verify/json").map { $0["number"] }, ["447700900001"], "Vonage asked once")
+    }
+}
+
+/// With VERIFY_ENGINE=vonage, which keeps one live request per number: a passwordless request
+/// to someone's number can't keep their login code from them (issue 13).
+final class VonagePasswordlessTests: IntegrationTestCase {
+    var vonage: FakeVonageVerify!
+
+    override var environment: [String: String] {
+        ["VERIFY_ENGINE": "vonage", "VONAGE_API_KEY": vonage.apiKey, "VONAGE_API_SECRET": vonage.apiSecret,
+         "VONAGE_API_BASE_URL": vonage.baseURL, "PASSWORDLESS_LOGIN": "on"]
+    }
+
+    override func setUpWithError() throws {
+        vonage = try FakeVonageVerify()
+        try super.setUpWithError()
+    }
+
+    override func tearDown() {
+        super.tearDown()
+        vonage?.stop()
+        vonage = nil
+    }
+
+    func testAPasswordlessRequestDoesNotBlockTheOwnersLoginCode() throws {
+        let alice = server.browser()
+        XCTAssertEqual(try signUp(alice).location, "/verification/new")
+        XCTAssertEqual(try enterPIN(alice, try XCTUnwrap(vonage.lastPIN)).location, "/")
+        XCTAssertEqual(try logOut(alice).location, "/session/new")
+
+        try askForCode(server.browser(), "+447700900123")   // a stranger asks for a passwordless code
+        XCTAssertEqual(vonage.forms("/verify/json").count, 2, "the passwordless request is live at Vonage")
+
+        XCTAssertEqual(try logIn(alice).location, "/verification/new")
+        let page = try alice.get("/verification/new")
+        XCTAssertTrue(page.body.contains("We texted a 6-digit code"), page.body)
+        XCTAssertEqual(vonage.forms("/verify/control/json").last?["cmd"], "cancel", "the passwordless request was cancelled")
+        XCTAssertEqual(try enterPIN(alice, try XCTUnwrap(vonage.lastPIN)).location, "/", "alice's login code works")
     }
 }

@@ -28,6 +28,7 @@ public struct NumberChangesController: Controller {
         let typed = context.params["number"]
         var errors = ValidationErrors()
         var number = ""
+        var taken = false
         switch PhoneNumber.normalize(typed) {
         case .success(let normalized): number = normalized
         case .failure(let problem): errors.add("number", problem.description)
@@ -38,8 +39,11 @@ public struct NumberChangesController: Controller {
             } else if let problem = TextedCode.countryProblem(number, app: app) {
                 errors.add("number", problem)
                 context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): country not in SMS_COUNTRIES")
-            } else if try app.database.read({ try User.hasVerified(number: number, in: $0) }) {
-                errors.add("number", "That number already belongs to an account")
+            } else {
+                // Whether another account has proven the number is never said (issue 13): the
+                // change goes on as for any number, but its code is withheld, so it can't
+                // complete without that phone (and the unique index would refuse it anyway).
+                taken = try app.database.read { try User.hasVerified(number: number, in: $0) }
             }
         }
         // The password is checked even when the number is wrong, so one submission says everything.
@@ -51,7 +55,8 @@ public struct NumberChangesController: Controller {
         let changeID = try app.database.write {
             try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
         }
-        let start = VerifyStart.web(number: number, config: app.config, flow: .numberChange)
+        var start = VerifyStart.web(number: number, config: app.config, flow: taken ? .withheld : .numberChange)
+        start.withholdsCode = taken
         do {
             let id = try app.verify.start(start, accountID: TextedCode.accountID,
                                           ip: context.clientIP, now: context.now)

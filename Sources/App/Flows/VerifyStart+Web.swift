@@ -25,6 +25,10 @@ extension VerifyStart {
         start.workflow = workflow ?? Workflow(id: config.webWorkflowID) ?? Workflow(id: 5)!
         start.replacesLiveRequest = true
         start.purpose = flow.rawValue
+        // Vonage keeps one live request per number: there a login's or a number change's code
+        // may cancel a live passwordless request, never the other way round, so asking for
+        // passwordless codes to someone's number can't keep their login code from them.
+        if flow == .login || flow == .numberChange { start.outranksPurposes = [WebFlow.passwordless.rawValue] }
         return start
     }
 }
