@@ -98,6 +98,27 @@ final class DeviceCookieTests: IntegrationTestCase {
         XCTAssertEqual(try logIn(copy).location, "/verification/new", "the genuine cookie does")
     }
 
+    /// A password change voids every device cookie made before it (bound to the old digest), so
+    /// someone who once knew the password keeps no exemption; the browser that changed it gets a
+    /// fresh one.
+    func testAPasswordChangeVoidsEarlierDeviceCookies() throws {
+        let old = try ownersBrowser()
+        let changer = server.browser()
+        XCTAssertEqual(try logIn(changer).location, "/verification/new")
+        XCTAssertEqual(try enterPIN(changer, try XCTUnwrap(server.lastPIN(to: "+447700900123"))).location, "/")
+        let newPassword = "a brand new passphrase"
+        try changer.get("/user/edit")
+        let changed = try changer.post("/user", [("current_password", password), ("password", newPassword),
+                                                 ("password_confirmation", newPassword)], method: "patch")
+        XCTAssertEqual(changed.location, "/", changed.body)
+        XCTAssertEqual(try logOut(changer).location, "/session/new")
+        try strangersBan()
+
+        XCTAssertEqual(try logIn(old, password: newPassword).status, 422, "the cookie from before the change exempts nothing")
+        XCTAssertEqual(try logIn(changer, password: newPassword).location, "/verification/new",
+                       "the browser that changed the password is still known")
+    }
+
     func testTheDeviceHasItsOwnLimit() throws {
         let owner = try ownersBrowser()
         // Five wrong passwords from alice's own browser (from five addresses, so no IP ban).

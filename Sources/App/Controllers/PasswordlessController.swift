@@ -105,7 +105,7 @@ public struct PasswordlessController: Controller {
         }
         let owner = try app.database.read { try User.find(number: pending.number, in: $0) }
         // A code is a guess at a secret, like a password: the same regulation (written down first).
-        let device = KnownDevice.key(context: context, userID: owner?.id)
+        let device = KnownDevice.key(context: context, userID: owner?.id, passwordDigest: owner?.passwordDigest)
         let admission = try app.database.write { try app.regulation.admit(userID: owner?.id, ip: ip, device: device, now: now, in: $0) }
         KnownDevice.record(admission, userID: owner?.id, what: "passwordless code", context: context)
         guard case .admitted(let attempt, let lockedNow, _) = admission else {
@@ -154,7 +154,7 @@ public struct PasswordlessController: Controller {
             return try session.verified(now: now, in: db)
         }
         context.adoptSession(verified, token: token, user: user)
-        KnownDevice.issue(context: context, userID: user.id)
+        KnownDevice.issue(context: context, userID: user.id, passwordDigest: user.passwordDigest)
         Log.info("passwordless login ok for user \(user.id)")
         context.flash(.notice, owner == nil
             ? "Welcome! Your account \(user.username) is ready. You log in with a code sent to your phone."

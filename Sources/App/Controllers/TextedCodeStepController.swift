@@ -40,7 +40,7 @@ public struct TextedCodeStepController: Controller {
         // Texted codes count towards the account's wrong second-factor codes (SecondFactorRegulation):
         // written down before the engine checks, taken back unless it compared and found it wrong.
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
-        let knownDevice = KnownDevice.key(context: context, userID: session.userID) != nil
+        let knownDevice = KnownDevice.key(context: context, userID: session.userID, passwordDigest: pending.user.passwordDigest) != nil
         guard let attempt = try app.database.write({
             try regulation.pinAttempt(userID: session.userID, session: session, knownDevice: knownDevice, now: context.now, in: $0)
         }) else {
@@ -78,7 +78,7 @@ public struct TextedCodeStepController: Controller {
             return context.redirect(to: "/session/new")
         }
         context.adoptSession(verified, token: token)
-        KnownDevice.issue(context: context, userID: verified.userID)
+        KnownDevice.issue(context: context, userID: verified.userID, passwordDigest: pending.user.passwordDigest)
         Log.info("PIN verified for user \(verified.userID)")
         if LoginFlow.wantsRemember(context) {
             try LoginFlow.rememberDevice(context: context, user: pending.user)  // issue 6

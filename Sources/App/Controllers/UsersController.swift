@@ -103,6 +103,9 @@ public struct UsersController: Controller {
             try Session.destroyAll(userID: user.id, except: session.id, in: db)
             try RememberedDevice.revokeAll(userID: user.id, in: db)  // issue 6: remembered devices go too
         }
+        // Device cookies made before are void now (they are bound to the old digest): this
+        // browser, which just proved the password, gets a fresh one.
+        KnownDevice.issue(context: context, userID: user.id, passwordDigest: digest)
         Log.info("password changed for user \(user.id)")
         context.audit(.passwordChanged, userID: user.id)
         context.flash(.notice, "Your password has been changed. Any other sessions have been logged out.")

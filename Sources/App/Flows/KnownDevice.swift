@@ -6,15 +6,17 @@ import HTTP
 enum KnownDevice {
     /// This browser's device key when its device cookie is genuine for `userID`; nil for none,
     /// a forged or altered one, one for another account, or an unknown username.
-    static func key(context: RequestContext, userID: Int64?) -> String? {
-        guard let userID, let value = context.cookie(DeviceCookie.name), !value.isEmpty else { return nil }
-        return DeviceCookie.device(value, userID: userID, keys: context.app.keys)
+    /// `passwordDigest`: the account's current one (a cookie made before a password change is void).
+    static func key(context: RequestContext, userID: Int64?, passwordDigest: String?) -> String? {
+        guard let userID, let passwordDigest, let value = context.cookie(DeviceCookie.name), !value.isEmpty else { return nil }
+        return DeviceCookie.device(value, userID: userID, passwordDigest: passwordDigest, keys: context.app.keys)
     }
 
     /// After a login completed (both factors, any way): a fresh cookie for `userID`, replacing
     /// any other account's (one browser is a known device of the last account it logged in to).
-    static func issue(context: RequestContext, userID: Int64) {
-        var cookie = Cookie(name: DeviceCookie.name, value: DeviceCookie.make(userID: userID, keys: context.app.keys))
+    static func issue(context: RequestContext, userID: Int64, passwordDigest: String) {
+        var cookie = Cookie(name: DeviceCookie.name,
+                            value: DeviceCookie.make(userID: userID, passwordDigest: passwordDigest, keys: context.app.keys))
         cookie.maxAge = Int(DeviceCookie.lifetime)
         context.setCookie(cookie)   // HttpOnly, SameSite=Lax, Secure with SECURE_COOKIES or HTTPS
     }

@@ -51,7 +51,7 @@ enum LoginFlow {
         let context = pending.context, user = pending.user
         let (verified, token) = try context.app.database.write { try pending.session.verified(now: context.now, in: $0) }
         context.adoptSession(verified, token: token)
-        KnownDevice.issue(context: context, userID: user.id)
+        KnownDevice.issue(context: context, userID: user.id, passwordDigest: user.passwordDigest)
         Log.info("second factor (\(event.rawValue)) accepted for user \(user.id)")
         context.audit(event, userID: user.id, detail: detail)
         if remember { try rememberDevice(context: context, user: user) }

@@ -16,7 +16,7 @@ enum RegulatedPassword {
                       context: RequestContext) throws -> Result {
         let app = context.app, ip = context.clientIP, now = context.now
         // A device cookie for this account: the device's own limits instead of the account's.
-        let device = KnownDevice.key(context: context, userID: userID)
+        let device = KnownDevice.key(context: context, userID: userID, passwordDigest: digest)
         let admission = try app.database.write { try app.regulation.admit(userID: userID, ip: ip, device: device, now: now, in: $0) }
         KnownDevice.record(admission, userID: userID, what: "password", context: context)
         guard case .admitted(let attempt, let lockedNow, _) = admission else {

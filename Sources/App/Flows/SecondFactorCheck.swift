@@ -22,7 +22,7 @@ enum SecondFactorCheck {
         let app = context.app, now = context.now
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
         // A known device got past the password while strangers had the account banned: so here too.
-        let knownDevice = KnownDevice.key(context: context, userID: user.id) != nil
+        let knownDevice = KnownDevice.key(context: context, userID: user.id, passwordDigest: user.passwordDigest) != nil
         return try app.database.write { db in
             if let refusal = try regulation.refusal(userID: user.id, session: session, knownDevice: knownDevice, now: now, in: db) {
                 return .refused(refusal)

@@ -8,7 +8,9 @@ import Security
 /// second factor and is revocable; this one skips nothing.
 ///
 /// Value: `<user id>.<random nonce>.<HMAC>`; the HMAC-SHA256 under `KeyGenerator.key(for: "device")`
-/// covers the user id and the nonce, so it cannot be forged, edited or used for another account.
+/// covers the user id, the nonce and the account's password digest, so it cannot be forged,
+/// edited or used for another account, and a password change voids every cookie made before it
+/// (someone who once knew the password can't keep a stock of them for later guessing).
 /// Stateless: nothing is stored until the device fails an attempt, and then only the nonce's SHA-256.
 public enum DeviceCookie {
     /// The one place the name is written (a `__Host-` prefix with secure cookies goes here).
@@ -17,21 +19,23 @@ public enum DeviceCookie {
     public static let lifetime: Int64 = 365 * 24 * 3600
 
     /// A new cookie value for `userID`.
-    public static func make(userID: Int64, keys: KeyGenerator) -> String {
+    public static func make(userID: Int64, passwordDigest: String, keys: KeyGenerator) -> String {
         let nonce = SecureRandom.token(byteCount: 32)
-        return "\(userID).\(nonce).\(Base64URL.encode(signature(userID: userID, nonce: nonce, keys: keys)))"
+        let mac = signature(userID: userID, nonce: nonce, passwordDigest: passwordDigest, keys: keys)
+        return "\(userID).\(nonce).\(Base64URL.encode(mac))"
     }
 
     /// The device's key (hex SHA-256 of the nonce) when `value` is a genuine cookie for `userID`,
     /// checked in constant time; nil for a forged, altered or other account's cookie.
-    public static func device(_ value: String, userID: Int64, keys: KeyGenerator) -> String? {
+    public static func device(_ value: String, userID: Int64, passwordDigest: String, keys: KeyGenerator) -> String? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, Int64(parts[0]) == userID, !parts[1].isEmpty, let mac = Base64URL.decode(parts[2]),
-              ConstantTime.equals(mac, signature(userID: userID, nonce: parts[1], keys: keys)) else { return nil }
+              ConstantTime.equals(mac, signature(userID: userID, nonce: parts[1], passwordDigest: passwordDigest, keys: keys))
+        else { return nil }
         return Hex.encode(Digest.sha256(parts[1]))
     }
 
-    static func signature(userID: Int64, nonce: String, keys: KeyGenerator) -> [UInt8] {
-        Digest.hmacSHA256(key: keys.key(for: "device"), message: "\(userID).\(nonce)")
+    static func signature(userID: Int64, nonce: String, passwordDigest: String, keys: KeyGenerator) -> [UInt8] {
+        Digest.hmacSHA256(key: keys.key(for: "device"), message: "\(userID).\(nonce).\(Hex.encode(Digest.sha256(passwordDigest)))")
     }
 }
