@@ -162,54 +162,54 @@ public final class Metrics: @unchecked Sendable {
         }
         for (name, help) in [("pins_sent", "PINs sent"), ("pins_verified", "PINs entered correctly"),
                              ("pins_failed", "wrong PINs entered")] {
-            out += "# HELP twofa_\(name)_total \(help), by channel.\n"
-            out += "# TYPE twofa_\(name)_total counter\n"
-            for (key, n) in events.sorted(by: { $0.key < $1.key }) where key.hasPrefix(name + "\u{1F}") {
-                let channel = String(key.dropFirst(name.count + 1))
-                out += "twofa_\(name)_total{channel=\"\(Self.escape(channel))\"} \(n)\n"
-            }
+            Self.family(name, help, by: "channel", events: events, into: &out)
         }
-        out += "# HELP twofa_login_throttled_total Password attempts refused by the brute-force regulation.\n"
-        out += "# TYPE twofa_login_throttled_total counter\n"
-        out += "twofa_login_throttled_total \(events["login_throttled\u{1F}"] ?? 0)\n"
-        out += "# HELP twofa_refusals_total Requests refused by a hardening check, by reason.\n"
-        out += "# TYPE twofa_refusals_total counter\n"
-        var refusals = events.filter { $0.key.hasPrefix("refusals\u{1F}") }
-            .map { (String($0.key.dropFirst("refusals".count + 1)), $0.value) }
-        for (reason, n) in refusedConnections() { refusals.append((reason, n)) }
-        for (reason, n) in refusals.sorted(by: { $0.0 < $1.0 }) {
-            out += "twofa_refusals_total{reason=\"\(Self.escape(reason))\"} \(n)\n"
-        }
-        out += "# HELP twofa_device_logins_past_ban_total Attempts from a browser's device cookie let past an account ban or lock.\n"
-        out += "# TYPE twofa_device_logins_past_ban_total counter\n"
-        out += "twofa_device_logins_past_ban_total \(events["device_login_past_ban\u{1F}"] ?? 0)\n"
-        out += "# HELP twofa_device_logins_limited_total Attempts refused by a device cookie's own limit.\n"
-        out += "# TYPE twofa_device_logins_limited_total counter\n"
-        out += "twofa_device_logins_limited_total \(events["device_login_limited\u{1F}"] ?? 0)\n"
-        for (name, help) in [("verify_sends_refused", "Verify starts and triggers refused by a sending limit"),
-                             ("verify_scheduled_skipped", "scheduled Verify events skipped because a sending limit was reached")] {
-            out += "# HELP twofa_\(name)_total \(help), by reason.\n"
-            out += "# TYPE twofa_\(name)_total counter\n"
-            for (key, n) in events.sorted(by: { $0.key < $1.key }) where key.hasPrefix(name + "\u{1F}") {
-                out += "twofa_\(name)_total{reason=\"\(Self.escape(String(key.dropFirst(name.count + 1))))\"} \(n)\n"
-            }
-        }
+        Self.counter("login_throttled", "Password attempts refused by the brute-force regulation",
+                     events["login_throttled\u{1F}"] ?? 0, into: &out)
+        Self.family("refusals", "Requests refused by a hardening check", by: "reason", events: events,
+                    more: refusedConnections(), into: &out)
+        Self.counter("device_logins_past_ban", "Attempts from a browser's device cookie let past an account ban or lock",
+                     events["device_login_past_ban\u{1F}"] ?? 0, into: &out)
+        Self.counter("device_logins_limited", "Attempts refused by a device cookie's own limit",
+                     events["device_login_limited\u{1F}"] ?? 0, into: &out)
+        Self.family("verify_sends_refused", "Verify starts and triggers refused by a sending limit", by: "reason",
+                    events: events, into: &out)
+        Self.family("verify_scheduled_skipped", "scheduled Verify events skipped because a sending limit was reached",
+                    by: "reason", events: events, into: &out)
         eventLock.lock()
         let braking = brakeHour == clock() / 3_600
         eventLock.unlock()
         out += "# HELP twofa_verify_brake_engaged 1 while VERIFY_MAX_SENDS_PER_HOUR refuses codes to unverified numbers this hour (this instance has seen it), else 0.\n"
         out += "# TYPE twofa_verify_brake_engaged gauge\n"
         out += "twofa_verify_brake_engaged \(braking ? 1 : 0)\n"
-        out += "# HELP twofa_signup_throttled_total Sign-ups refused: too many from one client address.\n"
-        out += "# TYPE twofa_signup_throttled_total counter\n"
-        out += "twofa_signup_throttled_total \(events["signup_throttled\u{1F}"] ?? 0)\n"
-        out += "# HELP twofa_signup_notices_total Texts telling a number's owner that someone tried to sign up with it.\n"
-        out += "# TYPE twofa_signup_notices_total counter\n"
-        out += "twofa_signup_notices_total \(events["signup_notices\u{1F}"] ?? 0)\n"
+        Self.counter("signup_throttled", "Sign-ups refused: too many from one client address",
+                     events["signup_throttled\u{1F}"] ?? 0, into: &out)
+        Self.counter("signup_notices", "Texts telling a number's owner that someone tried to sign up with it",
+                     events["signup_notices\u{1F}"] ?? 0, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
         return out
+    }
+
+    /// A counter without labels: `twofa_<metric>_total`, its help and type lines, and `value`.
+    private static func counter(_ metric: String, _ help: String, _ value: Int, into out: inout String) {
+        out += "# HELP twofa_\(metric)_total \(help).\n"
+        out += "# TYPE twofa_\(metric)_total counter\n"
+        out += "twofa_\(metric)_total \(value)\n"
+    }
+
+    /// A counter family by one label (`channel`, `reason`): one line per event counted as
+    /// `<event>\u{1F}<label value>`, plus the `more` counted elsewhere, sorted by label value.
+    private static func family(_ event: String, _ help: String, by label: String, events: [String: Int],
+                               more: [(String, Int)] = [], into out: inout String) {
+        out += "# HELP twofa_\(event)_total \(help), by \(label).\n"
+        out += "# TYPE twofa_\(event)_total counter\n"
+        let prefix = event + "\u{1F}"
+        let values = events.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) } + more
+        for (value, n) in values.sorted(by: { $0.0 < $1.0 }) {
+            out += "twofa_\(event)_total{\(label)=\"\(escape(value))\"} \(n)\n"
+        }
     }
 
     private static func escape(_ label: String) -> String {
