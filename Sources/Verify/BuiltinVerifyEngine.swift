@@ -36,7 +36,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         let send = SendThrottle.Send(number: start.number, purpose: start.purpose, ip: ip, accountID: accountID, isStart: true,
                                      toVerifiedNumber: start.toVerifiedNumber, now: now)
         // Before any database work: a destination we don't serve costs nothing.
-        if !throttle.countries.allows(start.number) { throw refused(.country, send) }
+        if !throttle.countries.allows(start.number) { throw SendRefusal.country.reported(for: send, to: observer) }
         // What the checks below read is the number's requests and sends, and the address's
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
@@ -88,7 +88,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                                kind: first.kind, pin: first.pin)
             }
         } catch let refusal as SendRefusal {
-            throw refused(refusal, send)
+            throw refusal.reported(for: send, to: observer)
         }
         guard let event = claimed else {
             Log.info("verify \(requestID): code withheld from \(Redact.phone(start.number))")
@@ -200,7 +200,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         do {
             claimed = try triggerClaim(requestID: requestID, accountID: accountID, ip: ip, now: now, send: &send)
         } catch let refusal as SendRefusal {
-            throw refused(refusal, send!)
+            throw refusal.reported(for: send!, to: observer)
         }
         let event = try claimed.get()
         guard try deliver(event) else {
@@ -359,13 +359,6 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         if let r, r.hasRunOut(now: now) {
             try database.write { try VerifyRequest.finalize(pk: r.pk, .expired, now: now, in: $0) }
         }
-    }
-
-    /// A start or trigger refused by a limit: told to the observer (metrics), answered as the API does.
-    private func refused(_ refusal: SendRefusal, _ send: SendThrottle.Send) -> VerifyError {
-        Log.info("verify: send to \(Redact.phone(send.number)) refused (\(refusal.rawValue))")
-        observer?.sendRefused(refusal, number: send.number, accountID: send.accountID, scheduled: false, now: send.now)
-        return refusal.error
     }
 
     private static func inactive(_ id: String) -> VerifyError {

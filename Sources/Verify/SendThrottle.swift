@@ -61,9 +61,10 @@ public struct SendThrottle: Sendable {
             + (brakes(send) ? [SendCounters.brake(now: send.now, max: maxUnverifiedPerHour)] : [])
     }
 
-    /// What the rows of `statements(for:)` say: nil when the send may go.
+    /// What the rows of `statements(for:)` say: nil when the send may go. The destination
+    /// country is not among them: it needs no database, so it is checked before they are sent
+    /// (by `admit`, or by the caller that sends them itself).
     func refusal(_ send: Send, rows: [[Row]]) -> SendRefusal? {
-        if !countries.allows(send.number) { return .country }
         let countRows = send.ip.isEmpty ? 1 : 2
         guard allows(counted: Array(rows.prefix(countRows))) else { return .throttled }
         let budget = rows.dropFirst(countRows)
@@ -121,5 +122,15 @@ public enum SendRefusal: String, Error, Sendable, CaseIterable {
         case .brake: return .braked
         case .quota: return .quotaExceeded
         }
+    }
+}
+
+extension SendRefusal {
+    /// A start or trigger refused by a limit: logged, told to the observer (metrics), and
+    /// answered as the API does. `note` tells the log what the engine spared (Vonage not asked).
+    func reported(for send: SendThrottle.Send, to observer: VerifyObserver?, note: String = "") -> VerifyError {
+        Log.info("verify: send to \(Redact.phone(send.number)) refused (\(rawValue))\(note)")
+        observer?.sendRefused(self, number: send.number, accountID: send.accountID, scheduled: false, now: send.now)
+        return error
     }
 }

@@ -49,7 +49,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
         let send = SendThrottle.Send(number: start.number, purpose: start.purpose, ip: ip, accountID: accountID, isStart: true,
                                      toVerifiedNumber: start.toVerifiedNumber, now: now)
         // Refused here, before Vonage is asked (and paid).
-        if !throttle.countries.allows(start.number) { throw refused(.country, send) }
+        if !throttle.countries.allows(start.number) { throw SendRefusal.country.reported(for: send, to: observer, note: "; Vonage not asked") }
         if start.withholdsCode {
             // Nothing goes to Vonage: only our record, so the web app's page reads like any other.
             // As for a real start, the send limits count it (a `withheld` event row) and it
@@ -69,7 +69,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                                               now: now, status: .withheld, in: db)
                 }
             } catch let refusal as SendRefusal {
-                throw refused(refusal, send)
+                throw refusal.reported(for: send, to: observer, note: "; Vonage not asked")
             }
             return requestID
         }
@@ -86,7 +86,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return live?.status == .inProgress ? live : nil
             }
         } catch let refusal as SendRefusal {
-            throw refused(refusal, send)
+            throw refusal.reported(for: send, to: observer, note: "; Vonage not asked")
         }
 
         var answer = try ask(.start, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
@@ -242,7 +242,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                 if let refusal = try throttle.admit(send, in: db) { throw refusal }   // rolled back
             }
         } catch let refusal as SendRefusal {
-            throw refused(refusal, send)
+            throw refusal.reported(for: send, to: observer, note: "; Vonage not asked")
         }
         let answer = try control("trigger_next_event", r)
         switch answer.status {
@@ -402,13 +402,6 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     private static func concurrent(_ id: String) -> VerifyError {
         VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed", requestID: id)
-    }
-
-    /// A start or trigger refused by a limit: told to the observer (metrics), answered as the API does.
-    private func refused(_ refusal: SendRefusal, _ send: SendThrottle.Send) -> VerifyError {
-        Log.info("verify: send to \(Redact.phone(send.number)) refused (\(refusal.rawValue)); Vonage not asked")
-        observer?.sendRefused(refusal, number: send.number, accountID: send.accountID, scheduled: false, now: send.now)
-        return refusal.error
     }
 
     private static func inactive(_ id: String) -> VerifyError {
