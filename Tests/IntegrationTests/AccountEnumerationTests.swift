@@ -206,6 +206,33 @@ final class PasswordlessEnumerationTests: IntegrationTestCase {
 /// POST /passwordless answers without waiting for the SMS provider, for a known number as for
 /// an unknown one: the text goes out off the request's thread.
 final class PasswordlessTimingTests: XCTestCase {
+    /// alice, whose number a code has proven (put straight in: no code is texted before the test's own).
+    private func insertAlice(_ number: String, in server: TestServer) throws {
+        let now = server.clock.now()
+        try server.app.database.write {
+            try $0.execute("""
+                INSERT INTO users (username, number, password_digest, number_verified_at, created_at, updated_at)
+                VALUES ('alice', ?, 'unused', ?, ?, ?)
+                """, [.text(number), .integer(now), .integer(now), .integer(now)])
+        }
+    }
+
+    /// The answer to a passwordless request posted on another thread, once it has come.
+    final class Answer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: TestResponse?
+        var response: TestResponse? { lock.lock(); defer { lock.unlock() }; return value }
+        func set(_ response: TestResponse?) { lock.lock(); value = response; lock.unlock() }
+    }
+
+    /// Asks for a code to `number` on another thread, so a server that waited for the provider
+    /// fails the test rather than hanging it.
+    private static func askInBackground(_ browser: Browser, _ number: String) -> Answer {
+        let answer = Answer()
+        DispatchQueue.global().async { answer.set(try? browser.post("/passwordless", [("number", number)])) }
+        return answer
+    }
+
     func testTheAnswerDoesNotWaitForTheProvider() throws {
         // The provider sits on its first request until released.
         let queued = #"{"sid":"SM00000000000000000000000000000001","status":"queued"}"#
@@ -217,27 +244,16 @@ final class PasswordlessTimingTests: XCTestCase {
             "TWILIO_AUTH_TOKEN": "token", "TWILIO_FROM": "+15005550006", "TWILIO_BASE_URL": provider.baseURL.absoluteString,
         ])
         defer { server.stop() }
-        let number = "+447700900123", now = server.clock.now()
-        try server.app.database.write {
-            try $0.execute("""
-                INSERT INTO users (username, number, password_digest, number_verified_at, created_at, updated_at)
-                VALUES ('alice', ?, 'unused', ?, ?, ?)
-                """, [.text(number), .integer(now), .integer(now), .integer(now)])
-        }
+        let number = "+447700900123"
+        try insertAlice(number, in: server)
         let known = server.browser(), unknown = server.browser()
         try known.get("/passwordless/new")
         try unknown.get("/passwordless/new")
 
-        // On another thread, so a server that waited for the provider fails this test rather than hanging it.
-        let lock = NSLock()
-        var answer: TestResponse?
-        DispatchQueue.global().async {
-            let response = try? known.post("/passwordless", [("number", number)])
-            lock.lock(); answer = response; lock.unlock()
-        }
+        let answer = Self.askInBackground(known, number)
         eventually("the provider holds the text") { provider.requests.count == 1 }
-        eventually("the page answered while the provider holds the text") { lock.lock(); defer { lock.unlock() }; return answer != nil }
-        let knownAnswer = try XCTUnwrap({ lock.lock(); defer { lock.unlock() }; return answer }())
+        eventually("the page answered while the provider holds the text") { answer.response != nil }
+        let knownAnswer = try XCTUnwrap(answer.response)
         let status = try server.app.database.read {
             try $0.queryOne("SELECT status FROM verify_events WHERE number = ?", [.text(number)])?.string("status")
         }
@@ -269,13 +285,8 @@ final class PasswordlessTimingTests: XCTestCase {
             "VONAGE_API_SECRET": vonage.apiSecret, "VONAGE_API_BASE_URL": vonage.baseURL,
         ])
         defer { server.stop() }
-        let number = "+447700900123", now = server.clock.now()
-        try server.app.database.write {
-            try $0.execute("""
-                INSERT INTO users (username, number, password_digest, number_verified_at, created_at, updated_at)
-                VALUES ('alice', ?, 'unused', ?, ?, ?)
-                """, [.text(number), .integer(now), .integer(now), .integer(now)])
-        }
+        let number = "+447700900123"
+        try insertAlice(number, in: server)
         func linkedRequest() throws -> String? {
             try server.app.database.read {
                 try $0.queryOne("SELECT verify_request_id FROM passwordless_logins WHERE number = ?", [.text(number)])?
@@ -284,15 +295,10 @@ final class PasswordlessTimingTests: XCTestCase {
         }
         let known = server.browser()
         try known.get("/passwordless/new")
-        let lock = NSLock()
-        var answer: TestResponse?
-        DispatchQueue.global().async {
-            let response = try? known.post("/passwordless", [("number", number)])
-            lock.lock(); answer = response; lock.unlock()
-        }
+        let answer = Self.askInBackground(known, number)
         eventually("Vonage holds the start") { vonage.requests(to: "/verify/json").count == 1 }
-        eventually("the page answered while Vonage holds the start") { lock.lock(); defer { lock.unlock() }; return answer != nil }
-        let knownAnswer = try XCTUnwrap({ lock.lock(); defer { lock.unlock() }; return answer }())
+        eventually("the page answered while Vonage holds the start") { answer.response != nil }
+        let knownAnswer = try XCTUnwrap(answer.response)
         XCTAssertEqual(knownAnswer.status, 303)
         XCTAssertEqual(knownAnswer.location, "/passwordless/code")
         XCTAssertNil(try linkedRequest(), "Vonage has not answered yet")

@@ -9,12 +9,6 @@ import TestSupport
 final class DeviceCookieTests: IntegrationTestCase {
     let generic = "That username and password don&#39;t match an account."
 
-    func visitor(_ ip: String) -> Browser {
-        let browser = server.browser()
-        browser.sourceAddress = ip
-        return browser
-    }
-
     /// alice's own browser after a full login (password + texted PIN), logged out again: it
     /// holds her device cookie and nothing else of use.
     func ownersBrowser(username: String = "alice", number: String = "+44 7700 900123") throws -> Browser {
@@ -164,12 +158,6 @@ final class DeviceCookieTests: IntegrationTestCase {
 /// A texted passwordless code proves the phone, not the password: it clears no password failures.
 final class PasswordlessFailuresTests: IntegrationTestCase {
     override var environment: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
-
-    func visitor(_ ip: String) -> Browser {
-        let browser = server.browser()
-        browser.sourceAddress = ip
-        return browser
-    }
 
     func testAPasswordlessLoginLeavesThePasswordFailuresAndTheInARowCount() throws {
         XCTAssertEqual(try logOut(try verifiedUser()).location, "/session/new")

@@ -9,13 +9,6 @@ import TestSupport
 final class LoginRegulationTests: IntegrationTestCase {
     let generic = "That username and password don&#39;t match an account."
 
-    /// A visitor from its own loopback address, so per-account and per-IP limits can be told apart.
-    func visitor(_ ip: String) -> Browser {
-        let browser = server.browser()
-        browser.sourceAddress = ip
-        return browser
-    }
-
     func attempt(_ browser: Browser, _ username: String = "alice", _ password: String) throws -> TestResponse {
         try logIn(browser, username: username, password: password)
     }

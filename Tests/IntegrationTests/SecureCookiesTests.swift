@@ -51,13 +51,9 @@ final class SecureCookiesTests: IntegrationTestCase {
         XCTAssertNil(owner.cookies[DeviceCookie.name])
         XCTAssertEqual(try logOut(owner).location, "/session/new")
         for i in 2...6 {
-            let stranger = server.browser()
-            stranger.sourceAddress = "127.0.0.\(i)"
-            XCTAssertEqual(try logIn(stranger, password: "stranger guess \(i)").status, 422)
+            XCTAssertEqual(try logIn(visitor("127.0.0.\(i)"), password: "stranger guess \(i)").status, 422)
         }
-        let late = server.browser()
-        late.sourceAddress = "127.0.0.7"
-        XCTAssertEqual(try logIn(late).status, 422, "banned for strangers")
+        XCTAssertEqual(try logIn(visitor("127.0.0.7")).status, 422, "banned for strangers")
         XCTAssertEqual(try logIn(owner).location, "/verification/new", "the owner's browser is recognised")
     }
 

@@ -125,12 +125,6 @@ final class VerifyWebDeliveryFailureTests: IntegrationTestCase {
 final class SendLimitPerIPTests: IntegrationTestCase {
     override var environment: [String: String] { ["VERIFY_MAX_SENDS_PER_IP": "3"] }
 
-    func visitor(_ ip: String) -> Browser {
-        let browser = server.browser()
-        browser.sourceAddress = ip
-        return browser
-    }
-
     func testTheFourthCodeFromOneAddressIsNotSentButAnotherAddressIsServed() throws {
         for i in 1...3 {
             XCTAssertEqual(try signUp(visitor("127.0.0.5"), username: "user\(i)", number: "+44 7700 90050\(i)").location,

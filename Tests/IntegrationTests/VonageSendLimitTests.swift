@@ -4,24 +4,8 @@ import XCTest
 import TestSupport
 
 /// The sending limits with VERIFY_ENGINE=vonage: refused before Vonage is asked.
-final class VonageSendLimitTests: IntegrationTestCase {
-    var vonage: FakeVonageVerify!
-
-    override var environment: [String: String] {
-        ["VERIFY_ENGINE": "vonage", "VONAGE_API_KEY": vonage.apiKey, "VONAGE_API_SECRET": vonage.apiSecret,
-         "VONAGE_API_BASE_URL": vonage.baseURL, "SMS_COUNTRIES": "GB"]
-    }
-
-    override func setUpWithError() throws {
-        vonage = try FakeVonageVerify()
-        try super.setUpWithError()
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        vonage?.stop()
-        vonage = nil
-    }
+final class VonageSendLimitTests: VonageTestCase {
+    override var vonageTestSettings: [String: String] { ["SMS_COUNTRIES": "GB"] }
 
     func testARefusedCountryNeverReachesVonage() throws {
         let api = try VerifyAPIClient.create(on: server)
@@ -61,24 +45,8 @@ final class VonageSendLimitTests: IntegrationTestCase {
 
 /// With VERIFY_ENGINE=vonage, which keeps one live request per number: a passwordless request
 /// to someone's number can't keep their login code from them (issue 13).
-final class VonagePasswordlessTests: IntegrationTestCase {
-    var vonage: FakeVonageVerify!
-
-    override var environment: [String: String] {
-        ["VERIFY_ENGINE": "vonage", "VONAGE_API_KEY": vonage.apiKey, "VONAGE_API_SECRET": vonage.apiSecret,
-         "VONAGE_API_BASE_URL": vonage.baseURL, "PASSWORDLESS_LOGIN": "on"]
-    }
-
-    override func setUpWithError() throws {
-        vonage = try FakeVonageVerify()
-        try super.setUpWithError()
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        vonage?.stop()
-        vonage = nil
-    }
+final class VonagePasswordlessTests: VonageTestCase {
+    override var vonageTestSettings: [String: String] { ["PASSWORDLESS_LOGIN": "on"] }
 
     func testAPasswordlessRequestDoesNotBlockTheOwnersLoginCode() throws {
         let alice = server.browser()

@@ -8,25 +8,8 @@ import TestSupport
 /// VERIFY_ENGINE=vonage over real HTTP both ways: the app on its socket, and Vonage's hosted
 /// Verify API played by FakeVonageVerify on another. Each test checks the exact requests the
 /// engine sends (path, form fields with our Vonage key and secret, the number without '+').
-final class VonageVerifyTests: IntegrationTestCase {
-    var vonage: FakeVonageVerify!
+final class VonageVerifyTests: VonageTestCase {
     let number = "+447700900123"
-
-    override var environment: [String: String] {
-        ["VERIFY_ENGINE": "vonage", "VONAGE_API_KEY": vonage.apiKey, "VONAGE_API_SECRET": vonage.apiSecret,
-         "VONAGE_API_BASE_URL": vonage.baseURL]
-    }
-
-    override func setUpWithError() throws {
-        vonage = try FakeVonageVerify()
-        try super.setUpWithError()
-    }
-
-    override func tearDown() {
-        super.tearDown()
-        vonage?.stop()
-        vonage = nil
-    }
 
     func testSignUpPINFromVonageThenTheProtectedPage() throws {
         let logged = LogCapture()

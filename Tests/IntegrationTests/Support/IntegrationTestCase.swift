@@ -51,6 +51,14 @@ class IntegrationTestCase: XCTestCase {
         return browser
     }
 
+    /// A visitor from its own loopback address (127.0.0.x), so per-account and per-IP limits can
+    /// be told apart.
+    func visitor(_ ip: String) -> Browser {
+        let browser = server.browser()
+        browser.sourceAddress = ip
+        return browser
+    }
+
     /// The outbox's messages to `number`, oldest first.
     func messages(to number: String) -> [[String: String]] { server.messages().filter { $0["to"] == number } }
 
