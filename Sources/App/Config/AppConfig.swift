@@ -95,6 +95,9 @@ public struct AppConfig: Sendable {
     public var passwordlessLogin = false
     /// Passwordless login may create an account for a verified unknown number (PASSWORDLESS_SIGNUP=on).
     public var passwordlessSignup = false
+    /// Seconds a password reset of a phone-only account, asked for from a browser the account
+    /// does not know, waits before the new password works (PASSWORD_RESET_HOLD; 0 = at once).
+    public var passwordResetHold = 86_400
 
     public var viewsDirectory: String { root + "/Views" }
     public var migrationsDirectory: String { root + "/Migrations" }
@@ -177,6 +180,8 @@ public struct AppConfig: Sendable {
                                                        in: 0...100_000_000, default: 0)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
+        config.passwordResetHold = try values.int("password_reset_hold", env: "PASSWORD_RESET_HOLD", in: 0...86_400 * 30,
+                                                  default: config.passwordResetHold)
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",
                                          default: config.environment == .production ? "on" : "off")
         try config.validate(smsGateway: try values.string("sms_gateway", env: "SMS_GATEWAY", default: ""),

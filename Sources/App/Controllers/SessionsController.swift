@@ -22,7 +22,9 @@ public struct SessionsController: Controller {
         let password = context.params["password"]
         let app = context.app
         try app.passwords.checkRoom()   // a full pool answers 503 before any database work
-        let user = try app.database.read { try User.find(username: username, in: $0) }
+        var user = try app.database.read { try User.find(username: username, in: $0) }
+        // A held password reset whose time has come takes effect before the password is checked.
+        if let found = user { user = try PasswordResetting.settleHeld(found, context: context) }
         let refused = "That username and password don't match an account."
         // An unknown username still costs one bcrypt at the configured cost (PasswordHasher),
         // so both failures take as long and look alike from outside.
@@ -46,10 +48,14 @@ public struct SessionsController: Controller {
         guard let user else { return try form(username: username, error: refused, status: 422) }  // .right needs a user
         if app.passwords.needsRehash(user.passwordDigest) { renewDigest(of: user, password: password) }
         context.audit(.loginSucceeded, userID: user.id)
+        // The current password cancels a held reset (a SIM swapper has the texts, not the password).
+        let cancelledReset = try PasswordResetting.cancelHeld(for: user, context: context)
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); second factor next")
         // A remembered device, an authenticator app, or else the texted PIN (LoginFlow).
-        return try LoginFlow.begin(PendingSecondFactor(context: context, session: session, user: user))
+        let next = try LoginFlow.begin(PendingSecondFactor(context: context, session: session, user: user))
+        if cancelledReset { context.flash(.alert, PasswordResetting.cancelledMessage) }   // says more than "code sent"
+        return next
     }
 
     /// DELETE /session: the row goes, so the old cookie is worthless.

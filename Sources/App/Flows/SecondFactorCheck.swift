@@ -19,12 +19,17 @@ enum SecondFactorCheck {
     }
 
     static func run(_ code: Code, user: User, session: Session, context: RequestContext) throws -> Verdict {
+        try run(code, user: user, triesKey: SecondFactorRegulation.key(of: session), context: context)
+    }
+
+    /// The same for tries named by `triesKey` instead of a session's (a password reset's).
+    static func run(_ code: Code, user: User, triesKey: String, context: RequestContext) throws -> Verdict {
         let app = context.app, now = context.now
         let regulation = SecondFactorRegulation(maxPerSession: app.config.pinMaxAttempts, login: app.regulation)
         // A known device got past the password while strangers had the account banned: so here too.
         let knownDevice = KnownDevice.key(context: context, userID: user.id, passwordDigest: user.passwordDigest) != nil
         return try app.database.write { db in
-            if let refusal = try regulation.refusal(userID: user.id, session: session, knownDevice: knownDevice, now: now, in: db) {
+            if let refusal = try regulation.refusal(userID: user.id, sessionKey: triesKey, knownDevice: knownDevice, now: now, in: db) {
                 return .refused(refusal)
             }
             let accepted: Bool
@@ -39,7 +44,7 @@ enum SecondFactorCheck {
                 }
             }
             if accepted { return .accepted }
-            return .wrong(try regulation.failed(userID: user.id, session: session, now: now, in: db))
+            return .wrong(try regulation.failed(userID: user.id, sessionKey: triesKey, now: now, in: db))
         }
     }
 }

@@ -9,6 +9,8 @@ extension VerifyStart {
         case login
         case numberChange = "number_change"
         case passwordless
+        /// "Forgot your password?": anyone may ask for it, like passwordless.
+        case passwordReset = "password_reset"
         /// A stand-in whose code is withheld (TextedCode.start): apart from `login`, so a sign-up
         /// with someone's number can never replace the code their own login is waiting for.
         case withheld
@@ -28,7 +30,10 @@ extension VerifyStart {
         // Vonage keeps one live request per number: there a login's or a number change's code
         // may cancel a live passwordless request, never the other way round, so asking for
         // passwordless codes to someone's number can't keep their login code from them.
-        if flow == .login || flow == .numberChange { start.outranksPurposes = [WebFlow.passwordless.rawValue] }
+        // The same holds for a password reset, which strangers may ask for too.
+        if flow == .login || flow == .numberChange {
+            start.outranksPurposes = [WebFlow.passwordless.rawValue, WebFlow.passwordReset.rawValue]
+        }
         return start
     }
 }

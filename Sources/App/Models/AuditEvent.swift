@@ -39,6 +39,15 @@ public struct AuditEvent: Sendable, Equatable {
         case sendRefused = "send_refused"
         /// Someone tried to sign up with this account's (verified) number; its owner was texted.
         case signUpWithNumber = "sign_up_with_number"
+        // Issue 14: "Forgot your password?".
+        case passwordResetRequested = "password_reset_requested"
+        case passwordResetCodeAccepted = "password_reset_code_accepted"
+        case passwordResetCodeFailed = "password_reset_code_failed"
+        /// The new password was refused its second factor (app or recovery code missing or wrong).
+        case passwordResetRefused = "password_reset_refused"
+        case passwordReset = "password_reset"
+        case passwordResetHeld = "password_reset_held"
+        case passwordResetCancelled = "password_reset_cancelled"
 
         /// What the Activity page says.
         public var label: String {
@@ -72,13 +81,21 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceLoginLimited: return "Login refused on a known browser (too many attempts from it)"
             case .sendRefused: return "Code not sent (sending limit)"
             case .signUpWithNumber: return "Someone tried to sign up with your number"
+            case .passwordResetRequested: return "Password reset asked for"
+            case .passwordResetCodeAccepted: return "Password reset code accepted"
+            case .passwordResetCodeFailed: return "Wrong password reset code"
+            case .passwordResetRefused: return "Password reset refused (second factor missing or wrong)"
+            case .passwordReset: return "Password reset"
+            case .passwordResetHeld: return "Password reset held back (asked for from an unknown browser)"
+            case .passwordResetCancelled: return "Held password reset cancelled"
             }
         }
 
         /// Failures and refusals stand out on the page.
         public var isWarning: Bool {
             [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
-             .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber].contains(self)
+             .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber,
+             .passwordResetCodeFailed, .passwordResetRefused, .passwordResetHeld, .passwordResetCancelled].contains(self)
         }
     }
 

@@ -107,6 +107,11 @@ public struct Session: Sendable, Equatable {
         try db.execute("DELETE FROM sessions WHERE id = ?", [.integer(id)])
     }
 
+    /// Ends every session of the user (after a password reset).
+    public static func destroyAll(userID: Int64, in db: DatabaseConnection) throws {
+        try db.execute("DELETE FROM sessions WHERE user_id = ?", [.integer(userID)])
+    }
+
     /// Ends every session of the user but one (after a password change).
     public static func destroyAll(userID: Int64, except keep: Int64, in db: DatabaseConnection) throws {
         try db.execute("DELETE FROM sessions WHERE user_id = ? AND id != ?", [.integer(userID), .integer(keep)])

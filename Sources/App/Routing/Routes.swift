@@ -14,6 +14,7 @@ import HTTP
 ///   get "/healthz" => "health#show"; get "/metrics" => "metrics#show"
 ///   resource :session,      only: [:new, :create, :destroy]
 ///   resource :passwordless, only: [:new, :create] + get/post :code          (PASSWORDLESS_LOGIN=on)
+///   resource :password_reset, only: [:new, :create, :edit, :update] + get/post :code
 ///   resource :verification, only: [:new, :create] do
 ///     post :resend; post :call                                   (verifications: the texted PIN)
 ///     post :totp; post :recovery                                 (second_factor: app or recovery code)
@@ -57,6 +58,14 @@ public enum Routes {
         r.post("/passwordless", PasswordlessController.self, .create, gate: .passwordlessGuest) { try $0.create($1) }
         r.get("/passwordless/code", PasswordlessController.self, .code, gate: .passwordlessGuest) { try $0.code($1) }
         r.post("/passwordless/code", PasswordlessController.self, .verify, gate: .passwordlessGuest) { try $0.verify($1) }
+
+        // Issue 14: "Forgot your password?".
+        r.page("/password_reset/new", PasswordResetsController.self, .new, gate: .guest) { try PasswordResetsController.new($0) }
+        r.post("/password_reset", PasswordResetsController.self, .create, gate: .guest) { try $0.create($1) }
+        r.get("/password_reset/code", PasswordResetsController.self, .code, gate: .guest) { try $0.code($1) }
+        r.post("/password_reset/code", PasswordResetsController.self, .verify, gate: .guest) { try $0.verify($1) }
+        r.get("/password_reset/edit", PasswordResetsController.self, .edit, gate: .guest) { try $0.edit($1) }
+        r.patch("/password_reset", PasswordResetsController.self, .update, gate: .guest) { try $0.update($1) }
 
         r.get("/verification/new", TextedCodeStepController.self, .new, gate: .pendingSecondFactor) { try $0.new($1) }
         r.post("/verification", TextedCodeStepController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }

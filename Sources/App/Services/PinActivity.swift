@@ -52,6 +52,7 @@ struct PinActivity: VerifyObserver {
         if let number = try PasswordlessLogin.number(verifyRequestID: request.requestID, in: db) {
             return try User.find(number: number, in: db)?.id
         }
+        if let userID = try PasswordReset.userID(verifyRequestID: request.requestID, in: db) { return userID }
         return nil
     }
 }

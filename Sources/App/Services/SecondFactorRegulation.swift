@@ -48,9 +48,15 @@ public struct SecondFactorRegulation: Sendable {
     /// the ban row: a right password (`LoginRegulation.succeeded`) lifts that row.
     public func refusal(userID: Int64, session: Session, knownDevice: Bool = false, now: Int64,
                         in db: DatabaseConnection) throws -> Refusal? {
+        try refusal(userID: userID, sessionKey: Self.key(of: session), knownDevice: knownDevice, now: now, in: db)
+    }
+
+    /// The same for tries named by `sessionKey` (a password reset's, which has no session).
+    func refusal(userID: Int64, sessionKey: String, knownDevice: Bool = false, now: Int64,
+                 in db: DatabaseConnection) throws -> Refusal? {
         if try isAccountRefused(userID: userID, knownDevice: knownDevice, now: now, in: db) { return .account }
         let inSession = try db.queryOne("SELECT count(*) AS n FROM second_factor_failures WHERE session_key = ?",
-                                        [.text(Self.key(of: session))])?.int("n") ?? 0
+                                        [.text(sessionKey)])?.int("n") ?? 0
         return inSession >= maxPerSession ? .session : nil
     }
 
@@ -118,7 +124,11 @@ public struct SecondFactorRegulation: Sendable {
 
     /// Records a wrong code and bans the account when it reaches the account limit.
     public func failed(userID: Int64, session: Session, now: Int64, in db: DatabaseConnection) throws -> Outcome {
-        let sessionKey = Self.key(of: session)
+        try failed(userID: userID, sessionKey: Self.key(of: session), now: now, in: db)
+    }
+
+    /// The same for tries named by `sessionKey` (a password reset's).
+    func failed(userID: Int64, sessionKey: String, now: Int64, in db: DatabaseConnection) throws -> Outcome {
         let since = now - Int64(login.window)
         try db.execute("DELETE FROM second_factor_failures WHERE user_id = ? AND failed_at <= ?", [.integer(userID), .integer(since)])
         try db.execute("INSERT INTO second_factor_failures (user_id, session_key, failed_at) VALUES (?, ?, ?)",

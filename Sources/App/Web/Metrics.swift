@@ -95,6 +95,9 @@ public final class Metrics: @unchecked Sendable {
     public func signUpThrottled() { count("signup_throttled", "") }
     /// A number's owner told by SMS that someone tried to sign up with it.
     public func signUpNoticeSent() { count("signup_notices", "") }
+    /// A step of "Forgot your password?" (`outcome`: requested, code_accepted, code_failed, refused,
+    /// throttled, reset, held, cancelled).
+    public func passwordReset(_ outcome: String) { count("password_resets", outcome) }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -186,6 +189,7 @@ public final class Metrics: @unchecked Sendable {
                      events["signup_throttled\u{1F}"] ?? 0, into: &out)
         Self.counter("signup_notices", "Texts telling a number's owner that someone tried to sign up with it",
                      events["signup_notices\u{1F}"] ?? 0, into: &out)
+        Self.family("password_resets", "Steps of \"Forgot your password?\"", by: "outcome", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
