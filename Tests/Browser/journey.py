@@ -79,8 +79,8 @@ def last_pin(number):
 
 
 def next_pin(number, after):
-    """The PIN of a text to `number` newer than the first `after` ones (passwordless codes are
-    sent off the request's thread, so the page can come before the text)."""
+    """The PIN of a text to `number` newer than the first `after` ones (passwordless and
+    password reset codes are sent off the request's thread, so the page can come before the text)."""
     deadline = time.time() + WAIT
     while time.time() < deadline:
         pin, count = last_pin(number)
@@ -296,6 +296,105 @@ def authenticator(driver, username, password):
     shot(driver, "two-factor-remembered-device")
 
 
+def forgot_password(driver):
+    """Issue 14: "Forgot your password?". A phone-only user, in a browser that has logged in to
+    the account before (so the reset takes effect at once), resets by texted code and logs in
+    with the new password; then a user with an authenticator app is asked for it as well and
+    cannot finish with the texted code alone."""
+    username, number, old, new = "reset_user", "+447700900411", "reset user's old password", "reset user's new password"
+
+    def code_after(to, after):
+        """The code of the first text to `to` past the first `after` (the "password changed"
+        notice carries none, so last_pin can't be used once it has been sent)."""
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            found = [re.search(r"\b(\d{6})\b", m["body"]) for m in messages_to(to)[after:]]
+            if any(found):
+                return [f for f in found if f][0].group(1)
+            time.sleep(0.1)
+        raise AssertionError(f"no new code to {to} in {OUTBOX}")
+
+    driver.delete_all_cookies()   # a fresh visitor: this walk's own user from here on
+    driver.get(BASE + "/user/new")
+    fill(driver, username=username, password=old, password_confirmation=old, number=number)
+    submit(driver)
+    enter_pin(driver, number)
+    expect(f"Welcome, {username}" in driver.page_source, "signed up")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    wait_for_path(driver, "/session/new", "login page")
+    click(driver, driver.find_element(By.LINK_TEXT, "Forgot your password?"))
+    wait_for_path(driver, "/password_reset/new", "forgot-password page")
+    shot(driver, "forgot-password")
+    _, sent = last_pin(number)
+    fill(driver, login=username)
+    submit(driver)
+    wait_for_path(driver, "/password_reset/code", "reset code page")
+    expect("we've texted a 6-digit code" in driver.page_source, "the code page says what happens")
+    shot(driver, "forgot-password-code")
+    pin, _ = next_pin(number, sent)
+    fill(driver, code=pin)
+    submit(driver)
+    wait_for_path(driver, "/password_reset/edit", "new password page")
+    expect("Your new password works at once." in driver.page_source, "a known browser's reset takes effect at once")
+    expect(not driver.find_elements(By.NAME, "second_factor_code"), "a phone-only account is asked for nothing more")
+    shot(driver, "forgot-password-new-password")
+    fill(driver, password=new, password_confirmation=new)
+    submit(driver)
+    wait_for_path(driver, "/session/new", "login page after the reset")
+    expect("Your password has been reset" in driver.page_source, "the reset is confirmed")
+    shot(driver, "forgot-password-done")
+    changed = [m for m in messages_to(number) if "password was just reset" in m["body"]]
+    deadline = time.time() + WAIT
+    while not changed and time.time() < deadline:
+        time.sleep(0.1)
+        changed = [m for m in messages_to(number) if "password was just reset" in m["body"]]
+    expect(changed, "the number is told the password changed")
+    fill(driver, username=username, password=old)
+    submit(driver)
+    expect("don't match" in driver.page_source, "the old password no longer works")
+    sent = len(messages_to(number))
+    fill(driver, username=username, password=new)
+    submit(driver)
+    wait_for_path(driver, "/verification/new", "second step after the new password")
+    pin = code_after(number, sent)
+    driver.find_element(By.NAME, "code").send_keys(pin)
+    submit(driver)
+    expect(f"Welcome, {username}" in driver.page_source, "logged in with the new password")
+    shot(driver, "forgot-password-logged-in")
+
+    # A user with an authenticator app: the texted code alone is not enough.
+    app_user, app_number = "reset_app_user", "+447700900419"
+    driver.delete_all_cookies()
+    driver.get(BASE + "/user/new")
+    fill(driver, username=app_user, password=old, password_confirmation=old, number=app_number)
+    submit(driver)
+    enter_pin(driver, app_number)
+    driver.get(BASE + "/user/totp/new")
+    key = driver.find_element(By.ID, "secret-key").text.replace(" ", "")
+    fill(driver, current_password=old, code=totp_code(key))
+    submit(driver)
+    expect(driver.find_elements(By.CSS_SELECTOR, "ol.recovery-codes code"), "the app is on")
+    driver.delete_all_cookies()   # another browser, say the one of someone holding the phone
+    driver.get(BASE + "/password_reset/new")
+    _, sent = last_pin(app_number)
+    fill(driver, login=app_number)
+    submit(driver)
+    wait_for_path(driver, "/password_reset/code", "reset code page")
+    pin, _ = next_pin(app_number, sent)
+    fill(driver, code=pin)
+    submit(driver)
+    wait_for_path(driver, "/password_reset/edit", "new password page")
+    expect(driver.find_elements(By.NAME, "second_factor_code"), "the app's code is asked for")
+    expect("a texted code alone can't reset" in driver.page_source, "and why")
+    shot(driver, "forgot-password-app-needed")
+    fill(driver, password=new, password_confirmation=new)
+    driver.find_element(By.NAME, "second_factor_code").clear()
+    submit(driver)
+    expect("authenticator app, or one of your recovery codes" in driver.page_source, "the code alone is refused")
+    expect("/password_reset" in driver.current_url, "still on the reset form")
+    shot(driver, "forgot-password-code-alone-refused")
+
+
 def main():
     driver = browser()
     number, username, password = "+447700900321", "browser_user", "a long browser password"
@@ -362,6 +461,7 @@ def main():
         change_number(driver, password, old=number, new="+447700900654")
         passwordless(driver, username, number="+447700900654")
         authenticator(driver, username, password)
+        forgot_password(driver)
         print(f"browser journey: {step} pages, screenshots in {SHOTS}")
         print("1 passed, 0 failed")
     finally:
