@@ -39,6 +39,9 @@ public struct AuditEvent: Sendable, Equatable {
         case sendRefused = "send_refused"
         /// Someone tried to sign up with this account's (verified) number; its owner was texted.
         case signUpWithNumber = "sign_up_with_number"
+        // Issue 14, lost phone: the operator's reset, and the number proven at the next login.
+        case secondFactorReset = "second_factor_reset"
+        case numberSetAfterReset = "number_set_after_reset"
 
         /// What the Activity page says.
         public var label: String {
@@ -72,6 +75,8 @@ public struct AuditEvent: Sendable, Equatable {
             case .deviceLoginLimited: return "Login refused on a known browser (too many attempts from it)"
             case .sendRefused: return "Code not sent (sending limit)"
             case .signUpWithNumber: return "Someone tried to sign up with your number"
+            case .secondFactorReset: return "Second factor reset by the operator"
+            case .numberSetAfterReset: return "Phone number confirmed after a reset"
             }
         }
 

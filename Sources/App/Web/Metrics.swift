@@ -95,6 +95,10 @@ public final class Metrics: @unchecked Sendable {
     public func signUpThrottled() { count("signup_throttled", "") }
     /// A number's owner told by SMS that someone tried to sign up with it.
     public func signUpNoticeSent() { count("signup_notices", "") }
+    /// The "Lost your phone?" page, by the advice it gave (`recovery_code`, `app`, `operator`).
+    public func lostPhoneHelpShown(advice: String) { count("lost_phone_help_shown", advice) }
+    /// A login that proved a number after an operator's second-factor reset.
+    public func numberSetAfterReset() { count("numbers_set_after_reset", "") }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -186,6 +190,9 @@ public final class Metrics: @unchecked Sendable {
                      events["signup_throttled\u{1F}"] ?? 0, into: &out)
         Self.counter("signup_notices", "Texts telling a number's owner that someone tried to sign up with it",
                      events["signup_notices\u{1F}"] ?? 0, into: &out)
+        Self.family("lost_phone_help_shown", "Lost-your-phone help pages shown", by: "advice", events: events, into: &out)
+        Self.counter("numbers_set_after_reset", "Logins that proved a number after an operator's second-factor reset",
+                     events["numbers_set_after_reset\u{1F}"] ?? 0, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
