@@ -133,6 +133,21 @@ final class LostPhoneTests: LostPhoneTestCase {
         XCTAssertEqual(try server.metric(#"twofa_lost_phone_help_shown_total{advice="operator"}"#), 1)
     }
 
+    /// Without an operator's reset the number step is closed, even to an account whose number
+    /// was never proven (an unfinished sign-up, an imported account): the password alone must
+    /// never be enough to give an account a number of one's choosing.
+    func testTheNumberStepIsClosedWithoutAReset() throws {
+        let browser = server.browser()
+        XCTAssertEqual(try signUp(browser).location, "/verification/new")
+        XCTAssertNil(try user().numberVerifiedAt)
+        XCTAssertEqual(try browser.get("/verification/number/new").location, "/verification/new")
+        try browser.get("/verification/new")
+        XCTAssertEqual(try browser.post("/verification/number", [("number", new)]).location, "/verification/new")
+        XCTAssertEqual(try browser.post("/verification/number/code", [("code", "123456")]).location, "/verification/new")
+        XCTAssertTrue(messages(to: new).isEmpty)
+        XCTAssertEqual(try user().number, old)
+    }
+
     // MARK: The recovery-code way back
 
     func testRecoveryCodeLoginThenNumberChangeTellsTheOldNumber() throws {
@@ -326,6 +341,27 @@ final class SecondFactorResetTests: LostPhoneTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.err.contains("has no password"), refused.err)
         XCTAssertNotNil(try user().numberVerifiedAt, "nothing changed")
+    }
+}
+
+extension SecondFactorResetTests {
+    /// A login that finished just as the operator reset the account: its session is verified,
+    /// but the account has no proven number, so the number step comes first all the same.
+    func testAVerifiedSessionCaughtByAResetGoesToTheNumberStep() throws {
+        let browser = try verifiedUser()
+        let id = try user().id
+        try server.app.database.write {
+            try $0.execute("UPDATE users SET number_verified_at = NULL, second_factor_reset_at = ? WHERE id = ?",
+                           [.integer(server.clock.now()), .integer(id)])
+        }
+        XCTAssertEqual(try browser.get("/").location, "/verification/new")
+        XCTAssertEqual(try browser.get("/verification/new").location, "/verification/number/new")
+        XCTAssertEqual(try browser.get("/verification/number/new").status, 200)
+        XCTAssertEqual(try browser.post("/verification/number", [("number", new)]).location, "/verification/number/code")
+        try browser.get("/verification/number/code")
+        XCTAssertEqual(try browser.post("/verification/number/code", [("code", try XCTUnwrap(server.lastPIN(to: new)))]).location, "/")
+        XCTAssertEqual(try browser.get("/").status, 200)
+        XCTAssertEqual(try browser.get("/verification/number/new").location, "/", "done: the step is closed")
     }
 }
 
