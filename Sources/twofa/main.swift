@@ -102,12 +102,14 @@ case "users", "audit":
     case ("users", "show", 2): admin { try UserAdmin.show(config, username: rest[1]) }
     case ("users", "delete", 2): admin { try UserAdmin.delete(config, username: rest[1]) }
     case ("users", "unlock", 2): admin { try UserAdmin.unlock(config, username: rest[1]) }
+    case ("users", "reset-second-factor", 2): admin { try SecondFactorResetCommand.run(config, username: rest[1]) }
+    case ("users", "reset-second-factor", _): fail(SecondFactorResetCommand.usage, status: 2)
     case ("audit", _, 1): admin { try UserAdmin.audit(config, username: rest[0]) }
     case ("audit", _, _): fail("usage: twofa audit USER")
     case ("users", "import", _):
         guard let options = RailsImport.Options(arguments: Array(rest.dropFirst())) else { fail(RailsImport.usage, status: 2) }
         admin { try RailsImport.run(config, options) }
-    default: fail("usage: twofa users list | show USER | delete USER | unlock USER\n" + RailsImport.usage)
+    default: fail("usage: twofa users list | show USER | delete USER | unlock USER | reset-second-factor USER\n" + RailsImport.usage)
     }
 
 case "db":
@@ -144,6 +146,8 @@ case "help", "-h", "--help":
           api-keys  create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY: clients of the Verify JSON API
           users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
                     import --rails PATH_OR_URL [--default-country CC]: accounts of a Rails two-factor app
+                    reset-second-factor USER: a lost phone without app or recovery codes: removes the app, recovery
+                      codes, remembered devices and sessions, texts the old number; the next login proves a number
           audit     USER: the account's last 20 security events
           db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
                     copy --to postgres://…: every table of the SQLite database into an empty PostgreSQL database

@@ -17,4 +17,13 @@ final class FlashTests: XCTestCase {
         XCTAssertNil(Flash(cookieValue: "garbage", key: key))
         XCTAssertNil(Flash(cookieValue: "", key: key))
     }
+
+    func testALinkRoundTripsAndOnlyToOurOwnPages() {
+        let linked = Flash(kind: .notice, message: "Change it now.", link: Flash.Link(path: "/user/number/edit", label: "Change"))
+        XCTAssertEqual(Flash(cookieValue: linked.cookieValue(key: key), key: key), linked)
+        XCTAssertEqual(Flash(cookieValue: linked.cookieValue(key: key), key: key)?.link?.path, "/user/number/edit")
+        XCTAssertNil(Flash(kind: .notice, message: "x", link: Flash.Link(path: "https://evil.example/", label: "y")).link)
+        XCTAssertNil(Flash(kind: .notice, message: "x", link: Flash.Link(path: "//evil.example/", label: "y")).link)
+        XCTAssertNil(Flash(cookieValue: Flash(kind: .alert, message: "plain").cookieValue(key: key), key: key)?.link)
+    }
 }

@@ -35,6 +35,6 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(filters("GET", "/user/edit"), ["requireLogin", "requireSecondFactor"])
         XCTAssertEqual(filters("PATCH", "/user"), ["requireLogin", "requireSecondFactor"])
         XCTAssertEqual(filters("POST", "/user"), ["redirectIfVerified"])
-        XCTAssertEqual(filters("POST", "/verification"), ["requireLogin", "redirectIfVerified"])
+        XCTAssertEqual(filters("POST", "/verification"), ["requireLogin", "redirectIfVerified", "redirectIfNumberReset"])
     }
 }

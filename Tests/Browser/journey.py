@@ -393,6 +393,64 @@ def forgot_password(driver):
     expect("authenticator app, or one of your recovery codes" in driver.page_source, "the code alone is refused")
     expect("/password_reset" in driver.current_url, "still on the reset form")
     shot(driver, "forgot-password-code-alone-refused")
+def lost_phone(driver):
+    """Issue 14, a lost phone: lost_phone_user signs up, turns on an authenticator app and saves
+    the recovery codes; later, at the second step, "Lost your phone?" leads to a recovery code,
+    the landing page points to the number change, and the number is changed (the old one told)."""
+    username, password, number, new = "lost_phone_user", "a lost phone password", "+447700900421", "+447700900487"
+    driver.get(BASE + "/")
+    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
+        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    driver.get(BASE + "/user/new")
+    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900421")
+    submit(driver)
+    enter_pin(driver, number)
+    expect(f"Welcome, {username}" in driver.page_source, "signed up and verified")
+    driver.get(BASE + "/user/totp/new")
+    key = driver.find_element(By.ID, "secret-key").text.replace(" ", "")
+    fill(driver, current_password=password, code=totp_code(key))
+    submit(driver)
+    codes = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "ol.recovery-codes code")]
+    expect(len(codes) == 10, f"ten recovery codes saved, got {codes}")
+    shot(driver, "lost-phone-recovery-codes-saved")
+
+    # The phone is gone: password, then "Lost your phone?" from the second step.
+    driver.get(BASE + "/")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    fill(driver, username=username, password=password)
+    submit(driver)
+    wait_for_path(driver, "/verification/new", "second-factor step")
+    shot(driver, "lost-phone-second-step")
+    click(driver, driver.find_element(By.LINK_TEXT, "Lost your phone?"))
+    wait_for_path(driver, "/verification/lost", "the lost-phone page")
+    expect("Use a recovery code" in driver.page_source, "recovery codes are offered")
+    expect("Contact the people who run" not in driver.find_element(By.ID, "lost-recovery").text, "no operator needed")
+    shot(driver, "lost-phone-help")
+    click(driver, driver.find_element(By.LINK_TEXT, "Enter a recovery code"))
+    wait_for_path(driver, "via=recovery", "the recovery-code form")
+    shot(driver, "lost-phone-recovery-code")
+    fill(driver, code=codes[0])
+    submit(driver)
+    expect(driver.current_url.rstrip("/") == BASE, f"logged in with a recovery code, got {driver.current_url}")
+    expect("You can change your number now." in driver.page_source, "the landing page points to the number change")
+    shot(driver, "lost-phone-logged-in")
+
+    told = len(messages_to(number))
+    click(driver, driver.find_element(By.ID, "flash-link"))
+    wait_for_path(driver, "/user/number/edit", "the change-number page")
+    shot(driver, "lost-phone-change-number")
+    fill(driver, number="+44 7700 900487", current_password=password)
+    submit(driver)
+    wait_for_path(driver, "/user/number/verification/new", "code page for the new number")
+    pin, _ = last_pin(new)
+    shot(driver, "lost-phone-new-number-code")
+    fill(driver, code=pin)
+    submit(driver)
+    wait_for_path(driver, "/user/edit", "back on the account page")
+    expect("+44 ••••••• 487" in driver.page_source, "the account shows the new number")
+    expect(len(messages_to(number)) == told + 1 and "was changed" in messages_to(number)[-1]["body"],
+           "the old number is told by SMS")
+    shot(driver, "lost-phone-number-changed")
 
 
 def main():
@@ -462,6 +520,7 @@ def main():
         passwordless(driver, username, number="+447700900654")
         authenticator(driver, username, password)
         forgot_password(driver)
+        lost_phone(driver)
         print(f"browser journey: {step} pages, screenshots in {SHOTS}")
         print("1 passed, 0 failed")
     finally:

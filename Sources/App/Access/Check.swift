@@ -6,6 +6,8 @@ enum Check {
     static let requireSecondFactor = "requireSecondFactor"
     static let redirectIfVerified = "redirectIfVerified"
     static let requirePasswordlessLogin = "requirePasswordlessLogin"
+    static let redirectIfNumberReset = "redirectIfNumberReset"
+    static let requireNumberReset = "requireNumberReset"
 
     /// No session (or an expired one) → the login page.
     static func loginFirst(_ context: RequestContext) -> HTTPResponse {
@@ -19,8 +21,27 @@ enum Check {
 
     /// Someone fully logged in has no business on the sign-up, login or PIN pages.
     static func redirectIfVerified(_ context: RequestContext) -> HTTPResponse? {
-        guard let session = context.session, session.isVerified else { return nil }
+        guard isSignedIn(context) else { return nil }
         return .redirect(to: "/")
+    }
+
+    /// Both factors passed, and the account's number is proven: a session is never fully logged
+    /// in for an account with no proven number (after an operator's reset, issue 14), whatever
+    /// let it past the second step.
+    static func isSignedIn(_ context: RequestContext) -> Bool {
+        guard let session = context.session, session.isVerified, let user = context.user else { return false }
+        return user.numberVerifiedAt != nil
+    }
+
+    /// The number step after an operator's reset (issue 14).
+    static let newNumberStep = "/verification/number/new"
+
+    /// The account's second factor was reset by the operator: its number must be proven first
+    /// (no texted code to the old number, no app). Only read when the number is unproven.
+    static func redirectIfNumberReset(_ context: RequestContext, user: User) throws -> HTTPResponse? {
+        guard user.numberVerifiedAt == nil,
+              try context.app.database.read({ try User.mustSetNumber(userID: user.id, in: $0) }) else { return nil }
+        return .redirect(to: newNumberStep)
     }
 
     /// The passwordless pages exist only with PASSWORDLESS_LOGIN=on; otherwise they are a 404.

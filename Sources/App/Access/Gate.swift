@@ -47,9 +47,22 @@ extension Gate where Passed == PendingSecondFactor {
     /// The second-factor step: a session whose password (or passwordless code) was accepted
     /// and whose second factor is still to come.
     static var pendingSecondFactor: Gate {
-        Gate(names: [Check.requireLogin, Check.redirectIfVerified]) { context in
+        Gate(names: [Check.requireLogin, Check.redirectIfVerified, Check.redirectIfNumberReset]) { context in
+            guard let session = context.session, let user = context.user else { return .answered(Check.loginFirst(context)) }
+            if let early = try Check.redirectIfVerified(context) ?? Check.redirectIfNumberReset(context, user: user) {
+                return .answered(early)
+            }
+            return .admitted(PendingSecondFactor(context: context, session: session, user: user))
+        }
+    }
+
+    /// The number step after an operator's reset (issue 14): a session past its password whose
+    /// account must prove a number before anything else; any other goes to the usual second step.
+    static var pendingNumberReset: Gate {
+        Gate(names: [Check.requireLogin, Check.redirectIfVerified, Check.requireNumberReset]) { context in
             guard let session = context.session, let user = context.user else { return .answered(Check.loginFirst(context)) }
             if let early = Check.redirectIfVerified(context) { return .answered(early) }
+            guard try Check.redirectIfNumberReset(context, user: user) != nil else { return .answered(Check.secondFactorFirst) }
             return .admitted(PendingSecondFactor(context: context, session: session, user: user))
         }
     }
@@ -60,7 +73,8 @@ extension Gate where Passed == SignedIn {
     static var signedIn: Gate {
         Gate(names: [Check.requireLogin, Check.requireSecondFactor]) { context in
             guard let session = context.session, let user = context.user else { return .answered(Check.loginFirst(context)) }
-            guard session.isVerified else { return .answered(Check.secondFactorFirst) }
+            // A verified session of an account with no proven number is not through (issue 14).
+            guard Check.isSignedIn(context) else { return .answered(Check.secondFactorFirst) }
             return .admitted(SignedIn(context: context, session: session, user: user))
         }
     }

@@ -46,8 +46,11 @@ public struct AppCodeStepController: Controller {
                 let left = try app.database.read { try RecoveryCode.remaining(userID: user.id, in: $0) }
                 let response = try LoginFlow.complete(pending, event: .recoveryCodeUsed, detail: "\(left) left",
                                                       remember: LoginFlow.wantsRemember(context))
+                // Issue 14: the way back from a lost phone goes on from here, so say where.
                 context.flash(.notice, "You're logged in with a recovery code. You have \(left) recovery code\(left == 1 ? "" : "s") left"
-                              + (left <= 3 ? " — make a new set on the Two-factor page." : "."))
+                              + (left <= 3 ? " — make a new set on the Two-factor page." : ".")
+                              + " Lost your phone? You can change your number now.",
+                              link: Flash.Link(path: "/user/number/edit", label: "Change your phone number"))
                 return response
             }
             return try LoginFlow.complete(pending, event: .totpVerified, remember: LoginFlow.wantsRemember(context))

@@ -28,7 +28,6 @@ public struct NumberChangesController: Controller {
         let typed = context.params["number"]
         var errors = ValidationErrors()
         var number = ""
-        var taken = false
         switch PhoneNumber.normalize(typed) {
         case .success(let normalized): number = normalized
         case .failure(let problem): errors.add("number", problem.description)
@@ -39,11 +38,6 @@ public struct NumberChangesController: Controller {
             } else if let problem = TextedCode.countryProblem(number, app: app) {
                 errors.add("number", problem)
                 context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): country not in SMS_COUNTRIES")
-            } else {
-                // Whether another account has proven the number is never said (issue 13): the
-                // change goes on as for any number, but its code is withheld, so it can't
-                // complete without that phone (and the unique index would refuse it anyway).
-                taken = try app.database.read { try User.hasVerified(number: number, in: $0) }
             }
         }
         // The password is checked even when the number is wrong, so one submission says everything.
@@ -52,37 +46,11 @@ public struct NumberChangesController: Controller {
         }
         guard errors.isEmpty else { return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422) }
 
-        let changeID = try app.database.write {
-            try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
-        }
-        var start = VerifyStart.web(number: number, config: app.config, flow: taken ? .withheld : .numberChange)
-        start.withholdsCode = taken
-        do {
-            let id = try app.verify.start(start, accountID: TextedCode.accountID,
-                                          ip: context.clientIP, now: context.now)
-            guard try app.database.write({ try NumberChange.link(id: changeID, verifyRequestID: id, in: $0) }) else {
-                // Another change from this session replaced this one while its code was on the
-                // way: that code now proves nothing, and the newer change keeps its own.
-                app.metrics.refused("number_change_superseded")
-                context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(number))
-                Log.info("number change for user \(user.id) to \(Redact.phone(number)) replaced by a newer one")
-                errors.add("number", "You asked for another number since; only the code sent to that one will work.")
-                return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422)
-            }
-        } catch let error as VerifyError {
-            try app.database.write { try NumberChange.discard(id: changeID, in: $0) }
-            if let problem = TextedCode.refusalProblem(error, config: app.config) {
-                errors.add("number", problem)
-                if error.status != .throttled || error == .braked {
-                    context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): \(error.text)")
-                }
-            } else {
-                errors.add("number", "We couldn't send a code to that number — check it and try again.")
-            }
+        // Whether another account has proven the number is never said (issue 13): see NewNumberCode.
+        if let problem = try NewNumberCode.send(to: number, session: session, user: user, context: context) {
+            errors.add("number", problem)
             return try Self.form(signedIn.readOnly, number: typed, errors: errors, status: 422)
         }
-        context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(start.workflow.events[0], to: number))
-        Log.info("number change for user \(user.id): code sent to \(Redact.phone(number))")
         context.flash(.notice, "We've texted a code to \(Redact.phone(number)).")
         return context.redirect(to: "/user/number/verification/new")
     }

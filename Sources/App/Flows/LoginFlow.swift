@@ -13,6 +13,8 @@ enum LoginFlow {
     /// app → its form; otherwise the first texted code.
     static func begin(_ pending: PendingSecondFactor) throws -> HTTPResponse {
         let context = pending.context, app = context.app
+        // After an operator's reset a number must be proven first: nothing goes to the old one.
+        if try Check.redirectIfNumberReset(context, user: pending.user) != nil { return context.redirect(to: Check.newNumberStep) }
         if let response = try skipIfRemembered(pending) { return response }
         if try app.database.read({ try TOTPCredential.isEnabled(userID: pending.user.id, in: $0) }) {
             return context.redirect(to: "/verification/new")

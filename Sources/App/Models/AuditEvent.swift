@@ -48,6 +48,9 @@ public struct AuditEvent: Sendable, Equatable {
         case passwordReset = "password_reset"
         case passwordResetHeld = "password_reset_held"
         case passwordResetCancelled = "password_reset_cancelled"
+        // Issue 14, lost phone: the operator's reset, and the number proven at the next login.
+        case secondFactorReset = "second_factor_reset"
+        case numberSetAfterReset = "number_set_after_reset"
 
         /// What the Activity page says.
         public var label: String {
@@ -88,6 +91,8 @@ public struct AuditEvent: Sendable, Equatable {
             case .passwordReset: return "Password reset"
             case .passwordResetHeld: return "Password reset held back (asked for from an unknown browser)"
             case .passwordResetCancelled: return "Held password reset cancelled"
+            case .secondFactorReset: return "Second factor reset by the operator"
+            case .numberSetAfterReset: return "Phone number confirmed after a reset"
             }
         }
 

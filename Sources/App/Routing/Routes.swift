@@ -74,6 +74,12 @@ public enum Routes {
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
         r.post("/verification/totp", AppCodeStepController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
         r.post("/verification/recovery", AppCodeStepController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }
+        // Issue 14: "Lost your phone?", and the number a login must prove after an operator's reset.
+        r.get("/verification/lost", LostPhoneController.self, .show, gate: .pendingSecondFactor) { try $0.show($1) }
+        r.get("/verification/number/new", NewNumberStepController.self, .new, gate: .pendingNumberReset) { try $0.new($1) }
+        r.post("/verification/number", NewNumberStepController.self, .create, gate: .pendingNumberReset) { try $0.create($1) }
+        r.get("/verification/number/code", NewNumberStepController.self, .code, gate: .pendingNumberReset) { try $0.code($1) }
+        r.post("/verification/number/code", NewNumberStepController.self, .verify, gate: .pendingNumberReset) { try $0.verify($1) }
         r.page("/user/two_factor", SecondFactorSettingsController.self, .show, gate: .signedIn) { try SecondFactorSettingsController.show($0) }
         r.get("/user/totp/new", AuthenticatorSetupController.self, .new, gate: .signedIn) { try $0.new($1) }
         r.post("/user/totp", AuthenticatorSetupController.self, .create, gate: .signedIn) { try $0.create($1) }

@@ -7,17 +7,29 @@ public struct Flash: Sendable, Equatable {
 
     public let kind: Kind
     public let message: String
+    /// A page of ours the message points to, shown after it as a link (issue 14: "change your
+    /// number now" after a recovery-code login). Only a local path, never a URL from input.
+    public let link: Link?
+
+    public struct Link: Sendable, Equatable {
+        public let path: String
+        public let label: String
+    }
 
     static let cookieName = "twofa_flash"
 
-    /// `base64url(kind \u{1F} message) . base64url(HMAC)`: the signature stops anyone
-    /// from planting text in our pages through the cookie.
+    /// `base64url(kind \u{1F} message [\u{1E} path \u{1F} label]) . base64url(HMAC)`: the
+    /// signature stops anyone from planting text in our pages through the cookie.
     func cookieValue(key: [UInt8]) -> String {
-        let payload = Base64URL.encode(Array("\(kind.rawValue)\u{1F}\(message)".utf8))
+        let linked = link.map { "\u{1E}\($0.path)\u{1F}\($0.label)" } ?? ""
+        let payload = Base64URL.encode(Array("\(kind.rawValue)\u{1F}\(message)\(linked)".utf8))
         return payload + "." + Base64URL.encode(Digest.hmacSHA256(key: key, message: payload))
     }
 
-    init(kind: Kind, message: String) { self.kind = kind; self.message = message }
+    init(kind: Kind, message: String, link: Link? = nil) {
+        self.kind = kind; self.message = message
+        self.link = link.flatMap { $0.path.hasPrefix("/") && !$0.path.hasPrefix("//") ? $0 : nil }
+    }
 
     init?(cookieValue: String, key: [UInt8]) {
         let parts = cookieValue.split(separator: ".", omittingEmptySubsequences: false)
@@ -28,6 +40,14 @@ public struct Flash: Sendable, Equatable {
               let separator = text.firstIndex(of: "\u{1F}"),
               let kind = Kind(rawValue: String(text[..<separator])) else { return nil }
         self.kind = kind
-        self.message = String(text[text.index(after: separator)...])
+        let rest = text[text.index(after: separator)...]
+        if let mark = rest.firstIndex(of: "\u{1E}") {
+            message = String(rest[..<mark])
+            let parts = rest[rest.index(after: mark)...].split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+            link = parts.count == 2 ? Link(path: String(parts[0]), label: String(parts[1])) : nil
+        } else {
+            message = String(rest)
+            link = nil
+        }
     }
 }

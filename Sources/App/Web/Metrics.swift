@@ -98,6 +98,10 @@ public final class Metrics: @unchecked Sendable {
     /// A step of "Forgot your password?" (`outcome`: requested, code_accepted, code_failed, refused,
     /// throttled, reset, held, cancelled).
     public func passwordReset(_ outcome: String) { count("password_resets", outcome) }
+    /// The "Lost your phone?" page, by the advice it gave (`recovery_code`, `app`, `operator`).
+    public func lostPhoneHelpShown(advice: String) { count("lost_phone_help_shown", advice) }
+    /// A login that proved a number after an operator's second-factor reset.
+    public func numberSetAfterReset() { count("numbers_set_after_reset", "") }
 
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
@@ -190,6 +194,9 @@ public final class Metrics: @unchecked Sendable {
         Self.counter("signup_notices", "Texts telling a number's owner that someone tried to sign up with it",
                      events["signup_notices\u{1F}"] ?? 0, into: &out)
         Self.family("password_resets", "Steps of \"Forgot your password?\"", by: "outcome", events: events, into: &out)
+        Self.family("lost_phone_help_shown", "Lost-your-phone help pages shown", by: "advice", events: events, into: &out)
+        Self.counter("numbers_set_after_reset", "Logins that proved a number after an operator's second-factor reset",
+                     events["numbers_set_after_reset\u{1F}"] ?? 0, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

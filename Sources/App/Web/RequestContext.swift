@@ -133,8 +133,8 @@ public final class RequestContext {
 
     // MARK: Flash and cookies
 
-    public func flash(_ kind: Flash.Kind, _ message: String) {
-        outgoingFlash = Flash(kind: kind, message: message)
+    public func flash(_ kind: Flash.Kind, _ message: String, link: Flash.Link? = nil) {
+        outgoingFlash = Flash(kind: kind, message: message, link: link)
     }
 
     /// Sets cookie `cookie.name` under this request's form of the name (see `cookieName`),
@@ -171,10 +171,13 @@ public final class RequestContext {
         context["stylesheet"] = .string(app.assets.stylesheetPath)
         context["csrf_token"] = .string(csrfToken())
         context["has_session"] = .bool(session != nil)
-        context["logged_in"] = .bool(session?.isVerified ?? false)
-        if let user, session?.isVerified == true { context["current_username"] = .string(user.username) }
+        let signedIn = Check.isSignedIn(self)
+        context["logged_in"] = .bool(signedIn)
+        if let user, signedIn { context["current_username"] = .string(user.username) }
         if let shown = outgoingFlash ?? incomingFlash {
-            context["flash"] = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
+            var flash: [String: TemplateValue] = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
+            if let link = shown.link { flash["link_path"] = .string(link.path); flash["link_label"] = .string(link.label) }
+            context["flash"] = .dict(flash)
             outgoingFlash = nil
             if incomingFlash != nil { clearCookie(Flash.cookieName) }
         }

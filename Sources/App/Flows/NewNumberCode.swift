@@ -1,0 +1,45 @@
+import Support
+import Verify
+
+/// Texting a code to a number the account does not have yet, and waiting for it in a
+/// `NumberChange` row of the session: the number change (`NumberChangesController`) and the
+/// number a login must prove after an operator's reset (`NewNumberStepController`).
+/// Whether another account has proven the number is never said (issue 13): the code is
+/// withheld, the pages read as if it went, and nothing can complete it.
+enum NewNumberCode {
+    /// `number` (E.164, SMS_COUNTRIES already checked by the form) gets a code for `session`'s
+    /// pending change; nil when it went (or was withheld), else the form's error for the number.
+    static func send(to number: String, session: Session, user: User, context: RequestContext) throws -> String? {
+        let app = context.app
+        // The account's own number is never proven here (a change to it is refused; after a reset it is unproven).
+        let taken = try app.database.read { try User.hasVerified(number: number, in: $0) }
+        let changeID = try app.database.write {
+            try NumberChange.begin(sessionID: session.id, userID: user.id, newNumber: number, now: context.now, in: $0)
+        }
+        var start = VerifyStart.web(number: number, config: app.config, flow: taken ? .withheld : .numberChange)
+        start.withholdsCode = taken
+        do {
+            let id = try app.verify.start(start, accountID: TextedCode.accountID, ip: context.clientIP, now: context.now)
+            guard try app.database.write({ try NumberChange.link(id: changeID, verifyRequestID: id, in: $0) }) else {
+                // Another change from this session replaced this one while its code was on the
+                // way: that code now proves nothing, and the newer change keeps its own.
+                app.metrics.refused("number_change_superseded")
+                context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(number))
+                Log.info("number change for user \(user.id) to \(Redact.phone(number)) replaced by a newer one")
+                return "You asked for another number since; only the code sent to that one will work."
+            }
+        } catch let error as VerifyError {
+            try app.database.write { try NumberChange.discard(id: changeID, in: $0) }
+            guard let problem = TextedCode.refusalProblem(error, config: app.config) else {
+                return "We couldn't send a code to that number — check it and try again."
+            }
+            if error.status != .throttled || error == .braked {
+                context.audit(.sendRefused, userID: user.id, detail: "\(Redact.phone(number)): \(error.text)")
+            }
+            return problem
+        }
+        context.audit(.pinSent, userID: user.id, detail: PinActivity.detail(start.workflow.events[0], to: number))
+        Log.info("code for a new number of user \(user.id) sent to \(Redact.phone(number))")
+        return nil
+    }
+}
