@@ -12,6 +12,8 @@ extension VerifyStart {
         /// A stand-in whose code is withheld (TextedCode.start): apart from `login`, so a sign-up
         /// with someone's number can never replace the code their own login is waiting for.
         case withheld
+        /// The code that, with the password, deletes the account (issue 14).
+        case accountDeletion = "account_deletion"
     }
 
     /// The web app's own request for `number` in `flow`: the configured workflow unless one is
@@ -28,7 +30,7 @@ extension VerifyStart {
         // Vonage keeps one live request per number: there a login's or a number change's code
         // may cancel a live passwordless request, never the other way round, so asking for
         // passwordless codes to someone's number can't keep their login code from them.
-        if flow == .login || flow == .numberChange { start.outranksPurposes = [WebFlow.passwordless.rawValue] }
+        if flow == .login || flow == .numberChange || flow == .accountDeletion { start.outranksPurposes = [WebFlow.passwordless.rawValue] }
         return start
     }
 }

@@ -96,6 +96,10 @@ public final class Metrics: @unchecked Sendable {
     /// A number's owner told by SMS that someone tried to sign up with it.
     public func signUpNoticeSent() { count("signup_notices", "") }
 
+    /// Issue 14: accounts deleted from the web, and data downloads.
+    public func accountDeleted() { count("accounts_deleted", "") }
+    public func dataDownloaded() { count("data_downloads", "") }
+
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
         events[name + "\u{1F}" + channel, default: 0] += 1
@@ -186,6 +190,10 @@ public final class Metrics: @unchecked Sendable {
                      events["signup_throttled\u{1F}"] ?? 0, into: &out)
         Self.counter("signup_notices", "Texts telling a number's owner that someone tried to sign up with it",
                      events["signup_notices\u{1F}"] ?? 0, into: &out)
+        Self.counter("accounts_deleted", "Accounts deleted by their owner on the web",
+                     events["accounts_deleted\u{1F}"] ?? 0, into: &out)
+        Self.counter("data_downloads", "Account data downloads (the JSON on /user/data)",
+                     events["data_downloads\u{1F}"] ?? 0, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
