@@ -145,6 +145,7 @@ case "help", "-h", "--help":
           users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
                     import --rails PATH_OR_URL [--default-country CC]: accounts of a Rails two-factor app
           audit     USER: the account's last 20 security events
+                    deleted-…: a deleted account's kept trail, by its tombstone (users delete prints it)
           db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
                     copy --to postgres://…: every table of the SQLite database into an empty PostgreSQL database
         Configuration: config/<APP_ENV>.json, overridden by environment variables (see docs/configuration.md).
