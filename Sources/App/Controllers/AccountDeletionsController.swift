@@ -28,6 +28,13 @@ public struct AccountDeletionsController: Controller {
             context.flash(.alert, "Your account has an authenticator app: use a code from it, or a recovery code.")
             return context.redirect(to: "/user/deletion/new")
         }
+        // No password to give yet: the deletion can't go through, so no text is paid for.
+        guard try app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else {
+            app.metrics.refused("account_deletion_no_password")
+            context.audit(.accountDeletionRefused, userID: user.id, detail: "texted code asked for; no password set")
+            context.flash(.alert, Reauthentication.setPasswordFirstMessage)
+            return context.redirect(to: "/user/deletion/new")
+        }
         let start = VerifyStart.web(number: user.number, config: app.config, flow: .accountDeletion)
         do {
             let id = try app.verify.start(start, accountID: TextedCode.accountID, ip: context.clientIP, now: context.now)

@@ -8,6 +8,12 @@ enum DeletionCode {
                         [.integer(sessionID)])?.string("verify_request_id")
     }
 
+    /// The account whose deletion waits on `verifyRequestID` (the scheduler's audit of a follow-up call).
+    static func userID(verifyRequestID: String, in db: DatabaseConnection) throws -> Int64? {
+        try db.queryOne("SELECT user_id FROM account_deletions WHERE verify_request_id = ?",
+                        [.text(verifyRequestID)])?.int64("user_id")
+    }
+
     static func link(sessionID: Int64, userID: Int64, verifyRequestID: String, now: Int64, in db: DatabaseConnection) throws {
         try db.execute("""
             INSERT INTO account_deletions (session_id, user_id, verify_request_id, created_at) VALUES (?, ?, ?, ?)
