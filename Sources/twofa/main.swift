@@ -149,6 +149,7 @@ case "help", "-h", "--help":
                     reset-second-factor USER: a lost phone without app or recovery codes: removes the app, recovery
                       codes, remembered devices and sessions, texts the old number; the next login proves a number
           audit     USER: the account's last 20 security events
+                    deleted-…: a deleted account's kept trail, by its tombstone (users delete prints it)
           db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
                     copy --to postgres://…: every table of the SQLite database into an empty PostgreSQL database
         Configuration: config/<APP_ENV>.json, overridden by environment variables (see docs/configuration.md).

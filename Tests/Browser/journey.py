@@ -453,6 +453,88 @@ def lost_phone(driver):
     shot(driver, "lost-phone-number-changed")
 
 
+def leave(driver):
+    """Issue 14 with a user of its own: Your data (the number masked, then in full after the
+    password), the JSON download fetched with the browser's cookies (no secret in it), then
+    Delete account (password + a texted code; a wrong password refused first), the goodbye
+    page and text, and a new account with the same username and number."""
+    number, username, password = "+447700900431", "leaving_user", "a long leaving password"
+    driver.get(BASE + "/")
+    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
+        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    driver.get(BASE + "/user/new")
+    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900431")
+    submit(driver)
+    enter_pin(driver, number)
+    expect(f"Welcome, {username}" in driver.page_source, "the leaving user is signed in")
+
+    driver.get(BASE + "/user/edit")
+    click(driver, driver.find_element(By.LINK_TEXT, "Your data"))
+    wait_for_path(driver, "/user/data", "the data page")
+    expect("+44 ••••••• 431" in driver.page_source and "7700900431" not in driver.page_source, "the number is masked")
+    expect("Account created" in driver.page_source, "the activity log is listed")
+    shot(driver, "your-data")
+    fill(driver, current_password="not my password")
+    submit(driver)
+    expect("isn't your current password" in driver.page_source, "a wrong password shows no number")
+    expect("7700900431" not in driver.page_source, "still masked")
+    shot(driver, "your-data-wrong-password")
+    fill(driver, current_password=password)
+    submit(driver)
+    wait_for_path(driver, "/user/data", "back on the data page")
+    expect(number in driver.page_source, "the full number after the password")
+    shot(driver, "your-data-full-number")
+
+    # The Download link's response, fetched with this browser's cookies.
+    href = driver.find_element(By.ID, "download-data").get_attribute("href")
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    response = urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookies}))
+    body = response.read().decode()
+    expect(response.headers["Content-Type"] == "application/json", f"JSON, got {response.headers['Content-Type']}")
+    expect(response.headers["Content-Disposition"].startswith("attachment;"), "downloaded as a file")
+    document = json.loads(body)
+    expect(document["account"]["username"] == username and document["account"]["number"] == number,
+           f"the download holds the account, got {document['account']}")
+
+    def keys(value):
+        if isinstance(value, dict):
+            return list(value) + [k for v in value.values() for k in keys(v)]
+        if isinstance(value, list):
+            return [k for v in value for k in keys(v)]
+        return []
+    bad = [k for k in keys(document) if any(w in k for w in ("digest", "secret", "token"))]
+    expect(not bad, f"no secret-named keys in the download, got {bad}")
+    expect(not any(c["value"] in body for c in driver.get_cookies() if len(c["value"]) >= 16), "no cookie value in the download")
+
+    driver.get(BASE + "/user/edit")
+    click(driver, driver.find_element(By.ID, "delete-account-link"))
+    wait_for_path(driver, "/user/deletion/new", "the delete-account page")
+    shot(driver, "delete-account")
+    _, sent = last_pin(number)
+    click(driver, driver.find_element(By.ID, "send-deletion-code"))
+    pin, _ = next_pin(number, sent)
+    expect("texted a code" in driver.page_source, "the code is announced")
+    shot(driver, "delete-account-code-sent")
+    fill(driver, current_password="not my password", code=pin)
+    click(driver, driver.find_element(By.ID, "delete-account"))
+    expect("isn't your current password" in driver.page_source, "a wrong password deletes nothing")
+    shot(driver, "delete-account-wrong-password")
+    fill(driver, current_password=password, code=pin)
+    click(driver, driver.find_element(By.ID, "delete-account"))
+    wait_for_path(driver, "/user/deleted", "the goodbye page")
+    expect("Your account is gone" in driver.page_source, "the page says the account is gone")
+    expect(any("has been deleted" in m["body"] for m in messages_to(number)), "the number is texted goodbye")
+    shot(driver, "account-deleted")
+
+    click(driver, driver.find_element(By.LINK_TEXT, "create a new account"))
+    wait_for_path(driver, "/user/new", "sign-up again")
+    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900431")
+    submit(driver)
+    enter_pin(driver, number)
+    expect(f"Welcome, {username}" in driver.page_source, "the same username and number make a new account")
+    shot(driver, "registered-again")
+
+
 def main():
     driver = browser()
     number, username, password = "+447700900321", "browser_user", "a long browser password"
@@ -521,6 +603,7 @@ def main():
         authenticator(driver, username, password)
         forgot_password(driver)
         lost_phone(driver)
+        leave(driver)
         print(f"browser journey: {step} pages, screenshots in {SHOTS}")
         print("1 passed, 0 failed")
     finally:

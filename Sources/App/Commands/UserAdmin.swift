@@ -54,15 +54,17 @@ public enum UserAdmin {
         }
     }
 
-    /// Deletes the account and, through the foreign keys, its sessions, codes and events.
-    public static func delete(_ config: AppConfig, username: String) throws -> String {
-        try withDatabase(config) { db in
-            try db.write { conn in
-                let user = try find(username, in: conn)
-                try conn.execute("DELETE FROM users WHERE id = ?", [.integer(user.id)])
-                Log.info("user \(user.id) deleted from the command line")
-                return "Deleted user \(user.username) (id \(user.id)) and everything that belonged to it."
-            }
+    /// Deletes the account exactly as its owner would on the web (`AccountDeletion`): every row
+    /// about it goes, its audit trail stays under a tombstone, its number is texted a goodbye
+    /// through the configured gateway.
+    public static func delete(_ config: AppConfig, username: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> String {
+        let sms = try GatewayFactory.sms(config)
+        return try withDatabase(config) { db in
+            let user = try db.read { try find(username, in: $0) }
+            let tombstone = try AccountDeletion.run(user, origin: .init(via: "command line"), database: db, sms: sms,
+                                                    brand: config.brandName, now: now)
+            return "Deleted user \(user.username) (id \(user.id)) and everything that belonged to it.\n"
+                + "Its audit trail is kept as \(tombstone): `twofa audit \(tombstone)`."
         }
     }
 
@@ -78,13 +80,22 @@ public enum UserAdmin {
         }
     }
 
-    /// `twofa audit USER`: the newest events, newest first.
+    /// `twofa audit USER`: the newest events, newest first. A deleted account's trail is read
+    /// by its tombstone (`twofa audit deleted-…`, as `twofa users delete` printed it).
     public static func audit(_ config: AppConfig, username: String, limit: Int = 20) throws -> String {
         try withDatabase(config) { db in
             try db.read { conn in
-                let user = try find(username, in: conn)
-                let events = try AuditEvent.recent(userID: user.id, limit: limit, in: conn)
-                if events.isEmpty { return "No events for \(user.username)." }
+                let events: [AuditEvent], name: String
+                if User.Tombstone.looksLike(username) {
+                    events = try AuditEvent.recent(tombstone: username, limit: limit, in: conn)
+                    if events.isEmpty { throw Failure("no events kept for \(username)") }
+                    name = username
+                } else {
+                    let user = try find(username, in: conn)
+                    events = try AuditEvent.recent(userID: user.id, limit: limit, in: conn)
+                    name = user.username
+                }
+                if events.isEmpty { return "No events for \(name)." }
                 let table = [["TIME", "EVENT", "DETAIL", "IP", "BROWSER"]] + events.map { e in
                     [Formatting.time(e.createdAt), e.event, e.detail, e.ip.isEmpty ? "-" : e.ip,
                      UserAgentSummary.describe(e.userAgent)]

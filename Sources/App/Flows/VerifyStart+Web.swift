@@ -14,6 +14,8 @@ extension VerifyStart {
         /// A stand-in whose code is withheld (TextedCode.start): apart from `login`, so a sign-up
         /// with someone's number can never replace the code their own login is waiting for.
         case withheld
+        /// The code that, with the password, deletes the account (issue 14).
+        case accountDeletion = "account_deletion"
     }
 
     /// The web app's own request for `number` in `flow`: the configured workflow unless one is
@@ -31,7 +33,7 @@ extension VerifyStart {
         // may cancel a live passwordless request, never the other way round, so asking for
         // passwordless codes to someone's number can't keep their login code from them.
         // The same holds for a password reset, which strangers may ask for too.
-        if flow == .login || flow == .numberChange {
+        if flow == .login || flow == .numberChange || flow == .accountDeletion {
             start.outranksPurposes = [WebFlow.passwordless.rawValue, WebFlow.passwordReset.rawValue]
         }
         return start

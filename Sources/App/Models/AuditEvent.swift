@@ -51,6 +51,11 @@ public struct AuditEvent: Sendable, Equatable {
         // Issue 14, lost phone: the operator's reset, and the number proven at the next login.
         case secondFactorReset = "second_factor_reset"
         case numberSetAfterReset = "number_set_after_reset"
+        // Issue 14: leaving, and seeing what we hold.
+        case accountDeleted = "account_deleted"
+        case accountDeletionRefused = "account_deletion_refused"
+        case dataDownloaded = "data_downloaded"
+        case fullNumberShown = "full_number_shown"
 
         /// What the Activity page says.
         public var label: String {
@@ -93,6 +98,10 @@ public struct AuditEvent: Sendable, Equatable {
             case .passwordResetCancelled: return "Held password reset cancelled"
             case .secondFactorReset: return "Second factor reset by the operator"
             case .numberSetAfterReset: return "Phone number confirmed after a reset"
+            case .accountDeleted: return "Account deleted"
+            case .accountDeletionRefused: return "Account deletion refused (wrong password or code)"
+            case .dataDownloaded: return "Your data downloaded"
+            case .fullNumberShown: return "Full phone number shown"
             }
         }
 
@@ -100,12 +109,15 @@ public struct AuditEvent: Sendable, Equatable {
         public var isWarning: Bool {
             [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
              .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber,
-             .passwordResetCodeFailed, .passwordResetRefused, .passwordResetHeld, .passwordResetCancelled].contains(self)
+             .passwordResetCodeFailed, .passwordResetRefused, .passwordResetHeld, .passwordResetCancelled,
+             .accountDeletionRefused].contains(self)
         }
     }
 
     public let id: Int64
     public let userID: Int64?
+    /// A deleted account's random name (`deleted-…`), once `userID` is gone; nil otherwise.
+    public let tombstone: String?
     /// Raw name as stored (an unknown one from a newer version still shows).
     public let event: String
     public let detail: String
@@ -118,6 +130,7 @@ public struct AuditEvent: Sendable, Equatable {
     init(row: Row) {
         id = row.int64("id") ?? 0
         userID = row.int64("user_id")
+        tombstone = row.string("tombstone")
         event = row.string("event") ?? ""
         detail = row.string("detail") ?? ""
         ip = row.string("ip") ?? ""
@@ -125,12 +138,23 @@ public struct AuditEvent: Sendable, Equatable {
         createdAt = row.int64("created_at") ?? 0
     }
 
-    static let columns = "id, user_id, event, detail, ip, user_agent, created_at"
+    static let columns = "id, user_id, tombstone, event, detail, ip, user_agent, created_at"
 
     /// The newest `limit` events of a user, newest first.
     public static func recent(userID: Int64, limit: Int = 20, in db: DatabaseConnection) throws -> [AuditEvent] {
         try db.query("SELECT \(columns) FROM audit_events WHERE user_id = ? ORDER BY id DESC LIMIT ?",
                      [.integer(userID), .integer(Int64(limit))]).map(AuditEvent.init)
+    }
+
+    /// The newest `limit` events of a deleted account, by its tombstone, newest first.
+    public static func recent(tombstone: String, limit: Int = 20, in db: DatabaseConnection) throws -> [AuditEvent] {
+        try db.query("SELECT \(columns) FROM audit_events WHERE tombstone = ? ORDER BY id DESC LIMIT ?",
+                     [.text(tombstone), .integer(Int64(limit))]).map(AuditEvent.init)
+    }
+
+    /// Every event of a user, oldest first (the data export: the whole log, not a page of it).
+    public static func all(userID: Int64, in db: DatabaseConnection) throws -> [AuditEvent] {
+        try db.query("SELECT \(columns) FROM audit_events WHERE user_id = ? ORDER BY id", [.integer(userID)]).map(AuditEvent.init)
     }
 }
 
@@ -147,6 +171,15 @@ public enum AuditLog {
         try db.execute("""
             INSERT INTO audit_events (user_id, event, detail, ip, user_agent, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, [userID.map { .integer($0) } ?? .null, .text(kind.rawValue), .text(String(detail.prefix(200))),
+                  .text(String(ip.prefix(64))), .text(String(userAgent.prefix(256))), .integer(now)])
+    }
+
+    /// An event of an account already deleted (its last one: `accountDeleted`), kept under its tombstone.
+    static func record(_ kind: AuditEvent.Kind, tombstone: User.Tombstone, detail: String = "", ip: String, userAgent: String,
+                       now: Int64, in db: DatabaseConnection) throws {
+        try db.execute("""
+            INSERT INTO audit_events (tombstone, event, detail, ip, user_agent, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, [.text(tombstone.id), .text(kind.rawValue), .text(String(detail.prefix(200))),
                   .text(String(ip.prefix(64))), .text(String(userAgent.prefix(256))), .integer(now)])
     }
 }

@@ -10,6 +10,8 @@ import HTTP
 ///     resource :totp,       only: [:new, :create, :destroy]                                    (authenticator)
 ///     resources :recovery_codes,     only: [:create]
 ///     resources :remembered_devices, only: [:destroy] (id as a form field)
+///     resource :data,       only: [:show] + post :number, get :download                       (account_data)
+///     resource :deletion,   only: [:new] + post :code; delete "/user"; get "/user/deleted"     (account_deletions)
 ///   end
 ///   get "/healthz" => "health#show"; get "/metrics" => "metrics#show"
 ///   resource :session,      only: [:new, :create, :destroy]
@@ -86,6 +88,14 @@ public enum Routes {
         r.delete("/user/totp", AuthenticatorSetupController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
         r.post("/user/recovery_codes", RecoveryCodesController.self, .create, gate: .signedIn) { try $0.create($1) }
         r.delete("/user/remembered_devices", RememberedDevicesController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        // Issue 14: seeing what we hold, and leaving.
+        r.page("/user/data", AccountDataController.self, .show, gate: .signedIn) { try AccountDataController.show($0) }
+        r.post("/user/data/number", AccountDataController.self, .reveal, gate: .signedIn) { try $0.reveal($1) }
+        r.get("/user/data/download", AccountDataController.self, .download, gate: .signedIn) { try $0.download($1) }
+        r.get("/user/deletion/new", AccountDeletionsController.self, .new, gate: .signedIn) { try $0.new($1) }
+        r.post("/user/deletion/code", AccountDeletionsController.self, .sendCode, gate: .signedIn) { try $0.sendCode($1) }
+        r.delete("/user", AccountDeletionsController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.page("/user/deleted", AccountDeletionsController.self, .show, gate: .guest) { try AccountDeletionsController.show($0) }
 
         // The Verify JSON API (Vonage Verify v1 paths; GET or POST, as Vonage accepts both).
         // A refused start carries an (empty) request_id, as Vonage's does; the others don't.

@@ -5,6 +5,8 @@ import Support
 /// like the documentation's examples). Strings are escaped by `JSON.quote`.
 public indirect enum JSONValue: Sendable, Equatable {
     case string(String)
+    case int(Int64)
+    case bool(Bool)
     case array([JSONValue])
     case object([(String, JSONValue)])
     case null
@@ -13,6 +15,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case .string(let s): return JSON.quote(s)
         case .null: return "null"
+        case .int(let n): return String(n)
+        case .bool(let b): return b ? "true" : "false"
         case .array(let items): return "[" + items.map(\.serialized).joined(separator: ",") + "]"
         case .object(let pairs): return "{" + pairs.map { JSON.quote($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
         }

@@ -103,6 +103,10 @@ public final class Metrics: @unchecked Sendable {
     /// A login that proved a number after an operator's second-factor reset.
     public func numberSetAfterReset() { count("numbers_set_after_reset", "") }
 
+    /// Issue 14: accounts deleted from the web, and data downloads.
+    public func accountDeleted() { count("accounts_deleted", "") }
+    public func dataDownloaded() { count("data_downloads", "") }
+
     private func count(_ name: String, _ channel: String) {
         eventLock.lock()
         events[name + "\u{1F}" + channel, default: 0] += 1
@@ -197,6 +201,10 @@ public final class Metrics: @unchecked Sendable {
         Self.family("lost_phone_help_shown", "Lost-your-phone help pages shown", by: "advice", events: events, into: &out)
         Self.counter("numbers_set_after_reset", "Logins that proved a number after an operator's second-factor reset",
                      events["numbers_set_after_reset\u{1F}"] ?? 0, into: &out)
+        Self.counter("accounts_deleted", "Accounts deleted by their owner on the web",
+                     events["accounts_deleted\u{1F}"] ?? 0, into: &out)
+        Self.counter("data_downloads", "Account data downloads (the JSON on /user/data)",
+                     events["data_downloads\u{1F}"] ?? 0, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

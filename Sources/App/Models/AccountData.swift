@@ -1,0 +1,131 @@
+import Database
+import Foundation
+import Support
+import Templates
+
+/// What we hold about an account, as its owner sees it on /user/data and downloads it as JSON
+/// (issue 14). Built from an allow-list of fields: never a password digest, TOTP secret,
+/// recovery code, session or device token, nor any hash of one. The number is masked unless
+/// the session gave the password again just before (`fullNumber`).
+struct AccountData {
+    let username: String
+    let number: String
+    let fullNumber: Bool
+    let numberVerified: Bool
+    let createdAt: Int64
+    let lastLoginAt: Int64?
+    let hasPassword: Bool
+    let appEnabled: Bool
+    let recoveryCodesLeft: Int
+    let sessions: [ActiveSession]
+    let devices: [RememberedDevice]
+    let events: [AuditEvent]
+
+    static func gather(_ user: User, fullNumber: Bool, now: Int64, config: AppConfig, in db: DatabaseConnection) throws -> AccountData {
+        let lastLogin = try db.queryOne("SELECT max(verified_at) AS at FROM sessions WHERE user_id = ?",
+                                        [.integer(user.id)])?.int64("at")
+        return AccountData(
+            username: user.username,
+            number: fullNumber ? user.number : Redact.phone(user.number),
+            fullNumber: fullNumber,
+            numberVerified: user.numberVerifiedAt != nil,
+            createdAt: user.createdAt,
+            lastLoginAt: lastLogin,
+            hasPassword: try User.hasPassword(userID: user.id, in: db),
+            appEnabled: try TOTPCredential.isEnabled(userID: user.id, in: db),
+            recoveryCodesLeft: try RecoveryCode.remaining(userID: user.id, in: db),
+            sessions: try Session.active(userID: user.id, now: now, idleTimeout: config.sessionIdleTimeout,
+                                         lifetime: config.sessionLifetime, in: db),
+            devices: try RememberedDevice.active(userID: user.id, now: now, in: db),
+            events: try AuditEvent.all(userID: user.id, in: db))
+    }
+
+    // MARK: The download
+
+    /// The JSON document: the same content as the page, times in ISO 8601 (UTC).
+    var json: JSONValue {
+        .object([
+            ("account", .object([
+                ("username", .string(username)),
+                ("number", .string(number)),
+                ("number_shown_in_full", .bool(fullNumber)),
+                ("number_verified", .bool(numberVerified)),
+                ("created_at", Self.time(createdAt)),
+                ("last_login_at", lastLoginAt.map(Self.time) ?? .null),
+            ])),
+            ("factors", .object([
+                ("password", .bool(hasPassword)),
+                ("texted_code", .bool(true)),
+                ("authenticator_app", .bool(appEnabled)),
+                ("recovery_codes_left", .int(Int64(recoveryCodesLeft))),
+                ("remembered_device_count", .int(Int64(devices.count))),
+            ])),
+            ("sessions", .array(sessions.map { s in
+                .object([
+                    ("browser", .string(UserAgentSummary.describe(s.userAgent))),
+                    ("user_agent", .string(s.userAgent)),
+                    ("ip", .string(s.ip)),
+                    ("signed_in_at", Self.time(s.createdAt)),
+                    ("last_seen_at", Self.time(s.lastSeenAt)),
+                    ("both_steps_done", .bool(s.verified)),
+                ])
+            })),
+            ("remembered_devices", .array(devices.map { d in
+                .object([
+                    ("browser", .string(UserAgentSummary.describe(d.userAgent))),
+                    ("user_agent", .string(d.userAgent)),
+                    ("ip", .string(d.ip)),
+                    ("remembered_at", Self.time(d.createdAt)),
+                    ("last_used_at", d.lastUsedAt.map(Self.time) ?? .null),
+                    ("expires_at", Self.time(d.expiresAt)),
+                ])
+            })),
+            ("activity", .array(events.map { e in
+                .object([
+                    ("at", Self.time(e.createdAt)),
+                    ("event", .string(e.event)),
+                    ("what", .string(e.kind?.label ?? e.event)),
+                    ("detail", .string(e.detail)),
+                    ("ip", .string(e.ip)),
+                    ("user_agent", .string(e.userAgent)),
+                ])
+            })),
+        ])
+    }
+
+    private static func time(_ seconds: Int64) -> JSONValue {
+        .string(Timestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(seconds))))
+    }
+
+    // MARK: The page
+
+    var templateValues: [String: TemplateValue] {
+        [
+            "username": .string(username),
+            "number": .string(number),
+            "full_number": .bool(fullNumber),
+            "number_verified": .bool(numberVerified),
+            "created": .string(Formatting.time(createdAt)),
+            "last_login": .string(lastLoginAt.map(Formatting.time) ?? "—"),
+            "has_password": .bool(hasPassword),
+            "app_enabled": .bool(appEnabled),
+            "recovery_codes_left": .int(recoveryCodesLeft),
+            "device_count": .int(devices.count),
+            "sessions": .array(sessions.map { s in
+                ["browser": .string(UserAgentSummary.describe(s.userAgent)), "ip": .string(s.ip.isEmpty ? "unknown" : s.ip),
+                 "signed_in": .string(Formatting.time(s.createdAt)), "last_seen": .string(Formatting.time(s.lastSeenAt)),
+                 "pending": .bool(!s.verified)]
+            }),
+            "devices": .array(devices.map { d in
+                ["browser": .string(UserAgentSummary.describe(d.userAgent)), "ip": .string(d.ip.isEmpty ? "unknown" : d.ip),
+                 "remembered": .string(Formatting.time(d.createdAt)),
+                 "last_used": .string(d.lastUsedAt.map(Formatting.time) ?? "never"), "expires": .string(Formatting.time(d.expiresAt))]
+            }),
+            "events": .array(events.reversed().map { e in
+                ["what": .string(e.kind?.label ?? e.event), "detail": .string(e.detail),
+                 "warning": .bool(e.kind?.isWarning ?? false), "time": .string(Formatting.time(e.createdAt)),
+                 "ip": .string(e.ip.isEmpty ? "—" : e.ip), "browser": .string(UserAgentSummary.describe(e.userAgent))]
+            }),
+        ]
+    }
+}
