@@ -95,10 +95,12 @@ public final class Metrics: @unchecked Sendable {
     public func signUpThrottled() { count("signup_throttled", "") }
     /// A number's owner told by SMS that someone tried to sign up with it.
     public func signUpNoticeSent() { count("signup_notices", "") }
+    /// Rows the retention pruner removed from `table`.
+    public func pruned(table: String, rows: Int) { count("pruned_rows", table, by: rows) }
 
-    private func count(_ name: String, _ channel: String) {
+    private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
-        events[name + "\u{1F}" + channel, default: 0] += 1
+        events[name + "\u{1F}" + channel, default: 0] += n
         eventLock.unlock()
     }
 
@@ -186,6 +188,7 @@ public final class Metrics: @unchecked Sendable {
                      events["signup_throttled\u{1F}"] ?? 0, into: &out)
         Self.counter("signup_notices", "Texts telling a number's owner that someone tried to sign up with it",
                      events["signup_notices\u{1F}"] ?? 0, into: &out)
+        Self.family("pruned_rows", "Rows removed by the retention pruner", by: "table", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
