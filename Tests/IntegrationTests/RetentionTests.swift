@@ -242,6 +242,25 @@ final class RetentionTests: IntegrationTestCase {
         XCTAssertEqual(lines.filter { $0.contains("answers again") }.count, 1, "\(lines)")
     }
 
+    /// The same with PostgreSQL really down (halted), then back: no restart needed.
+    func testAPostgreSQLOutageGetsOneWarningAndThePrunerComesBackByItself() throws {
+        guard TestDatabase.isPostgres else { throw XCTSkip("stops the PostgreSQL server (TWOFA_TEST_POSTGRES_URL)") }
+        let log = LogCapture()
+        log.start()
+        defer { log.stop() }
+        try PostgreSQLServer.cluster("halt")
+        var resumed = false
+        defer { if !resumed { try? PostgreSQLServer.cluster("resume") } }
+        for _ in 0..<3 { XCTAssertNil(server.app.pruner.tick(), "a pass without the database reports nothing") }
+        try PostgreSQLServer.cluster("resume")
+        resumed = true
+        try write("INSERT INTO audit_events (event, created_at) VALUES ('login_failed', ?)", [.integer(now - 400 * Self.day)])
+        XCTAssertEqual(server.app.pruner.tick()?.rows("audit_events"), 1, "the next pass works")
+        let lines = log.lines.filter { $0.contains("pruner") }
+        XCTAssertEqual(lines.filter { $0.contains("WARN") }.count, 1, "\(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("answers again") }.count, 1, "\(lines)")
+    }
+
     // MARK: The command
 
     func testDbPrunePrintsWhatItRemovedPerTable() throws {
