@@ -3,6 +3,7 @@ import Database
 import Foundation
 import XCTest
 import TestSupport
+import Verify
 
 /// What we keep, and for how long (issue 14 §5): the retention pruner against the real
 /// server's database (SQLite, or PostgreSQL with TWOFA_TEST_POSTGRES_URL), the Verify API over
@@ -85,6 +86,25 @@ final class RetentionTests: IntegrationTestCase {
         for cmd in ["cancel", "trigger_next_event"] {
             XCTAssertEqual(anonymised(try api.control(pruned, cmd), id: pruned), anonymised(try api.control(unknown, cmd), id: unknown), cmd)
         }
+    }
+
+    /// The shortest retention (1 day) against the longest throttle window (1 day): a send the
+    /// per-number limit still counts is never pruned, so pruning can't reopen the limit.
+    func testThePerNumberLimitStillCountsWhatItCountsAfterAPass() throws {
+        server.stop()
+        server = try TestServer(environment: ["VERIFY_RETENTION_DAYS": "1", "VERIFY_SEND_WINDOW": "86400",
+                                              "VERIFY_MAX_SENDS_PER_NUMBER": "1"])
+        XCTAssertEqual(VerifyRetention.keepSeconds(days: 1, throttleWindow: 86_400), Self.day)
+        XCTAssertEqual(VerifyRetention.keepSeconds(days: 1, throttleWindow: 100_000), 100_000, "never below the window")
+        let api = try VerifyAPIClient.create(on: server)
+        let id = try XCTUnwrap(try api.request("447700900221", [("workflow_id", "6")])["request_id"] as? String)
+        XCTAssertEqual(status(try api.check(id, try XCTUnwrap(server.lastPIN(to: "+447700900221")))), "0", "ended")
+        server.clock.advance(seconds: Self.day - 1)
+        XCTAssertEqual(try server.prune().rows("verify_events"), 0, "its send is still inside the window")
+        XCTAssertEqual(status(try api.request("447700900221", [("workflow_id", "6")])), "1", "so the number is still at its limit")
+        server.clock.advance(seconds: 2)
+        XCTAssertEqual(try server.prune().rows("verify_requests"), 1, "out of the window and the retention: gone")
+        XCTAssertEqual(status(try api.request("447700900221", [("workflow_id", "6")])), "0")
     }
 
     // MARK: The other tables
