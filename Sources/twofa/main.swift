@@ -2,7 +2,7 @@ import App
 import Foundation
 import Support
 
-// twofa [serve | migrate | routes | api-keys … | users … | audit USER | db backup PATH | db copy --to URL | users import --rails SOURCE | help]   — `serve` is the default.
+// twofa [serve | migrate | routes | api-keys … | users … | audit USER | db backup PATH | db copy --to URL | db prune | users import --rails SOURCE | help]   — `serve` is the default.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "serve"
@@ -34,6 +34,7 @@ case "serve":
     ShutdownSignals.onTerminate {
         Log.info("shutting down: finishing in-flight requests")
         app.scheduler.stop()
+        app.pruner.stop()
         server.shutdown()
         if !app.afterResponse.wait(seconds: 10) { Log.warning("stopping with a code still being sent") }
         // Nothing may still be running when exit() tears the process down.
@@ -44,6 +45,7 @@ case "serve":
     }
     starting { try server.start() }
     app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
+    app.pruner.start()      // removes what we no longer keep (RetentionPolicy), every PRUNE_INTERVAL
     Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
     dispatchMain()
 
@@ -113,7 +115,7 @@ case "users", "audit":
     }
 
 case "db":
-    // twofa db backup PATH [--force] | twofa db copy --to URL
+    // twofa db backup PATH [--force] | twofa db copy --to URL | twofa db prune
     let rest = Array(arguments.dropFirst())
     switch rest.first {
     case "backup":
@@ -130,8 +132,11 @@ case "db":
         guard let url = DatabaseCopyCommand.target(arguments: Array(rest.dropFirst())) else { fail(DatabaseCopyCommand.usage, status: 2) }
         let config = starting { try AppConfig.load() }
         do { print(try DatabaseCopyCommand.run(config, to: url)) } catch { fail("db copy: \(error)") }
+    case "prune" where rest.count == 1:
+        let config = starting { try AppConfig.load() }
+        do { print(try Maintenance.prune(config)) } catch { fail("db prune: \(error)") }
     default:
-        fail(BackupCommand.usage + "\n" + DatabaseCopyCommand.usage, status: 2)
+        fail(BackupCommand.usage + "\n" + DatabaseCopyCommand.usage + "\nusage: twofa db prune", status: 2)
     }
 
 case "routes":
@@ -152,6 +157,7 @@ case "help", "-h", "--help":
                     deleted-…: a deleted account's kept trail, by its tombstone (users delete prints it)
           db        backup PATH [--force]: a consistent copy of the SQLite database, taken while serving
                     copy --to postgres://…: every table of the SQLite database into an empty PostgreSQL database
+                    prune: remove now what we no longer keep (the server does it every PRUNE_INTERVAL); prints rows per table
         Configuration: config/<APP_ENV>.json, overridden by environment variables (see docs/configuration.md).
         """)
 

@@ -68,6 +68,26 @@ final class AppConfigTests: XCTestCase {
         }
     }
 
+    func testRetentionSettings() throws {
+        let plain = try AppConfig.load(environment: base)
+        XCTAssertEqual(plain.verifyRetentionDays, 30)
+        XCTAssertEqual(plain.auditRetentionDays, 365)
+        XCTAssertEqual(plain.pruneInterval, 300)
+        XCTAssertEqual(plain.pruneBatchSize, 500)
+        var env = base
+        env["VERIFY_RETENTION_DAYS"] = "7"; env["AUDIT_RETENTION_DAYS"] = "90"; env["PRUNE_INTERVAL"] = "60"; env["PRUNE_BATCH_SIZE"] = "50"
+        let set = try AppConfig.load(environment: env)
+        XCTAssertEqual([set.verifyRetentionDays, set.auditRetentionDays, set.pruneInterval, set.pruneBatchSize], [7, 90, 60, 50])
+        for (name, value) in [("VERIFY_RETENTION_DAYS", "0"), ("AUDIT_RETENTION_DAYS", "forever"), ("PRUNE_INTERVAL", "5"),
+                              ("PRUNE_BATCH_SIZE", "0")] {
+            var env = base
+            env[name] = value
+            XCTAssertThrowsError(try AppConfig.load(environment: env), "\(name)=\(value)") { error in
+                XCTAssertTrue("\(error)".contains(name), "\(name): \(error)")
+            }
+        }
+    }
+
     func testTrustedProxiesAndLogFormat() throws {
         let plain = try AppConfig.load(environment: base)
         XCTAssertEqual(plain.trustedProxies, [], "none by default")

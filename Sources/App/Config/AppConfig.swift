@@ -98,6 +98,13 @@ public struct AppConfig: Sendable {
     /// Seconds a password reset of a phone-only account, asked for from a browser the account
     /// does not know, waits before the new password works (PASSWORD_RESET_HOLD; 0 = at once).
     public var passwordResetHold = 86_400
+    /// What we keep, and for how long (RetentionPolicy): ended Verify requests with their
+    /// events and checks (VERIFY_RETENTION_DAYS), audit events (AUDIT_RETENTION_DAYS); the
+    /// pruner's pass every PRUNE_INTERVAL seconds, PRUNE_BATCH_SIZE rows per transaction.
+    public var verifyRetentionDays = 30
+    public var auditRetentionDays = 365
+    public var pruneInterval = 300
+    public var pruneBatchSize = 500
 
     public var viewsDirectory: String { root + "/Views" }
     public var migrationsDirectory: String { root + "/Migrations" }
@@ -178,6 +185,13 @@ public struct AppConfig: Sendable {
         }
         config.verifyMaxSendsPerHour = try values.int("verify_max_sends_per_hour", env: "VERIFY_MAX_SENDS_PER_HOUR",
                                                        in: 0...100_000_000, default: 0)
+        config.verifyRetentionDays = try values.int("verify_retention_days", env: "VERIFY_RETENTION_DAYS", in: 1...3650,
+                                                    default: config.verifyRetentionDays)
+        config.auditRetentionDays = try values.int("audit_retention_days", env: "AUDIT_RETENTION_DAYS", in: 1...36_500,
+                                                   default: config.auditRetentionDays)
+        config.pruneInterval = try values.int("prune_interval", env: "PRUNE_INTERVAL", in: 10...86_400, default: config.pruneInterval)
+        config.pruneBatchSize = try values.int("prune_batch_size", env: "PRUNE_BATCH_SIZE", in: 1...100_000,
+                                               default: config.pruneBatchSize)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.passwordResetHold = try values.int("password_reset_hold", env: "PASSWORD_RESET_HOLD", in: 0...86_400 * 30,

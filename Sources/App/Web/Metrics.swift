@@ -106,10 +106,12 @@ public final class Metrics: @unchecked Sendable {
     /// Issue 14: accounts deleted from the web, and data downloads.
     public func accountDeleted() { count("accounts_deleted", "") }
     public func dataDownloaded() { count("data_downloads", "") }
+    /// Rows the retention pruner removed from `table`.
+    public func pruned(table: String, rows: Int) { count("pruned_rows", table, by: rows) }
 
-    private func count(_ name: String, _ channel: String) {
+    private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
-        events[name + "\u{1F}" + channel, default: 0] += 1
+        events[name + "\u{1F}" + channel, default: 0] += n
         eventLock.unlock()
     }
 
@@ -205,6 +207,7 @@ public final class Metrics: @unchecked Sendable {
                      events["accounts_deleted\u{1F}"] ?? 0, into: &out)
         Self.counter("data_downloads", "Account data downloads (the JSON on /user/data)",
                      events["data_downloads\u{1F}"] ?? 0, into: &out)
+        Self.family("pruned_rows", "Rows removed by the retention pruner", by: "table", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

@@ -20,6 +20,9 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// (started by `twofa serve`; tests call `scheduler.tick()` after moving their clock).
     public let verify: VerifyEngine
     public let scheduler: EventScheduler
+    /// Removes what we no longer keep (RetentionPolicy), in small batches (started by
+    /// `twofa serve`; tests call `pruner.run()`).
+    public let pruner: Pruner
     /// Texts that are not PINs (the "your number was changed" notice); PINs go through `verify`.
     let sms: SMSGateway
     let apiRateLimiter: APIRateLimiter
@@ -77,6 +80,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         self.sms = sms
         (verify, scheduler) = try VerifyEngineFactory.make(config, database: database, sms: sms, voice: voiceGateway,
                                                            pinKey: keys.key(for: "pin"), metrics: metrics, clock: clock)
+        pruner = Pruner(database: database, policy: RetentionPolicy(config: config), batchSize: config.pruneBatchSize,
+                        interval: TimeInterval(config.pruneInterval), clock: clock, metrics: metrics)
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
         self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
                                                      cost: config.bcryptCost, niceness: Int32(config.bcryptNice))

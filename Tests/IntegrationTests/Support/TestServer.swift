@@ -142,3 +142,9 @@ final class TestServer {
     @discardableResult
     func tick() -> Int { app.scheduler.tick() }
 }
+
+extension TestServer {
+    /// One pass of the retention pruner at the test clock's time (the thread isn't started in tests).
+    @discardableResult
+    func prune() throws -> Pruner.Report { try app.pruner.run() }
+}

@@ -1,0 +1,183 @@
+import Database
+import Foundation
+import Security
+import Support
+
+/// Removes what `RetentionPolicy` says we no longer keep, in small batches: each batch is one
+/// short write transaction of at most `batchSize` rows, with a `pause` after it, so the
+/// writer is never held for long and requests get in between batches. On PostgreSQL the
+/// batches take a keyed lock (`write(lockingOn:)`), so Verify starts and other keyed writes
+/// run beside them.
+///
+/// One pruner at a time, whatever the number of instances (and `twofa db prune`): a pass
+/// first takes the lease row `maintenance_leases.prune` (the same on both engines), renews it
+/// in every batch and gives it back at the end. A pass that finds it held does nothing.
+///
+/// `twofa serve` runs a pass every `interval` seconds on a thread of its own; tests call `run()`.
+public final class Pruner: @unchecked Sendable {
+    /// What one pass removed, per table in the policy's order (zeros included).
+    public struct Report: Sendable, CustomStringConvertible {
+        public var removed: [(table: String, rows: Int)] = []
+        /// Another pruner held the lease: nothing was done.
+        public var busy = false
+
+        public var total: Int { removed.reduce(0) { $0 + $1.rows } }
+
+        public func rows(_ table: String) -> Int { removed.first { $0.table == table }?.rows ?? 0 }
+
+        mutating func add(_ table: String, _ rows: Int) {
+            if let i = removed.firstIndex(where: { $0.table == table }) { removed[i].rows += rows } else { removed.append((table, rows)) }
+        }
+
+        /// The lines `twofa db prune` prints.
+        public var description: String {
+            if busy { return "Another instance is pruning right now; nothing removed." }
+            let width = removed.map(\.table.count).max() ?? 0
+            return (["Removed \(total) rows:"] + removed.map {
+                "  " + $0.table.padding(toLength: width, withPad: " ", startingAt: 0) + "  \($0.rows)"
+            }).joined(separator: "\n")
+        }
+    }
+
+    /// The rest after each batch, so requests waiting for the writer get it first.
+    public static let defaultPause: TimeInterval = 0.02
+    /// How long a lease lasts without renewal: a pruner that died mid-pass blocks others this long.
+    static let leaseSeconds: Int64 = 600
+
+    private let database: Database
+    private let rules: [RetentionPolicy.Rule]
+    private let batchSize: Int
+    private let pause: TimeInterval
+    private let interval: TimeInterval
+    private let clock: @Sendable () -> Int64
+    private let metrics: Metrics?
+    /// This pruner's name in the lease row: random, so two instances never share it.
+    private let holder = "pruner-" + Hex.encode(SecureRandom.bytes(8))
+    /// Called after each batch has committed (tests hold a pass there).
+    public var afterBatch: (@Sendable () -> Void)?
+
+    private let condition = NSCondition()
+    private var running = false        // guarded by condition
+    private var failing = false        // guarded by condition: a WARNING was logged, none until it recovers
+    private var thread: Thread?
+
+    init(database: Database, policy: RetentionPolicy, batchSize: Int, pause: TimeInterval = Pruner.defaultPause,
+         interval: TimeInterval, clock: @escaping @Sendable () -> Int64, metrics: Metrics?) {
+        self.database = database; self.rules = policy.rules; self.batchSize = batchSize; self.pause = pause
+        self.interval = interval; self.clock = clock; self.metrics = metrics
+    }
+
+    /// One pass of every rule at the clock's time. Throws when the database fails (the pass
+    /// stops where it was; what it removed stays removed).
+    public func run() throws -> Report {
+        var report = Report()
+        let now = clock()
+        guard try takeLease(now: now) else {
+            report.busy = true
+            return report
+        }
+        defer { try? giveBackLease() }
+        for rule in rules {
+            while true {
+                let batch = try database.write(lockingOn: ["maintenance:prune"]) { db -> [(table: String, rows: Int)]? in
+                    guard try renewLease(in: db) else { return nil }
+                    return try rule.batch(now, batchSize, db)
+                }
+                guard let batch else {
+                    Log.warning("pruner: the lease was taken over mid-pass; stopping")
+                    return report
+                }
+                for (table, rows) in batch {
+                    report.add(table, rows)
+                    if rows > 0 { metrics?.pruned(table: table, rows: rows) }
+                }
+                afterBatch?()
+                if (batch.first?.rows ?? 0) < batchSize { break }
+                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+            }
+        }
+        return report
+    }
+
+    /// A pass for the background thread: never throws. A failing database gets one WARNING,
+    /// then silence until a pass succeeds again (one INFO line says so).
+    @discardableResult
+    public func tick() -> Report? {
+        do {
+            let report = try run()
+            condition.lock()
+            let recovered = failing
+            failing = false
+            condition.unlock()
+            if recovered { Log.info("pruner: the database answers again; pruning resumed") }
+            if report.total > 0 {
+                Log.info("pruner: removed " + report.removed.filter { $0.rows > 0 }.map { "\($0.rows) \($0.table)" }
+                    .joined(separator: ", "))
+            }
+            return report
+        } catch {
+            condition.lock()
+            let first = !failing
+            failing = true
+            condition.unlock()
+            if first { Log.warning("pruner: pass failed (\(error)); retrying every \(Int(interval)) s without logging again until it works") }
+            return nil
+        }
+    }
+
+    // MARK: The lease
+
+    private func takeLease(now: Int64) throws -> Bool {
+        // One statement, safe on its own: the row moves to us only when free (expired) or ours.
+        let rows = try database.writeStatement("""
+            INSERT INTO maintenance_leases (name, holder, expires_at) VALUES ('prune', ?, ?)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE maintenance_leases.expires_at <= ? OR maintenance_leases.holder = excluded.holder
+            RETURNING holder
+            """, [.text(holder), .integer(now + Self.leaseSeconds), .integer(now)])
+        return rows.first?.string("holder") == holder
+    }
+
+    private func renewLease(in db: DatabaseConnection) throws -> Bool {
+        try db.execute("UPDATE maintenance_leases SET expires_at = ? WHERE name = 'prune' AND holder = ?",
+                       [.integer(clock() + Self.leaseSeconds), .text(holder)])
+        return db.changes == 1
+    }
+
+    private func giveBackLease() throws {
+        _ = try database.writeStatement("UPDATE maintenance_leases SET expires_at = 0 WHERE name = 'prune' AND holder = ?",
+                                        [.text(holder)])
+    }
+
+    // MARK: The thread (`twofa serve`)
+
+    public func start() {
+        condition.lock(); defer { condition.unlock() }
+        guard !running else { return }
+        running = true
+        let thread = Thread { [weak self] in
+            ThreadName.setCurrent("pruner")
+            self?.loop()
+        }
+        self.thread = thread
+        thread.start()
+    }
+
+    public func stop() {
+        condition.lock()
+        running = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            if running { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
+            let keepGoing = running
+            condition.unlock()
+            guard keepGoing else { return }
+            tick()
+        }
+    }
+}
