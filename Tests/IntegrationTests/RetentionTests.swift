@@ -150,6 +150,8 @@ final class RetentionTests: IntegrationTestCase {
             """, [changeSessions[0], .integer(t - 5_000), changeSessions[1], .integer(t), changeSessions[2], .integer(t - 661)])
         try write("INSERT INTO passwordless_logins (token_digest, number, created_at) VALUES ('old', '+447700900304', ?), ('new', '+447700900304', ?)",
                   [.integer(t - 661), .integer(t - 600)])
+        try write("INSERT INTO password_resets (token_digest, user_id, created_at) VALUES ('old', NULL, ?), ('new', 1, ?)",
+                  [.integer(t - Self.day - 1), .integer(t - Self.day + 1)])
         try write("INSERT INTO signup_attempts (ip, attempted_at) VALUES ('10.0.0.1', ?), ('10.0.0.1', ?)", [.integer(t - 3_600), .integer(t - 3_599)])
         try write("INSERT INTO login_failures (user_id, ip, failed_at) VALUES (1, '10.0.0.2', ?), (1, '10.0.0.2', ?)", [.integer(t - 600), .integer(t - 599)])
         try write("INSERT INTO second_factor_failures (user_id, session_key, failed_at) VALUES (1, 'k', ?), (1, 'k', ?)",
@@ -173,7 +175,8 @@ final class RetentionTests: IntegrationTestCase {
         let expected: [(String, Int, String)] = [
             ("sessions", 2, "idle past SESSION_IDLE_TIMEOUT and past SESSION_LIFETIME"),
             ("number_changes", 1, "the one whose request has ended (it has none) and is past 2 × PIN_EXPIRY"),
-            ("passwordless_logins", 1, "past 2 × PIN_EXPIRY"), ("signup_attempts", 1, "outside SIGNUP_WINDOW"),
+            ("passwordless_logins", 1, "past 2 × PIN_EXPIRY"), ("password_resets", 1, "older than a day"),
+            ("signup_attempts", 1, "outside SIGNUP_WINDOW"),
             ("login_failures", 1, "outside LOGIN_FAILURE_WINDOW"), ("second_factor_failures", 1, "outside LOGIN_FAILURE_WINDOW"),
             ("login_bans", 1, "the ban that has run out"), ("login_devices", 1, "the row that holds no streak, ban or lock"),
             ("remembered_devices", 1, "the expired one"), ("api_rate_windows", 1, "the old minute"),
@@ -188,7 +191,7 @@ final class RetentionTests: IntegrationTestCase {
                        "the change waiting for its live request (however old) and the one whose code is on its way stay")
         XCTAssertEqual(try server.app.database.read { try $0.query("SELECT device FROM login_devices ORDER BY device") }
             .compactMap { $0.string("device") }, ["banned", "locked", "streak"])
-        for table in ["passwordless_logins", "signup_attempts", "login_failures", "second_factor_failures", "login_bans",
+        for table in ["passwordless_logins", "password_resets", "signup_attempts", "login_failures", "second_factor_failures", "login_bans",
                       "remembered_devices", "api_rate_windows", "verify_hourly_sends", "verify_budgets"] {
             // alice's own sign-up is one of the recent attempts.
             XCTAssertEqual(try count(table), table == "signup_attempts" ? 2 : 1, "\(table): the row still read stays")

@@ -15,7 +15,7 @@ public struct PasswordReset: Sendable, Equatable {
     public let createdAt: Int64
 
     static let columns = "id, user_id, verify_request_id, wrong_checks, code_proven_at, created_at"
-    /// Rows older than this are deleted when a new one is made.
+    /// Rows older than this are removed by the pruner (RetentionPolicy).
     static let retention: Int64 = 86_400
     /// How long after a right code the new password may be chosen.
     public static let choosingWindow: Int64 = 600
@@ -33,7 +33,6 @@ public struct PasswordReset: Sendable, Equatable {
 
     /// Records a new reset and returns the token for the cookie.
     public static func create(userID: Int64?, now: Int64, in db: DatabaseConnection) throws -> String {
-        try db.execute("DELETE FROM password_resets WHERE created_at < ?", [.integer(now - retention)])
         let token = SecureRandom.token(byteCount: 32)
         try db.execute("INSERT INTO password_resets (token_digest, user_id, created_at) VALUES (?, ?, ?)",
                        [.text(digest(of: token)), userID.map(SQLValue.integer) ?? .null, .integer(now)])

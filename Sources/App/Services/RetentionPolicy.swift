@@ -4,8 +4,8 @@ import Verify
 /// What we keep, and for how long: one rule per table that grows, each removing a batch of
 /// rows that nothing reads any more. The pruner (`Pruner`) runs them; README's "What we
 /// keep" table and docs/security.md say the same in words. Tables not named here hold one
-/// row per account or API key (users, totp_credentials, recovery_codes, api_clients) and go
-/// only with their account or key.
+/// row per account, session or API key (users, totp_credentials, recovery_codes,
+/// held_password_resets, account_deletions, api_clients) and go with their owner.
 struct RetentionPolicy: Sendable {
     /// One table's rule. `batch` removes at most `limit` rows of `table` (a rule may also
     /// remove rows that belong to them, from other tables) and returns the rows removed per
@@ -42,6 +42,8 @@ struct RetentionPolicy: Sendable {
                     AND (r.status = 'IN PROGRESS' OR r.finalized_at > ?))
                 """) { [.integer($0 - codeRowLife), .integer($0 - 60)] },
             Self.rule("passwordless_logins", "created_at < ?") { [.integer($0 - codeRowLife)] },
+            // "Forgot your password?" in progress: strangers can start these, so they must go.
+            Self.rule("password_resets", "created_at < ?") { [.integer($0 - PasswordReset.retention)] },
             // The regulations' rows, once outside the windows they are counted in.
             Self.rule("signup_attempts", "attempted_at <= ?") { [.integer($0 - signupWindow)] },
             Self.rule("login_failures", "failed_at <= ?") { [.integer($0 - loginWindow)] },
