@@ -8,52 +8,25 @@ import Support
 public final class EventScheduler: @unchecked Sendable {
     private let engine: BuiltinVerifyEngine?
     private let clock: @Sendable () -> Int64
-    private let interval: TimeInterval
-    private let condition = NSCondition()
-    private var running = false            // guarded by condition
-    private var thread: Thread?
+    private let task: PeriodicTask
 
     public init(engine: BuiltinVerifyEngine?, clock: @escaping @Sendable () -> Int64, interval: TimeInterval = 1) {
-        self.engine = engine; self.clock = clock; self.interval = interval
+        self.engine = engine; self.clock = clock
+        task = PeriodicTask(name: "verify-scheduler", interval: interval)
     }
 
-    /// One pass: fires what is due now. Errors are logged, never thrown: the next tick retries.
+    /// One pass: fires what is due now. Errors are logged (once per outage), never thrown: the next tick retries.
     @discardableResult
     public func tick() -> Int {
         guard let engine else { return 0 }
-        do { return try engine.fireDueEvents(now: clock()) } catch {
-            Log.error("verify scheduler: \(error)")
-            return 0
-        }
+        let now = clock()
+        return task.attempt { try engine.fireDueEvents(now: now) } ?? 0
     }
 
     public func start() {
-        condition.lock(); defer { condition.unlock() }
-        guard !running, engine != nil else { return }
-        running = true
-        let thread = Thread { [weak self] in
-            ThreadName.setCurrent("verify-scheduler")
-            self?.loop()
-        }
-        self.thread = thread
-        thread.start()
+        guard engine != nil else { return }
+        task.start { [weak self] in self?.tick() }
     }
 
-    public func stop() {
-        condition.lock()
-        running = false
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            if running { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
-            let keepGoing = running
-            condition.unlock()
-            guard keepGoing else { return }
-            tick()
-        }
-    }
+    public func stop() { task.stop() }
 }

@@ -126,21 +126,8 @@ public struct NewNumberStepController: Controller {
             return context.redirect(to: Check.newNumberStep)
         }
         let request = try TextedCode.request(requestID, context: context)
-        var locals: [String: TemplateValue] = [
-            "masked_number": .string(Redact.phone(change.newNumber)),
-            "digits": .int(request?.codeLength ?? TextedCode.length),
-        ]
-        if let r = request, r.status == .inProgress, let expires = r.pinExpiresAt, expires > context.now {
-            locals["can_enter_code"] = true
-            locals["by_call"] = .bool(r.lastEventKind == .tts)
-            let minutes = max(1, Int((expires - context.now + 59) / 60))
-            locals["expires_in"] = .string(minutes == 1 ? "1 minute" : "\(minutes) minutes")
-        } else if let r = request, r.status == .failed, r.wrongChecks >= context.app.config.pinMaxAttempts {
-            locals["problem"] = "That was too many wrong codes, so this one no longer works. Start again to get a new code."
-        } else {
-            locals["problem"] = "That code has expired. Start again to get a new code."
-        }
-        if let error { locals["error"] = .string(error) }
+        var locals = TextedCode.pageLocals(request, error: error, context: context)
+        locals["masked_number"] = .string(Redact.phone(change.newNumber))
         return try context.render("new_number_step/code", title: "Confirm a phone number", status: status, locals)
     }
 }

@@ -53,10 +53,7 @@ public struct PasswordResetsController: Controller {
         } else {
             Log.info("password reset for no account with a verified number: nothing sent")
         }
-        var response = context.redirect(to: "/password_reset/code")
-        response.setCookie(Cookie(name: context.cookieName(Self.cookieName), value: token, httpOnly: true, secure: context.isSecure,
-                                  sameSite: .lax))
-        return response
+        return UntoldCode.naming(context.redirect(to: "/password_reset/code"), cookie: Self.cookieName, token: token, context: context)
     }
 
     /// The account a reset may be for: by username, else by number; only one whose number a
@@ -112,14 +109,8 @@ public struct PasswordResetsController: Controller {
             return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
         }
         let owner = try pending.userID.flatMap { id in try app.database.read { try User.find(id: id, in: $0) } }
-        // A code is a guess at a secret, like a password: the same regulation (written down first).
-        let device = KnownDevice.key(context: context, userID: owner?.id, passwordDigest: owner?.passwordDigest)
-        let admission = try app.database.write { try app.regulation.admit(userID: owner?.id, ip: ip, device: device, now: now, in: $0) }
-        KnownDevice.record(admission, userID: owner?.id, what: "password reset code", context: context)
-        guard case .admitted(let attempt, let lockedNow, _) = admission else {
-            app.metrics.loginThrottled()
+        guard let (attempt, lockedNow) = try UntoldCode.admitGuess(owner: owner, what: "password reset code", context: context) else {
             app.metrics.passwordReset("throttled")
-            context.audit(.loginThrottled, userID: owner?.id, detail: "password reset code")
             return try codePage(pending, status: 422, error: "That code isn't right.")
         }
         guard let owner, let requestID = pending.verifyRequestID else {
@@ -293,46 +284,19 @@ public struct PasswordResetsController: Controller {
 
     /// The reset is over, whatever comes next: its cookie goes.
     private func endingReset(_ response: HTTPResponse) -> HTTPResponse {
-        var response = response
-        var expired = Cookie(name: context.cookieName(Self.cookieName), value: "", maxAge: 0)
-        expired.secure = context.isSecure
-        response.setCookie(expired)
-        return response
+        UntoldCode.ending(response, cookie: Self.cookieName, context: context)
     }
 
     // MARK: Pages
 
     private func wrongCode(_ pending: PasswordReset, wrongChecks: Int) throws -> HTTPResponse {
-        let left = context.app.config.pinMaxAttempts - wrongChecks
-        guard left > 0, !hasExpired(pending) else { return try codePage(pending, status: 422, error: nil) }
-        return try codePage(pending, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
+        try codePage(pending, status: 422, error: UntoldCode.wrongCodeMessage(pending, wrongChecks: wrongChecks, context: context))
     }
 
-    private func hasExpired(_ pending: PasswordReset) -> Bool {
-        context.now >= pending.createdAt + Int64(context.app.config.pinExpiry) * 2
-    }
-
-    /// The same page whether or not a code was sent: what it shows comes from what the visitor
-    /// did (guesses, time), never from whether there is an account.
+    /// The same page whether or not a code was sent (see `UntoldCode`).
     private func codePage(_ pending: PasswordReset, status: Int, error: String?) throws -> HTTPResponse {
-        let config = context.app.config
-        var wrong = pending.wrongChecks
-        if let id = pending.verifyRequestID, let request = try TextedCode.request(id, context: context) {
-            wrong = request.wrongChecks
-        }
-        var locals: [String: TemplateValue] = [
-            "digits": .int(TextedCode.length),
-            "minutes": .int(max(1, config.pinExpiry / 60)),
-        ]
-        if wrong >= config.pinMaxAttempts {
-            locals["problem"] = "That was too many wrong codes, so this one no longer works. Start again to get a new code."
-        } else if hasExpired(pending) {
-            locals["problem"] = "That code has expired. Start again to get a new code."
-        } else {
-            locals["can_enter_code"] = true
-        }
-        if let error { locals["error"] = .string(error) }
-        return try context.render("password_resets/code", title: "Enter your code", status: status, locals)
+        try context.render("password_resets/code", title: "Enter your code", status: status,
+                           UntoldCode.pageLocals(pending, error: error, context: context))
     }
 
     /// What the form says will happen: the extra factor asked for, and whether the new password

@@ -59,10 +59,7 @@ public struct PasswordlessController: Controller {
         } else {
             Log.info("passwordless login for an unknown number \(Redact.phone(number)): nothing sent")
         }
-        var response = context.redirect(to: "/passwordless/code")
-        response.setCookie(Cookie(name: context.cookieName(Self.cookieName), value: token, httpOnly: true, secure: context.isSecure,
-                                  sameSite: .lax))
-        return response
+        return UntoldCode.naming(context.redirect(to: "/passwordless/code"), cookie: Self.cookieName, token: token, context: context)
     }
 
     /// Starts the code's request and ties it to the pending login, after the page has answered
@@ -104,13 +101,7 @@ public struct PasswordlessController: Controller {
             return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
         }
         let owner = try app.database.read { try User.find(number: pending.number, in: $0) }
-        // A code is a guess at a secret, like a password: the same regulation (written down first).
-        let device = KnownDevice.key(context: context, userID: owner?.id, passwordDigest: owner?.passwordDigest)
-        let admission = try app.database.write { try app.regulation.admit(userID: owner?.id, ip: ip, device: device, now: now, in: $0) }
-        KnownDevice.record(admission, userID: owner?.id, what: "passwordless code", context: context)
-        guard case .admitted(let attempt, let lockedNow, _) = admission else {
-            app.metrics.loginThrottled()
-            context.audit(.loginThrottled, userID: owner?.id, detail: "passwordless code")
+        guard let (attempt, lockedNow) = try UntoldCode.admitGuess(owner: owner, what: "passwordless code", context: context) else {
             return try codePage(pending, status: 422, error: "That code isn't right.")
         }
         guard let requestID = pending.verifyRequestID else {
@@ -186,11 +177,7 @@ public struct PasswordlessController: Controller {
 
     /// The pending login is over, whatever comes next: its cookie goes.
     private func endingPendingLogin(_ response: HTTPResponse) -> HTTPResponse {
-        var response = response
-        var expired = Cookie(name: context.cookieName(Self.cookieName), value: "", maxAge: 0)
-        expired.secure = context.isSecure
-        response.setCookie(expired)
-        return response
+        UntoldCode.ending(response, cookie: Self.cookieName, context: context)
     }
 
     // MARK: Sign-up
@@ -229,37 +216,13 @@ public struct PasswordlessController: Controller {
     }
 
     private func wrongCode(_ pending: PasswordlessLogin, wrongChecks: Int) throws -> HTTPResponse {
-        let left = context.app.config.pinMaxAttempts - wrongChecks
-        guard left > 0, !hasExpired(pending) else { return try codePage(pending, status: 422, error: nil) }
-        return try codePage(pending, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
+        try codePage(pending, status: 422, error: UntoldCode.wrongCodeMessage(pending, wrongChecks: wrongChecks, context: context))
     }
 
-    private func hasExpired(_ pending: PasswordlessLogin) -> Bool {
-        context.now >= pending.createdAt + Int64(context.app.config.pinExpiry) * 2
-    }
-
-    /// The same page whether or not a code was sent. The state shown comes from what the
-    /// visitor did (guesses, time), never from whether the number has an account.
+    /// The same page whether or not a code was sent (see `UntoldCode`).
     private func codePage(_ pending: PasswordlessLogin, status: Int, error: String?) throws -> HTTPResponse {
-        let config = context.app.config
-        var wrong = pending.wrongChecks
-        if let id = pending.verifyRequestID,
-           let request = try TextedCode.request(id, context: context) {
-            wrong = request.wrongChecks
-        }
-        var locals: [String: TemplateValue] = [
-            "masked_number": .string(Redact.phone(pending.number)),
-            "digits": .int(TextedCode.length),
-            "minutes": .int(max(1, config.pinExpiry / 60)),
-        ]
-        if wrong >= config.pinMaxAttempts {
-            locals["problem"] = "That was too many wrong codes, so this one no longer works. Start again to get a new code."
-        } else if hasExpired(pending) {
-            locals["problem"] = "That code has expired. Start again to get a new code."
-        } else {
-            locals["can_enter_code"] = true
-        }
-        if let error { locals["error"] = .string(error) }
+        var locals = try UntoldCode.pageLocals(pending, error: error, context: context)
+        locals["masked_number"] = .string(Redact.phone(pending.number))
         return try context.render("passwordless/code", title: "Enter your code", status: status, locals)
     }
 

@@ -1,5 +1,6 @@
 import HTTP
 import Support
+import Templates
 import Verify
 
 /// The codes the Verify engine texts (or reads out) for the web app: at login, for a new
@@ -26,6 +27,25 @@ enum TextedCode {
     static func isLive(_ request: VerifyRequest?, now: Int64) -> Bool {
         guard let request, request.status == .inProgress, let expires = request.pinExpiresAt else { return false }
         return expires > now
+    }
+
+    /// The code page's locals for a code sent to a number the visitor named in their own
+    /// session (a number change, the number step after a reset): `digits`, then either
+    /// `can_enter_code` with `by_call` and `expires_in`, or the `problem` that ended the code.
+    static func pageLocals(_ request: VerifyRequest?, error: String?, context: RequestContext) -> [String: TemplateValue] {
+        var locals: [String: TemplateValue] = ["digits": .int(request?.codeLength ?? length)]
+        if let r = request, isLive(r, now: context.now), let expires = r.pinExpiresAt {
+            locals["can_enter_code"] = true
+            locals["by_call"] = .bool(r.lastEventKind == .tts)
+            let minutes = max(1, Int((expires - context.now + 59) / 60))
+            locals["expires_in"] = .string(minutes == 1 ? "1 minute" : "\(minutes) minutes")
+        } else if let r = request, r.status == .failed, r.wrongChecks >= context.app.config.pinMaxAttempts {
+            locals["problem"] = "That was too many wrong codes, so this one no longer works. Start again to get a new code."
+        } else {
+            locals["problem"] = "That code has expired. Start again to get a new code."
+        }
+        if let error { locals["error"] = .string(error) }
+        return locals
     }
 
     // MARK: Checking

@@ -6,7 +6,7 @@ import Security
 /// never in a form field. `userID` is nil when the answer named no account with a verified
 /// number (nothing was sent); `verifyRequestID` nil when no code went out. Single use: the
 /// row goes when the new password is set, or when it is older than `retention`.
-public struct PasswordReset: Sendable, Equatable {
+public struct PasswordReset: Sendable, Equatable, UntoldCodeAttempt {
     public let id: Int64
     public let userID: Int64?
     public let verifyRequestID: String?

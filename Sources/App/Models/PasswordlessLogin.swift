@@ -4,7 +4,7 @@ import Security
 /// A passwordless login waiting for its code (`passwordless_logins`), named by a random
 /// token in the browser's cookie. `verifyRequestID` is nil when no code went out (unknown
 /// number with sign-up off, or a throttled send): nothing on the page tells the cases apart.
-public struct PasswordlessLogin: Sendable, Equatable {
+public struct PasswordlessLogin: Sendable, Equatable, UntoldCodeAttempt {
     public let id: Int64
     public let number: String
     public let verifyRequestID: String?

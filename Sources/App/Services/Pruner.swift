@@ -48,7 +48,6 @@ public final class Pruner: @unchecked Sendable {
     private let rules: [RetentionPolicy.Rule]
     private let batchSize: Int
     private let pause: TimeInterval
-    private let interval: TimeInterval
     private let clock: @Sendable () -> Int64
     private let metrics: Metrics?
     /// This pruner's name in the lease row: random, so two instances never share it.
@@ -56,15 +55,13 @@ public final class Pruner: @unchecked Sendable {
     /// Called after each batch has committed (tests hold a pass there).
     public var afterBatch: (@Sendable () -> Void)?
 
-    private let condition = NSCondition()
-    private var running = false        // guarded by condition
-    private var failing = false        // guarded by condition: a WARNING was logged, none until it recovers
-    private var thread: Thread?
+    private let task: PeriodicTask
 
     init(database: Database, policy: RetentionPolicy, batchSize: Int, pause: TimeInterval = Pruner.defaultPause,
          interval: TimeInterval, clock: @escaping @Sendable () -> Int64, metrics: Metrics?) {
         self.database = database; self.rules = policy.rules; self.batchSize = batchSize; self.pause = pause
-        self.interval = interval; self.clock = clock; self.metrics = metrics
+        self.clock = clock; self.metrics = metrics
+        task = PeriodicTask(name: "pruner", interval: interval)
     }
 
     /// One pass of every rule at the clock's time. Throws when the database fails (the pass
@@ -99,30 +96,15 @@ public final class Pruner: @unchecked Sendable {
         return report
     }
 
-    /// A pass for the background thread: never throws. A failing database gets one WARNING,
-    /// then silence until a pass succeeds again (one INFO line says so).
+    /// A pass for the background thread: never throws (a failing database is logged once, see `PeriodicTask`).
     @discardableResult
     public func tick() -> Report? {
-        do {
-            let report = try run()
-            condition.lock()
-            let recovered = failing
-            failing = false
-            condition.unlock()
-            if recovered { Log.info("pruner: the database answers again; pruning resumed") }
-            if report.total > 0 {
-                Log.info("pruner: removed " + report.removed.filter { $0.rows > 0 }.map { "\($0.rows) \($0.table)" }
-                    .joined(separator: ", "))
-            }
-            return report
-        } catch {
-            condition.lock()
-            let first = !failing
-            failing = true
-            condition.unlock()
-            if first { Log.warning("pruner: pass failed (\(error)); retrying every \(Int(interval)) s without logging again until it works") }
-            return nil
+        guard let report = task.attempt({ try run() }) else { return nil }
+        if report.total > 0 {
+            Log.info("pruner: removed " + report.removed.filter { $0.rows > 0 }.map { "\($0.rows) \($0.table)" }
+                .joined(separator: ", "))
         }
+        return report
     }
 
     // MARK: The lease
@@ -151,33 +133,7 @@ public final class Pruner: @unchecked Sendable {
 
     // MARK: The thread (`twofa serve`)
 
-    public func start() {
-        condition.lock(); defer { condition.unlock() }
-        guard !running else { return }
-        running = true
-        let thread = Thread { [weak self] in
-            ThreadName.setCurrent("pruner")
-            self?.loop()
-        }
-        self.thread = thread
-        thread.start()
-    }
+    public func start() { task.start { [weak self] in self?.tick() } }
 
-    public func stop() {
-        condition.lock()
-        running = false
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            if running { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
-            let keepGoing = running
-            condition.unlock()
-            guard keepGoing else { return }
-            tick()
-        }
-    }
+    public func stop() { task.stop() }
 }

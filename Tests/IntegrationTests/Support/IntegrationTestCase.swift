@@ -72,6 +72,7 @@ class IntegrationTestCase: XCTestCase {
         return response
     }
 
+    @discardableResult
     func logOut(_ browser: Browser) throws -> TestResponse {
         try browser.get("/")
         return try browser.post("/session", [], method: "delete")
