@@ -49,7 +49,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 let read = try db.queries([VerifyRequest.liveStatement(accountID: accountID, number: start.number, purpose: start.purpose)]
                                           + throttle.statements(for: send))
                 let live = read[0].first.map(VerifyRequest.init)
-                if let live, !live.hasRunOut(now: now), !start.replacesLiveRequest {
+                if let live, !live.hasRunOut(now: now), !start.mayReplace(live.requestID) {
                     throw VerifyError(.concurrent, "Concurrent verifications to the same number are not allowed",
                                       requestID: live.requestID)
                 }

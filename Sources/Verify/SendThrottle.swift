@@ -7,6 +7,9 @@ import Support
 /// - `countries` (SMS_COUNTRIES): the number's country, from its calling code;
 /// - at most `maxPerNumber` events to one number and `maxPerIP` from one client address
 ///   within `window` seconds, counted from the events table (failed deliveries don't count);
+///   the `untoldPurposes`' sends are neither counted per address nor limited by it: whether
+///   they happen tells whether an account exists, so the app limits their requests per
+///   address instead, account or not (`UntoldRequestLimit`);
 /// - the account's daily budget (`verify_budgets`, an API key's `--daily-limit`), sends per
 ///   UTC day, counted in the same statement that checks it;
 /// - the site-wide brake (VERIFY_MAX_SENDS_PER_HOUR): starts to numbers not yet verified per
@@ -18,11 +21,15 @@ public struct SendThrottle: Sendable {
     public let window: Int
     public let countries: DestinationCountries
     public let maxUnverifiedPerHour: Int
+    /// Flows whose sends a stranger asks for by naming an account (passwordless login, password
+    /// reset): left out of the per-address count, see the type's comment.
+    public let untoldPurposes: [String]
 
     public init(maxPerNumber: Int, maxPerIP: Int, window: Int, countries: DestinationCountries = .all,
-                maxUnverifiedPerHour: Int = 0) {
+                maxUnverifiedPerHour: Int = 0, untoldPurposes: [String] = []) {
         self.maxPerNumber = maxPerNumber; self.maxPerIP = maxPerIP; self.window = window
         self.countries = countries; self.maxUnverifiedPerHour = maxUnverifiedPerHour
+        self.untoldPurposes = untoldPurposes
     }
 
     /// One send about to be made. An empty `ip` (API requests, whose caller is a backend
@@ -65,7 +72,7 @@ public struct SendThrottle: Sendable {
     /// country is not among them: it needs no database, so it is checked before they are sent
     /// (by `admit`, or by the caller that sends them itself).
     func refusal(_ send: Send, rows: [[Row]]) -> SendRefusal? {
-        let countRows = send.ip.isEmpty ? 1 : 2
+        let countRows = countsAddress(ip: send.ip, purpose: send.purpose) ? 2 : 1
         guard allows(counted: Array(rows.prefix(countRows))) else { return .throttled }
         let budget = rows.dropFirst(countRows)
         if budget.first?.first != nil, budget.dropFirst().first?.first == nil { return .quota }
@@ -83,17 +90,23 @@ public struct SendThrottle: Sendable {
         allows(counted: try db.queries(counts(number: number, purpose: purpose, ip: ip, now: now)))
     }
 
+    /// Whether a send for `purpose` from `ip` is limited per address: not an API call's (no
+    /// address) nor an untold flow's.
+    func countsAddress(ip: String, purpose: String) -> Bool { !ip.isEmpty && !untoldPurposes.contains(purpose) }
+
     /// The counts `allows` decides on: sends to the number for the purpose, then from the
-    /// address (every purpose).
+    /// address (every purpose but the untold ones).
     func counts(number: String, purpose: String, ip: String, now: Int64) -> [SQLStatement] {
         let since = SQLValue.integer(now - Int64(window))
         let toNumber = ("""
             SELECT count(*) AS n FROM verify_events
             WHERE number = ? AND purpose = ? AND created_at > ? AND status != 'failed'
             """, [SQLValue.text(number), .text(purpose), since])
-        guard !ip.isEmpty else { return [toNumber] }
-        return [toNumber, ("SELECT count(*) AS n FROM verify_events WHERE ip = ? AND created_at > ? AND status != 'failed'",
-                           [.text(ip), since])]
+        guard countsAddress(ip: ip, purpose: purpose) else { return [toNumber] }
+        let untold = untoldPurposes.map { SQLValue.text($0) }
+        let leftOut = untold.isEmpty ? "" : " AND purpose NOT IN (\(untold.map { _ in "?" }.joined(separator: ", ")))"
+        return [toNumber, ("SELECT count(*) AS n FROM verify_events WHERE ip = ? AND created_at > ? AND status != 'failed'\(leftOut)",
+                           [.text(ip), since] + untold)]
     }
 
     /// Whether the rows of `counts` allow one more send.

@@ -12,6 +12,9 @@ public struct VerifyStart: Sendable, Equatable {
     /// The web app's own requests: a new login supersedes the number's live request
     /// instead of being refused with status 10 (the old browser tab is abandoned).
     public var replacesLiveRequest = false
+    /// Without `replacesLiveRequest`: the one live request this start may still supersede (the
+    /// same visitor asking again); any other live request of its purpose refuses it with status 10.
+    public var replacesRequestID: String?
     /// The web app's login PIN to the account's own, already proven number: the site-wide
     /// brake on sends to unverified numbers (VERIFY_MAX_SENDS_PER_HOUR) lets it through.
     public var toVerifiedNumber = false
@@ -34,6 +37,11 @@ public struct VerifyStart: Sendable, Equatable {
     public static let nextEventWaitRange = 60...900
 
     public init(number: String, brand: String) { self.number = number; self.brand = brand }
+
+    /// Whether this start may supersede the live request `id` of its purpose.
+    public func mayReplace(_ id: String) -> Bool {
+        replacesLiveRequest || (replacesRequestID.map { !$0.isEmpty && $0 == id } ?? false)
+    }
 
     /// Why `brand` can't go into a text, or nil. Counted in Unicode scalars, not in
     /// characters: a few characters with piled-up combining marks are hundreds of scalars.

@@ -78,7 +78,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
             live = try database.write { db -> VerifyRequest? in
                 var live = try VerifyRequest.live(accountID: accountID, number: start.number, purpose: start.purpose, in: db)
                 if let found = live { live = try refresh(found, now: now, in: db) }
-                if let live, live.status == .inProgress, !start.replacesLiveRequest {
+                if let live, live.status == .inProgress, !start.mayReplace(live.requestID) {
                     throw Self.concurrent(live.requestID)
                 }
                 // Counted in the budget and the brake once admitted (a start Vonage then fails still counts).
@@ -91,8 +91,9 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
 
         var answer = try ask(.start, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
                              orRecordFailureOf: start, accountID: accountID, ip: ip, now: now)
-        if answer.status == VerifyStatus.concurrent.rawValue, start.replacesLiveRequest,
+        if answer.status == VerifyStatus.concurrent.rawValue, start.replacesLiveRequest || start.replacesRequestID != nil,
            let live = try live ?? ownRecord(answer.requestID, accountID: accountID), answer.requestID == live.requestID,
+           start.mayReplace(live.requestID),
            live.purpose == start.purpose || start.outranksPurposes.contains(live.purpose) {
             // Another flow's live request is cancelled only if this start outranks it (a login
             // over a passwordless request), never the other way round.

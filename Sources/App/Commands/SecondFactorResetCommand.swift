@@ -40,6 +40,7 @@ public enum SecondFactorResetCommand {
             "  recovery codes:     \(reset.recoveryCodes) unused removed",
             "  remembered devices: \(reset.rememberedDevices) forgotten",
             "  sessions:           \(reset.sessions) ended",
+            "  password resets:    \(reset.passwordResets == 0 ? "none" : "\(reset.passwordResets) held or in progress cancelled")",
             "  number:             \(Redact.phone(user.number)) no longer verified; the next login sets and confirms a number",
         ]
         do {

@@ -38,18 +38,30 @@ public struct PasswordResetsController: Controller {
         guard !typed.isEmpty, typed.count <= 64 else {
             return try Self.askForm(context.readOnly, login: "", error: "Enter your username or your phone number.", status: 422)
         }
-        let account = try app.database.read { try Self.account(named: typed, in: $0) }
-        let token = try app.database.write { try PasswordReset.create(userID: account?.id, now: context.now, in: $0) }
+        let found = try app.database.read { try Self.account(named: typed, in: $0) }
+        let earlier = try pendingReset()?.0   // read for every request alike: the time tells nothing
+        let ip = context.clientIP, now = context.now
+        // Counted per address whether or not an account was named (UntoldRequestLimit); over the
+        // limit the reset is made for no account: the same page, nothing sent or recorded for it.
+        let (token, allowed) = try app.database.write(lockingOn: UntoldRequestLimit.lockKeys(ip: ip)) { db in
+            let allowed = try UntoldRequestLimit.allows(ip: ip, now: now, config: app.config, in: db)
+            return (try PasswordReset.create(userID: allowed ? found?.id : nil, ip: ip, now: now, in: db), allowed)
+        }
         app.metrics.passwordReset("requested")
-        if let account {
+        if !allowed { app.metrics.untoldRequestThrottled(VerifyStart.WebFlow.passwordReset.rawValue) }
+        if let account = found, allowed {
             var start = VerifyStart.web(number: account.number, config: app.config, flow: .passwordReset)
             start.toVerifiedNumber = true
+            // This browser's own earlier code for the account may be superseded; another visitor's never is.
+            if let earlier, earlier.userID == account.id { start.replacesRequestID = earlier.verifyRequestID }
             // Off this request's thread: the page answers an account as fast as no account.
-            let ip = context.clientIP, userAgent = context.request.headers["User-Agent"] ?? "", now = context.now
+            let userAgent = context.request.headers["User-Agent"] ?? ""
             let userID = account.id, code = start
             app.afterResponse.run {
                 Self.send(code, forReset: token, userID: userID, app: app, ip: ip, userAgent: userAgent, now: now)
             }
+        } else if !allowed {
+            Log.info("password reset request over the per-address limit: nothing sent")
         } else {
             Log.info("password reset for no account with a verified number: nothing sent")
         }
@@ -64,10 +76,12 @@ public struct PasswordResetsController: Controller {
         return nil
     }
 
-    /// Starts the code's request and ties it to the reset, after the page has answered.
+    /// Starts the code's request and ties it to the reset, after the page has answered. The
+    /// account's log gets the request only when a code went out (so at most the per-number send
+    /// limit's worth per window): refused or failed sends are counted by the metrics alone, so a
+    /// stranger's asks can't flood it.
     private static func send(_ start: VerifyStart, forReset token: String, userID: Int64, app: Application,
                              ip: String, userAgent: String, now: Int64) {
-        var detail = ""
         do {
             let requestID = try app.verify.start(start, accountID: TextedCode.accountID, ip: ip, now: now)
             try app.database.write { db in
@@ -80,18 +94,10 @@ public struct PasswordResetsController: Controller {
             return
         } catch let error as VerifyError {
             Log.info("password reset code to \(Redact.phone(start.number)) not sent: \(error.status)")
-            detail = "no code sent (\(error.status))"
         } catch {
             Log.error("password reset code to \(Redact.phone(start.number)) not sent: \(error)")
-            detail = "no code sent"
         }
-        do {
-            try app.database.write {
-                try AuditLog.record(.passwordResetRequested, userID: userID, detail: detail, ip: ip, userAgent: userAgent, now: now, in: $0)
-            }
-        } catch {
-            Log.error("audit of a password reset not recorded: \(error)")
-        }
+        app.metrics.passwordReset("unsent")
     }
 
     /// GET /password_reset/code
@@ -108,16 +114,17 @@ public struct PasswordResetsController: Controller {
         guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
             return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
         }
+        // Every refusal below is counted on the pending row and answered from it (see `UntoldCode`).
+        guard !UntoldCode.isOver(pending, context: context) else { return try codePage(pending, status: 422, error: nil) }
         let owner = try pending.userID.flatMap { id in try app.database.read { try User.find(id: id, in: $0) } }
         guard let (attempt, lockedNow) = try UntoldCode.admitGuess(owner: owner, what: "password reset code", context: context) else {
             app.metrics.passwordReset("throttled")
-            return try codePage(pending, status: 422, error: "That code isn't right.")
+            return try wrongCode(pending, wrongChecks: try UntoldCode.countRefused(pending, context: context))
         }
         guard let owner, let requestID = pending.verifyRequestID else {
-            // Nothing was sent: every guess is wrong, counted so the page behaves as for a real code.
-            try app.database.write { try pending.recordWrongCheck(in: $0) }
+            // Nothing was sent: every guess is wrong.
             app.metrics.passwordReset("code_failed")
-            return try wrongCode(pending, wrongChecks: pending.wrongChecks + 1)
+            return try wrongCode(pending, wrongChecks: try UntoldCode.countRefused(pending, context: context))
         }
         if let refusal = try TextedCode.check(typed, requestID: requestID, to: owner.number, sentBy: nil, auditFor: nil,
                                                context: context) {
@@ -127,7 +134,7 @@ public struct PasswordResetsController: Controller {
                 if lockedNow { context.audit(.accountLocked, userID: owner.id) }
             }
             app.metrics.passwordReset("code_failed")
-            return try wrongCode(pending, wrongChecks: refusal.after?.wrongChecks ?? app.config.pinMaxAttempts)
+            return try wrongCode(pending, wrongChecks: try UntoldCode.countRefused(pending, context: context))
         }
         try app.database.write { db in
             // It proves the phone, not the password: only this attempt is taken back.
@@ -290,13 +297,14 @@ public struct PasswordResetsController: Controller {
     // MARK: Pages
 
     private func wrongCode(_ pending: PasswordReset, wrongChecks: Int) throws -> HTTPResponse {
-        try codePage(pending, status: 422, error: UntoldCode.wrongCodeMessage(pending, wrongChecks: wrongChecks, context: context))
+        try codePage(pending, status: 422, wrongChecks: wrongChecks,
+                     error: UntoldCode.wrongCodeMessage(pending, wrongChecks: wrongChecks, context: context))
     }
 
     /// The same page whether or not a code was sent (see `UntoldCode`).
-    private func codePage(_ pending: PasswordReset, status: Int, error: String?) throws -> HTTPResponse {
+    private func codePage(_ pending: PasswordReset, status: Int, wrongChecks: Int? = nil, error: String?) throws -> HTTPResponse {
         try context.render("password_resets/code", title: "Enter your code", status: status,
-                           UntoldCode.pageLocals(pending, error: error, context: context))
+                           UntoldCode.pageLocals(pending, wrongChecks: wrongChecks, error: error, context: context))
     }
 
     /// What the form says will happen: the extra factor asked for, and whether the new password

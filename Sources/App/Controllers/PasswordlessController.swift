@@ -42,17 +42,27 @@ public struct PasswordlessController: Controller {
             return try Self.numberForm(context.readOnly, number: typed, error: problem, status: 422)
         }
         let owner = try app.database.read { try User.find(number: number, in: $0) }
-        let token = try app.database.write {
-            try PasswordlessLogin.create(number: number, verifyRequestID: nil, now: context.now, in: $0)
+        let earlier = try pendingLogin()   // read for every request alike: the time tells nothing
+        let ip = context.clientIP, now = context.now
+        // Counted per address whether or not the number has an account (UntoldRequestLimit);
+        // over the limit nothing is sent, and the page is the same.
+        let (token, allowed) = try app.database.write(lockingOn: UntoldRequestLimit.lockKeys(ip: ip)) { db in
+            let allowed = try UntoldRequestLimit.allows(ip: ip, now: now, config: app.config, in: db)
+            return (try PasswordlessLogin.create(number: number, verifyRequestID: nil, ip: ip, now: now, in: db), allowed)
         }
-        if owner != nil || app.config.passwordlessSignup {
+        if !allowed {
+            app.metrics.untoldRequestThrottled(VerifyStart.WebFlow.passwordless.rawValue)
+            Log.info("passwordless login request over the per-address limit: nothing sent")
+        } else if owner != nil || app.config.passwordlessSignup {
             var start = VerifyStart.web(number: number, config: app.config, flow: .passwordless)
             start.toVerifiedNumber = owner?.numberVerifiedAt != nil
+            // This browser's own earlier code to the number may be superseded; another visitor's never is.
+            if let earlier, earlier.number == number { start.replacesRequestID = earlier.verifyRequestID }
             // The code is asked for off this request's thread, whatever the engine (Vonage's
             // start is itself a round trip to the provider): a known number is answered in the
             // same time as an unknown one, for which nothing is sent at all.
-            let code = start, ownerID = owner?.id, now = context.now
-            let ip = context.clientIP, userAgent = context.request.headers["User-Agent"] ?? ""
+            let code = start, ownerID = owner?.id
+            let userAgent = context.request.headers["User-Agent"] ?? ""
             app.afterResponse.run {
                 Self.send(code, forLogin: token, ownerID: ownerID, app: app, ip: ip, userAgent: userAgent, now: now)
             }
@@ -100,19 +110,20 @@ public struct PasswordlessController: Controller {
         guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
             return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
         }
+        // Every refusal below is counted on the pending row and answered from it (see `UntoldCode`).
+        guard !UntoldCode.isOver(pending, context: context) else { return try codePage(pending, status: 422, error: nil) }
         let owner = try app.database.read { try User.find(number: pending.number, in: $0) }
         guard let (attempt, lockedNow) = try UntoldCode.admitGuess(owner: owner, what: "passwordless code", context: context) else {
-            return try codePage(pending, status: 422, error: "That code isn't right.")
+            return try wrongCode(pending, wrongChecks: try UntoldCode.countRefused(pending, context: context))
         }
         guard let requestID = pending.verifyRequestID else {
-            // Nothing was sent: every guess is wrong, counted so the page behaves as for a real code.
-            try app.database.write { try pending.recordWrongCheck(in: $0) }
-            return try wrongCode(pending, wrongChecks: pending.wrongChecks + 1)
+            // Nothing was sent: every guess is wrong.
+            return try wrongCode(pending, wrongChecks: try UntoldCode.countRefused(pending, context: context))
         }
         if let refusal = try TextedCode.check(typed, requestID: requestID, to: pending.number, sentBy: nil,
                                                auditFor: owner?.id, context: context) {
             if let owner, refusal.wasGuess, lockedNow { context.audit(.accountLocked, userID: owner.id) }
-            return try wrongCode(pending, wrongChecks: refusal.after?.wrongChecks ?? app.config.pinMaxAttempts)
+            return try wrongCode(pending, wrongChecks: try UntoldCode.countRefused(pending, context: context))
         }
         try app.database.write { db in
             if let owner {
@@ -216,12 +227,13 @@ public struct PasswordlessController: Controller {
     }
 
     private func wrongCode(_ pending: PasswordlessLogin, wrongChecks: Int) throws -> HTTPResponse {
-        try codePage(pending, status: 422, error: UntoldCode.wrongCodeMessage(pending, wrongChecks: wrongChecks, context: context))
+        try codePage(pending, status: 422, wrongChecks: wrongChecks,
+                     error: UntoldCode.wrongCodeMessage(pending, wrongChecks: wrongChecks, context: context))
     }
 
     /// The same page whether or not a code was sent (see `UntoldCode`).
-    private func codePage(_ pending: PasswordlessLogin, status: Int, error: String?) throws -> HTTPResponse {
-        var locals = try UntoldCode.pageLocals(pending, error: error, context: context)
+    private func codePage(_ pending: PasswordlessLogin, status: Int, wrongChecks: Int? = nil, error: String?) throws -> HTTPResponse {
+        var locals = try UntoldCode.pageLocals(pending, wrongChecks: wrongChecks, error: error, context: context)
         locals["masked_number"] = .string(Redact.phone(pending.number))
         return try context.render("passwordless/code", title: "Enter your code", status: status, locals)
     }

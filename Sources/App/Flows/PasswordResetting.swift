@@ -62,9 +62,13 @@ enum PasswordResetting {
     static func settleHeld(_ user: User, context: RequestContext) throws -> User {
         let app = context.app, now = context.now
         guard let held = try app.database.read({ try HeldPasswordReset.find(userID: user.id, in: $0) }) else { return user }
-        guard held.replaces(user.passwordDigest) else {
+        // A reset asked for before an operator reset the second factor (a lost phone) never applies.
+        let resetAt = try app.database.read { try User.secondFactorResetAt(userID: user.id, in: $0) }
+        let predatesReset = resetAt.map { held.createdAt <= $0 } ?? false
+        guard held.replaces(user.passwordDigest), !predatesReset else {
             if try app.database.write({ try HeldPasswordReset.delete(userID: user.id, in: $0) }) {
-                context.audit(.passwordResetCancelled, userID: user.id, detail: "the password was changed since")
+                context.audit(.passwordResetCancelled, userID: user.id,
+                              detail: predatesReset ? "asked for before the second factor was reset" : "the password was changed since")
                 app.metrics.passwordReset("cancelled")
             }
             return user
@@ -90,13 +94,15 @@ enum PasswordResetting {
         + "you logged in with your current password. If you didn't ask for it, someone may be trying to take over "
         + "your phone number: contact your mobile operator, and turn on an authenticator app."
 
-    /// After the current password was right: a held reset is cancelled (the person who knows
-    /// the password is not the one who asked with a texted code). True when there was one.
-    static func cancelHeld(for user: User, context: RequestContext) throws -> Bool {
+    /// After the current password was right, or from a signed-in page's "Cancel this reset": a
+    /// held reset is cancelled (the person who knows the password is not the one who asked with
+    /// a texted code). True when there was one.
+    static func cancelHeld(for user: User, by how: String = "login with the current password",
+                           context: RequestContext) throws -> Bool {
         let app = context.app
         guard try app.database.write({ try HeldPasswordReset.delete(userID: user.id, in: $0) }) else { return false }
-        Log.info("held password reset cancelled by a login with the current password for user \(user.id)")
-        context.audit(.passwordResetCancelled, userID: user.id, detail: "login with the current password")
+        Log.info("held password reset of user \(user.id) cancelled: \(how)")
+        context.audit(.passwordResetCancelled, userID: user.id, detail: how)
         app.metrics.passwordReset("cancelled")
         return true
     }

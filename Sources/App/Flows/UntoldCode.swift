@@ -7,12 +7,15 @@ import Templates
 /// out must never show: the pending row (`UntoldCodeAttempt`) is named by a random token in a
 /// cookie of the flow's own, and the code page, its wrong-code answers and their "tries left"
 /// come from what the visitor did (guesses, time), never from whether there is an account.
-/// When nothing was sent, every guess is wrong and counted on the row, so the page behaves alike.
+/// Every refused guess is counted on the row, whatever refused it (a wrong code, no code sent,
+/// the login regulation, a request already over), and the page's count is the row's alone: an
+/// account, a banned or locked one and none answer the same guesses alike. (The Verify engine
+/// still keeps its own count on a real request.)
 protocol UntoldCodeAttempt {
     var createdAt: Int64 { get }
     /// Nil when no code went out (no such account, or the send was throttled).
     var verifyRequestID: String? { get }
-    /// The guesses counted while no code went out.
+    /// The refused guesses so far.
     var wrongChecks: Int { get }
     func recordWrongCheck(in db: DatabaseConnection) throws
 }
@@ -35,14 +38,25 @@ enum UntoldCode {
         return (attempt, lockedNow)
     }
 
+    /// Whether the attempt takes no more guesses (too many refused, or its time is up): a guess
+    /// is then answered with the page alone, nothing checked or counted.
+    static func isOver(_ attempt: some UntoldCodeAttempt, context: RequestContext) -> Bool {
+        attempt.wrongChecks >= context.app.config.pinMaxAttempts || hasExpired(attempt, context: context)
+    }
+
+    /// Counts a refused guess on the pending row, whatever refused it; the count after it.
+    static func countRefused(_ attempt: some UntoldCodeAttempt, context: RequestContext) throws -> Int {
+        try context.app.database.write { try attempt.recordWrongCheck(in: $0) }
+        return attempt.wrongChecks + 1
+    }
+
     /// The code page's locals: `digits`, `minutes`, and either `can_enter_code` or the
-    /// `problem` that ended it (too many wrong codes, expired).
-    static func pageLocals(_ attempt: some UntoldCodeAttempt, error: String?, context: RequestContext) throws -> [String: TemplateValue] {
+    /// `problem` that ended it (too many wrong codes, expired), from the pending row alone
+    /// (`wrongChecks`: its count after a refusal just counted).
+    static func pageLocals(_ attempt: some UntoldCodeAttempt, wrongChecks: Int? = nil, error: String?,
+                           context: RequestContext) throws -> [String: TemplateValue] {
         let config = context.app.config
-        var wrong = attempt.wrongChecks
-        if let id = attempt.verifyRequestID, let request = try TextedCode.request(id, context: context) {
-            wrong = request.wrongChecks
-        }
+        let wrong = wrongChecks ?? attempt.wrongChecks
         var locals: [String: TemplateValue] = [
             "digits": .int(TextedCode.length),
             "minutes": .int(max(1, config.pinExpiry / 60)),

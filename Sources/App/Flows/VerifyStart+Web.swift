@@ -16,6 +16,11 @@ extension VerifyStart {
         case withheld
         /// The code that, with the password, deletes the account (issue 14).
         case accountDeletion = "account_deletion"
+
+        /// The flows a stranger starts by naming an account, whose sends must not tell whether
+        /// it exists: left out of the per-address send count (their requests are limited per
+        /// address instead, `UntoldRequestLimit`), and never superseding another visitor's code.
+        static let untold: [WebFlow] = [.passwordless, .passwordReset]
     }
 
     /// The web app's own request for `number` in `flow`: the configured workflow unless one is
@@ -27,7 +32,9 @@ extension VerifyStart {
         start.pinExpiry = config.pinExpiry
         start.nextEventWait = min(config.pinExpiry, nextEventWaitRange.upperBound)
         start.workflow = workflow ?? Workflow(id: config.webWorkflowID) ?? Workflow(id: 5)!
-        start.replacesLiveRequest = true
+        // An untold flow's start supersedes only its own visitor's earlier request
+        // (`replacesRequestID`): a stranger's ask must not cancel the code the owner is typing.
+        start.replacesLiveRequest = !WebFlow.untold.contains(flow)
         start.purpose = flow.rawValue
         // Vonage keeps one live request per number: there a login's or a number change's code
         // may cancel a live passwordless request, never the other way round, so asking for

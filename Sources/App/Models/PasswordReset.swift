@@ -31,11 +31,11 @@ public struct PasswordReset: Sendable, Equatable, UntoldCodeAttempt {
 
     static func digest(of token: String) -> String { Hex.encode(Digest.sha256(token)) }
 
-    /// Records a new reset and returns the token for the cookie.
-    public static func create(userID: Int64?, now: Int64, in db: DatabaseConnection) throws -> String {
+    /// Records a new reset asked for from `ip` (counted by `UntoldRequestLimit`) and returns the token for the cookie.
+    public static func create(userID: Int64?, ip: String, now: Int64, in db: DatabaseConnection) throws -> String {
         let token = SecureRandom.token(byteCount: 32)
-        try db.execute("INSERT INTO password_resets (token_digest, user_id, created_at) VALUES (?, ?, ?)",
-                       [.text(digest(of: token)), userID.map(SQLValue.integer) ?? .null, .integer(now)])
+        try db.execute("INSERT INTO password_resets (token_digest, user_id, ip, created_at) VALUES (?, ?, ?, ?)",
+                       [.text(digest(of: token)), userID.map(SQLValue.integer) ?? .null, .text(ip), .integer(now)])
         return token
     }
 

@@ -25,14 +25,14 @@ public struct PasswordlessLogin: Sendable, Equatable, UntoldCodeAttempt {
 
     static func digest(of token: String) -> String { Hex.encode(Digest.sha256(token)) }
 
-    /// Records a new attempt and returns the token for the cookie.
-    public static func create(number: String, verifyRequestID: String?, now: Int64,
+    /// Records a new attempt asked for from `ip` (counted by `UntoldRequestLimit`) and returns the token for the cookie.
+    public static func create(number: String, verifyRequestID: String?, ip: String, now: Int64,
                               in db: DatabaseConnection) throws -> String {
         try db.execute("DELETE FROM passwordless_logins WHERE created_at < ?", [.integer(now - retention)])
         let token = SecureRandom.token(byteCount: 32)
         try db.execute("""
-            INSERT INTO passwordless_logins (token_digest, number, verify_request_id, created_at) VALUES (?, ?, ?, ?)
-            """, [.text(digest(of: token)), .text(number), verifyRequestID.map(SQLValue.text) ?? .null, .integer(now)])
+            INSERT INTO passwordless_logins (token_digest, number, verify_request_id, ip, created_at) VALUES (?, ?, ?, ?, ?)
+            """, [.text(digest(of: token)), .text(number), verifyRequestID.map(SQLValue.text) ?? .null, .text(ip), .integer(now)])
         return token
     }
 

@@ -11,6 +11,9 @@ extension User {
         public let recoveryCodes: Int
         public let rememberedDevices: Int
         public let sessions: Int
+        /// Password resets held back or in progress: asked for with a texted code, they must not
+        /// outlive the operator's answer to a lost phone (the thief may hold the SIM).
+        public let passwordResets: Int
     }
 
     /// Removes the account's second factors and sessions and marks its number unproven, in the
@@ -24,16 +27,26 @@ extension User {
         let devices = try RememberedDevice.revokeAll(userID: userID, in: db)
         try db.execute("DELETE FROM sessions WHERE user_id = ?", [.integer(userID)])
         let sessions = db.changes
+        try db.execute("DELETE FROM held_password_resets WHERE user_id = ?", [.integer(userID)])
+        var resets = db.changes
+        try db.execute("DELETE FROM password_resets WHERE user_id = ?", [.integer(userID)])
+        resets += db.changes
         try db.execute("""
             UPDATE users SET number_verified_at = NULL, second_factor_reset_at = ?, updated_at = ? WHERE id = ?
             """, [.integer(now), .integer(now), .integer(userID)])
-        return SecondFactorReset(hadApp: hadApp, recoveryCodes: codes, rememberedDevices: devices, sessions: sessions)
+        return SecondFactorReset(hadApp: hadApp, recoveryCodes: codes, rememberedDevices: devices, sessions: sessions,
+                                passwordResets: resets)
     }
 
     /// Whether the account was reset and has not proven a number since: its logins must set one.
     static func mustSetNumber(userID: Int64, in db: DatabaseConnection) throws -> Bool {
         try db.queryOne("SELECT second_factor_reset_at FROM users WHERE id = ?", [.integer(userID)])?
             .int64("second_factor_reset_at") != nil
+    }
+
+    /// When the account's second factor was reset and no number has been proven since; nil otherwise.
+    static func secondFactorResetAt(userID: Int64, in db: DatabaseConnection) throws -> Int64? {
+        try db.queryOne("SELECT second_factor_reset_at FROM users WHERE id = ?", [.integer(userID)])?.int64("second_factor_reset_at")
     }
 
     /// The number step is done: the number (already swapped in and proven by `NumberChange.apply`)

@@ -88,6 +88,8 @@ public enum Routes {
         r.delete("/user/totp", AuthenticatorSetupController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
         r.post("/user/recovery_codes", RecoveryCodesController.self, .create, gate: .signedIn) { try $0.create($1) }
         r.delete("/user/remembered_devices", RememberedDevicesController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        // Issue 14: the banner's "Cancel this reset" while a password reset is held.
+        r.delete("/user/held_password_reset", HeldPasswordResetsController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
         // Issue 14: seeing what we hold, and leaving.
         r.page("/user/data", AccountDataController.self, .show, gate: .signedIn) { try AccountDataController.show($0) }
         r.post("/user/data/number", AccountDataController.self, .reveal, gate: .signedIn) { try $0.reveal($1) }

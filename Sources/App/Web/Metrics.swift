@@ -95,8 +95,8 @@ public final class Metrics: @unchecked Sendable {
     public func signUpThrottled() { count("signup_throttled", "") }
     /// A number's owner told by SMS that someone tried to sign up with it.
     public func signUpNoticeSent() { count("signup_notices", "") }
-    /// A step of "Forgot your password?" (`outcome`: requested, code_accepted, code_failed, refused,
-    /// throttled, reset, held, cancelled).
+    /// A step of "Forgot your password?" (`outcome`: requested, unsent, code_accepted, code_failed,
+    /// refused, throttled, reset, held, cancelled).
     public func passwordReset(_ outcome: String) { count("password_resets", outcome) }
     /// The "Lost your phone?" page, by the advice it gave (`recovery_code`, `app`, `operator`).
     public func lostPhoneHelpShown(advice: String) { count("lost_phone_help_shown", advice) }
@@ -108,6 +108,8 @@ public final class Metrics: @unchecked Sendable {
     public func dataDownloaded() { count("data_downloads", "") }
     /// Rows the retention pruner removed from `table`.
     public func pruned(table: String, rows: Int) { count("pruned_rows", table, by: rows) }
+    /// A password reset or passwordless request over the per-address limit (UntoldRequestLimit), by `flow`.
+    public func untoldRequestThrottled(_ flow: String) { count("untold_requests_throttled", flow) }
 
     private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
@@ -208,6 +210,8 @@ public final class Metrics: @unchecked Sendable {
         Self.counter("data_downloads", "Account data downloads (the JSON on /user/data)",
                      events["data_downloads\u{1F}"] ?? 0, into: &out)
         Self.family("pruned_rows", "Rows removed by the retention pruner", by: "table", events: events, into: &out)
+        Self.family("untold_requests_throttled", "Password reset and passwordless requests over the per-address limit: nothing sent",
+                    by: "flow", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

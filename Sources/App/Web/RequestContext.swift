@@ -173,7 +173,13 @@ public final class RequestContext {
         context["has_session"] = .bool(session != nil)
         let signedIn = Check.isSignedIn(self)
         context["logged_in"] = .bool(signedIn)
-        if let user, signedIn { context["current_username"] = .string(user.username) }
+        if let user, signedIn {
+            context["current_username"] = .string(user.username)
+            // A held password reset is shown on every signed-in page, with a button to cancel it.
+            if let held = try app.database.read({ try HeldPasswordReset.find(userID: user.id, in: $0) }) {
+                context["held_reset_until"] = .string(Formatting.time(held.heldUntil))
+            }
+        }
         if let shown = outgoingFlash ?? incomingFlash {
             var flash: [String: TemplateValue] = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
             if let link = shown.link { flash["link_path"] = .string(link.path); flash["link_label"] = .string(link.label) }

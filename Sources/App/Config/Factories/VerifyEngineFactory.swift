@@ -10,7 +10,8 @@ enum VerifyEngineFactory {
                      metrics: Metrics, clock: @escaping @Sendable () -> Int64) throws -> (VerifyEngine, EventScheduler) {
         let throttle = SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
                                     window: config.verifySendWindow, countries: config.smsCountries,
-                                    maxUnverifiedPerHour: config.verifyMaxSendsPerHour)
+                                    maxUnverifiedPerHour: config.verifyMaxSendsPerHour,
+                                    untoldPurposes: VerifyStart.WebFlow.untold.map(\.rawValue))
         let observer = PinActivity(database: database, metrics: metrics)
         switch config.verifyEngine {
         case .vonage:
