@@ -44,46 +44,47 @@ final class SessionCacheTests: XCTestCase {
 
     func testFindsTheSessionWithItsUser() throws {
         let cache = SessionCache(database: db)
-        let (found, owner) = try XCTUnwrap(try cache.findWithUser(token: token))
+        let lookup = try XCTUnwrap(try cache.lookUp(token: token))
+        let (found, owner) = (lookup.session, lookup.user)
         XCTAssertEqual(found, session)
         XCTAssertEqual(owner, user)
-        XCTAssertNil(try cache.findWithUser(token: "not-a-token"))
-        let (again, _) = try XCTUnwrap(try cache.findWithUser(token: token))
+        XCTAssertNil(try cache.lookUp(token: "not-a-token"))
+        let again = try XCTUnwrap(try cache.lookUp(token: token)).session
         XCTAssertEqual(again.id, session.id)
     }
 
     func testKeepsAnEntryWhileNothingIsWrittenHereAndDropsItAtTheNextWrite() throws {
         let cache = SessionCache(database: db, maxAge: 3600)
-        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id)
+        XCTAssertNotNil(try cache.lookUp(token: token)?.session.id)
         try deleteSessionElsewhere()
         // Within maxAge another process's write goes unnoticed: the entry really is reused.
-        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id, "served from the cache")
+        XCTAssertNotNil(try cache.lookUp(token: token)?.session.id, "served from the cache")
         // Any write through this process's database, about sessions or not, ends that.
         try db.write { try $0.execute("UPDATE users SET updated_at = updated_at WHERE id = ?", [.integer(user.id)]) }
-        XCTAssertNil(try cache.findWithUser(token: token)?.0.id)
+        XCTAssertNil(try cache.lookUp(token: token)?.session.id)
     }
 
     func testLogoutInThisProcessIsSeenAtOnce() throws {
         let cache = SessionCache(database: db, maxAge: 3600)
-        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id)
+        XCTAssertNotNil(try cache.lookUp(token: token)?.session.id)
         try db.write { try Session.destroy(id: session.id, in: $0) }
-        XCTAssertNil(try cache.findWithUser(token: token)?.0.id)
+        XCTAssertNil(try cache.lookUp(token: token)?.session.id)
     }
 
     func testDeletingTheUserFromAnotherProcessIsNoticedOnceMaxAgePasses() throws {
         let cache = SessionCache(database: db, maxAge: 0.05)
-        XCTAssertNotNil(try cache.findWithUser(token: token)?.0.id)
+        XCTAssertNotNil(try cache.lookUp(token: token)?.session.id)
         // What `twofa users delete alice` does: its own SQLiteDatabase on the file.
         let message = try UserAdmin.delete(config, username: "alice")
         XCTAssertTrue(message.hasPrefix("Deleted user alice"), message)
         // Once maxAge has passed (polled, not slept), the deleted account's session is gone.
-        try eventually("the deleted account's session is gone") { try cache.findWithUser(token: token) == nil }
+        try eventually("the deleted account's session is gone") { try cache.lookUp(token: token) == nil }
     }
 
     func testChangesToTheUserAreSeenAtOnce() throws {
         let cache = SessionCache(database: db, maxAge: 3600)
-        XCTAssertEqual(try cache.findWithUser(token: token)?.1.number, "+447700900123")
+        XCTAssertEqual(try cache.lookUp(token: token)?.user.number, "+447700900123")
         try db.write { try $0.execute("UPDATE users SET number = ? WHERE id = ?", [.text("+447700900999"), .integer(user.id)]) }
-        XCTAssertEqual(try cache.findWithUser(token: token)?.1.number, "+447700900999")
+        XCTAssertEqual(try cache.lookUp(token: token)?.user.number, "+447700900999")
     }
 }

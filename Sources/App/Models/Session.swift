@@ -59,19 +59,29 @@ public struct Session: Sendable, Equatable {
             .map(Session.init)
     }
 
-    /// The session named by `token` and its user in one query (it runs on every page view).
-    public static func findWithUser(token: String, in db: DatabaseConnection) throws -> (Session, User)? {
-        try findWithUser(digest: digest(of: token), in: db)
+    /// What a page view needs to know about its session, read in one query (it runs on every
+    /// page view that the session cache can't answer).
+    public struct Lookup: Sendable {
+        public let session: Session
+        public let user: User
+        /// When the account's held password reset takes effect, if one is held (every signed-in
+        /// page shows it, with a way to cancel it).
+        public let heldResetUntil: Int64?
+    }
+
+    /// The session named by `token`, its user and what its pages show about the account.
+    public static func lookUp(token: String, in db: DatabaseConnection) throws -> Lookup? {
+        try lookUp(digest: digest(of: token), in: db)
     }
 
     /// The same, by the token's digest (`SessionCache` keys by it).
-    static func findWithUser(digest: String, in db: DatabaseConnection) throws -> (Session, User)? {
-        guard let row = try db.queryOne(withUserSQL, [.text(digest)]) else { return nil }
-        // The first columns are the session's, the rest the user's (both have an "id").
-        let split = sessionColumnCount
+    static func lookUp(digest: String, in db: DatabaseConnection) throws -> Lookup? {
+        guard let row = try db.queryOne(lookupSQL, [.text(digest)]) else { return nil }
+        // The first columns are the session's, then the user's (both have an "id"), then the held reset's.
+        let split = sessionColumnCount, userEnd = sessionColumnCount + userColumnCount
         let session = Session(row: Row(columns: Array(row.columns[..<split]), values: Array(row.values[..<split])))
-        let user = User(row: Row(columns: Array(row.columns[split...]), values: Array(row.values[split...])))
-        return (session, user)
+        let user = User(row: Row(columns: Array(row.columns[split..<userEnd]), values: Array(row.values[split..<userEnd])))
+        return Lookup(session: session, user: user, heldResetUntil: row.int64("held_reset_until"))
     }
 
     private static func qualified(_ columns: String, _ table: String) -> [String] {
@@ -79,8 +89,11 @@ public struct Session: Sendable, Equatable {
     }
 
     private static let sessionColumnCount = qualified(columns, "s").count
-    private static let withUserSQL = "SELECT " + (qualified(columns, "s") + qualified(User.columns, "u")).joined(separator: ", ")
-        + " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?"
+    private static let userColumnCount = qualified(User.columns, "u").count
+    private static let lookupSQL = "SELECT " + (qualified(columns, "s") + qualified(User.columns, "u")).joined(separator: ", ")
+        + ", h.held_until AS held_reset_until"
+        + " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN held_password_resets h ON h.user_id = u.id"
+        + " WHERE s.token_digest = ?"
 
     /// Whether the session has outlived the idle timeout or its absolute lifetime.
     public func isExpired(now: Int64, idleTimeout: Int, lifetime: Int) -> Bool {

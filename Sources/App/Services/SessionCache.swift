@@ -13,14 +13,12 @@ import Support
 /// cache of every other; while that cannot be heard, nothing is cached.
 final class SessionCache: @unchecked Sendable {
     private final class Entry {   // a class: a lookup copies one reference, not every field
-        let session: Session
-        let user: User
+        let lookup: Session.Lookup
         let changeCount: UInt64
         let readAt: Double
 
-        init(session: Session, user: User, changeCount: UInt64, readAt: Double) {
-            self.session = session
-            self.user = user
+        init(lookup: Session.Lookup, changeCount: UInt64, readAt: Double) {
+            self.lookup = lookup
             self.changeCount = changeCount
             self.readAt = readAt
         }
@@ -38,28 +36,28 @@ final class SessionCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    /// The session named by `token` and its user: from the cache while it is current,
-    /// otherwise from the database (and then remembered).
-    func findWithUser(token: String) throws -> (Session, User)? {
+    /// The session named by `token` and its user (`Session.Lookup`): from the cache while it
+    /// is current, otherwise from the database (and then remembered).
+    func lookUp(token: String) throws -> Session.Lookup? {
         let digest = Session.digest(of: token)
         // Nil: PostgreSQL's change listener is not connected, so a logout on another instance
         // could go unheard; every lookup goes to the database until it is back.
         guard let changeCount = database.changeCount else {   // before the read: see Database.changeCount
-            return try database.read { try Session.findWithUser(digest: digest, in: $0) }
+            return try database.read { try Session.lookUp(digest: digest, in: $0) }
         }
         let now = MonotonicClock.now()
         lock.lock()
         let cached = entries[digest]
         lock.unlock()
         if let cached, cached.changeCount == changeCount, now - cached.readAt < maxAge {
-            return (cached.session, cached.user)
+            return cached.lookup
         }
-        let found = try database.read { try Session.findWithUser(digest: digest, in: $0) }
+        let found = try database.read { try Session.lookUp(digest: digest, in: $0) }
         lock.lock()
-        if let (session, user) = found {
+        if let found {
             // Full: start again rather than track ages (a refill costs one read per session).
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[digest] = Entry(session: session, user: user, changeCount: changeCount, readAt: now)
+            entries[digest] = Entry(lookup: found, changeCount: changeCount, readAt: now)
         } else {
             entries[digest] = nil
         }

@@ -20,6 +20,8 @@ public final class RequestContext {
 
     public private(set) var session: Session?
     public private(set) var user: User?
+    /// When the account's held password reset takes effect (read with the session), if one is held.
+    private(set) var heldResetUntil: Int64?
 
     private var incomingFlash: Flash?
     private var outgoingFlash: Flash?
@@ -62,11 +64,11 @@ public final class RequestContext {
     func loadSession() throws {
         guard let token = cookie(Self.sessionCookie), !token.isEmpty else { return }
         let config = app.config
-        let found = try app.sessions.findWithUser(token: token)
-        guard let (session, user) = found else {
+        guard let found = try app.sessions.lookUp(token: token) else {
             clearCookie(Self.sessionCookie)
             return
         }
+        let session = found.session
         if session.isExpired(now: now, idleTimeout: config.sessionIdleTimeout, lifetime: config.sessionLifetime) {
             try app.database.write { try Session.destroy(id: session.id, in: $0) }
             clearCookie(Self.sessionCookie)
@@ -77,7 +79,8 @@ public final class RequestContext {
             try app.database.write { try session.touch(now: now, in: $0) }
         }
         self.session = session
-        self.user = user
+        self.user = found.user
+        heldResetUntil = found.heldResetUntil
     }
 
     /// Logs `user` in with a brand-new session (the password step). Any session the
@@ -175,10 +178,9 @@ public final class RequestContext {
         context["logged_in"] = .bool(signedIn)
         if let user, signedIn {
             context["current_username"] = .string(user.username)
-            // A held password reset is shown on every signed-in page, with a button to cancel it.
-            if let held = try app.database.read({ try HeldPasswordReset.find(userID: user.id, in: $0) }) {
-                context["held_reset_until"] = .string(Formatting.time(held.heldUntil))
-            }
+            // A held password reset is shown on every signed-in page, with a button to cancel it
+            // (read with the session, so a page view costs no extra query).
+            if let heldResetUntil { context["held_reset_until"] = .string(Formatting.time(heldResetUntil)) }
         }
         if let shown = outgoingFlash ?? incomingFlash {
             var flash: [String: TemplateValue] = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
