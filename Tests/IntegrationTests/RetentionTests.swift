@@ -308,6 +308,10 @@ final class RetentionTests: IntegrationTestCase {
         XCTAssertEqual(try server.metric("twofa_pruned_rows_total{table=\"api_rate_windows\"}"), 1)
 
         for _ in 0..<2 { XCTAssertNil(server.app.pruner.tick(), "a pass with a failed rule is a failed pass") }
+        let command = try TwofaCommand(server: server).run(["db", "prune"])
+        XCTAssertEqual(command.status, 1, "the command says the pass failed")
+        XCTAssertTrue(command.out.hasPrefix("Removed 0 rows:\n"), "and prints what the other rules removed: \(command.out)")
+        XCTAssertTrue(command.err.contains("login_bans"), command.err)
         try write("ALTER TABLE login_bans_away RENAME TO login_bans")
         renamed = false
         XCTAssertNotNil(server.app.pruner.tick())
