@@ -20,21 +20,22 @@ public enum VerifyRetention {
 
     /// Removes up to `limit` requests that ended before `cutoff`, oldest first, with their
     /// events and checks (deleted here rather than by the cascade, so they are counted).
+    /// Each statement names the batch by the same subquery, ordered by `(finalized_at, id)` so
+    /// all three pick the same requests: two parameters whatever `limit` is (a list of ids
+    /// would bind one per row, past what libpq or SQLite accept, and prepare a new statement
+    /// for each length).
     public static func pruneBatch(endedBefore cutoff: Int64, limit: Int, in db: DatabaseConnection) throws -> Removed {
-        let ids = try db.query("""
+        let batch = """
             SELECT id FROM verify_requests WHERE status <> 'IN PROGRESS' AND finalized_at < ?
-            ORDER BY finalized_at LIMIT ?
-            """, [.integer(cutoff), .integer(Int64(limit))]).compactMap { $0.int64("id") }
-        guard !ids.isEmpty else { return Removed() }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        let values = ids.map(SQLValue.integer)
+            ORDER BY finalized_at, id LIMIT ?
+            """
+        let values: [SQLValue] = [.integer(cutoff), .integer(Int64(limit))]
         var removed = Removed()
-        try db.execute("DELETE FROM verify_checks WHERE request_pk IN (\(marks))", values)
+        try db.execute("DELETE FROM verify_checks WHERE request_pk IN (\(batch))", values)
         removed.checks = db.changes
-        try db.execute("DELETE FROM verify_events WHERE request_pk IN (\(marks))", values)
+        try db.execute("DELETE FROM verify_events WHERE request_pk IN (\(batch))", values)
         removed.events = db.changes
-        // The status again: only an ended request goes, even if something moved meanwhile.
-        try db.execute("DELETE FROM verify_requests WHERE id IN (\(marks)) AND status <> 'IN PROGRESS'", values)
+        try db.execute("DELETE FROM verify_requests WHERE id IN (\(batch))", values)
         removed.requests = db.changes
         return removed
     }

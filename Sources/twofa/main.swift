@@ -134,7 +134,10 @@ case "db":
         do { print(try DatabaseCopyCommand.run(config, to: url)) } catch { fail("db copy: \(error)") }
     case "prune" where rest.count == 1:
         let config = starting { try AppConfig.load() }
-        do { print(try Maintenance.prune(config)) } catch { fail("db prune: \(error)") }
+        do { print(try Maintenance.prune(config)) } catch let failed as Pruner.RulesFailed {
+            print(failed.report)   // the other rules still ran: what they removed, then the failure (exit 1)
+            fail("db prune: \(failed)")
+        } catch { fail("db prune: \(error)") }
     default:
         fail(BackupCommand.usage + "\n" + DatabaseCopyCommand.usage + "\nusage: twofa db prune", status: 2)
     }

@@ -78,8 +78,10 @@ final class AppConfigTests: XCTestCase {
         env["VERIFY_RETENTION_DAYS"] = "7"; env["AUDIT_RETENTION_DAYS"] = "90"; env["PRUNE_INTERVAL"] = "60"; env["PRUNE_BATCH_SIZE"] = "50"
         let set = try AppConfig.load(environment: env)
         XCTAssertEqual([set.verifyRetentionDays, set.auditRetentionDays, set.pruneInterval, set.pruneBatchSize], [7, 90, 60, 50])
+        env["PRUNE_BATCH_SIZE"] = "10000"
+        XCTAssertEqual(try AppConfig.load(environment: env).pruneBatchSize, 10_000, "the largest batch allowed")
         for (name, value) in [("VERIFY_RETENTION_DAYS", "0"), ("AUDIT_RETENTION_DAYS", "forever"), ("PRUNE_INTERVAL", "5"),
-                              ("PRUNE_BATCH_SIZE", "0")] {
+                              ("PRUNE_BATCH_SIZE", "0"), ("PRUNE_BATCH_SIZE", "10001")] {
             var env = base
             env[name] = value
             XCTAssertThrowsError(try AppConfig.load(environment: env), "\(name)=\(value)") { error in

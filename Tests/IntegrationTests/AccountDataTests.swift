@@ -114,4 +114,34 @@ final class AccountDataTests: LeavingTestCase {
                                  [.integer(id)]), 1)
         XCTAssertEqual(try server.metric("twofa_data_downloads_total"), 1)
     }
+
+    /// A long log: the page shows the newest 200 events and says how many older ones the
+    /// download holds; the download holds every one.
+    func testThePageShowsTheNewestEventsAndTheDownloadHoldsThemAll() throws {
+        let browser = try leaver()
+        let id = try XCTUnwrap(userID())
+        try server.app.database.write { db in
+            for i in 1...250 {
+                try AuditLog.record(.pinSent, userID: id, detail: String(format: "probe %03d", i), ip: "127.0.0.1", userAgent: "",
+                                    now: server.clock.now(), in: db)
+            }
+        }
+        let total = try count("SELECT count(*) AS n FROM audit_events WHERE user_id = ?", [.integer(id)])
+        XCTAssertGreaterThan(total, 250)
+
+        let page = try browser.get("/user/data")
+        XCTAssertEqual(page.status, 200, page.body)
+        XCTAssertEqual(page.body.components(separatedBy: "probe ").count - 1, 200, "the newest 200 events")
+        XCTAssertTrue(page.body.contains("probe 250") && page.body.contains("probe 051"), page.body)
+        XCTAssertFalse(page.body.contains("probe 050"))
+        XCTAssertTrue(page.body.contains("the download holds these and the \(total - 200) older ones"), page.body)
+
+        let activity = try XCTUnwrap(try json(browser.get("/user/data/download"))["activity"] as? [[String: Any]])
+        XCTAssertEqual(activity.count, total + 1, "every event, and the download's own")
+        XCTAssertEqual(activity.filter { ($0["detail"] as? String)?.hasPrefix("probe ") == true }.count, 250)
+
+        // A short log has no such line.
+        let short = try verifiedUser(username: "short_zq", number: "+44 7700 900423")
+        XCTAssertFalse(try short.get("/user/data").body.contains("id=\"older-events\""))
+    }
 }

@@ -284,6 +284,69 @@ final class RetentionTests: IntegrationTestCase {
         XCTAssertEqual(lines.filter { $0.contains("answers again") }.count, 1, "\(lines)")
     }
 
+    /// One rule that fails (its table is away) doesn't stop the others: they prune, and the pass
+    /// reports the failure once (one WARNING naming the rule), like a failing database.
+    func testAFailingRuleDoesNotStopTheOthers() throws {
+        let log = LogCapture()
+        log.start()
+        defer { log.stop() }
+        // One rule before the failing one, one after it.
+        try write("INSERT INTO audit_events (event, created_at) VALUES ('login_failed', ?)", [.integer(now - 400 * Self.day)])
+        try write("INSERT INTO api_rate_windows (api_key, window_start, calls) VALUES ('key', ?, 1)", [.integer(now - 600)])
+        try write("ALTER TABLE login_bans RENAME TO login_bans_away")
+        var renamed = true
+        defer { if renamed { try? write("ALTER TABLE login_bans_away RENAME TO login_bans") } }
+
+        XCTAssertThrowsError(try server.prune()) { error in
+            let failed = error as? Pruner.RulesFailed
+            XCTAssertEqual(failed?.failures.map(\.table), ["login_bans"], "\(error)")
+            XCTAssertEqual(failed?.report.rows("audit_events"), 1)
+            XCTAssertEqual(failed?.report.rows("api_rate_windows"), 1)
+        }
+        XCTAssertEqual(try count("audit_events"), 0, "the rule before the failing one ran")
+        XCTAssertEqual(try count("api_rate_windows"), 0, "and the rule after it")
+        XCTAssertEqual(try server.metric("twofa_pruned_rows_total{table=\"api_rate_windows\"}"), 1)
+
+        for _ in 0..<2 { XCTAssertNil(server.app.pruner.tick(), "a pass with a failed rule is a failed pass") }
+        let command = try TwofaCommand(server: server).run(["db", "prune"])
+        XCTAssertEqual(command.status, 1, "the command says the pass failed")
+        XCTAssertTrue(command.out.hasPrefix("Removed 0 rows:\n"), "and prints what the other rules removed: \(command.out)")
+        XCTAssertTrue(command.err.contains("login_bans"), command.err)
+        try write("ALTER TABLE login_bans_away RENAME TO login_bans")
+        renamed = false
+        XCTAssertNotNil(server.app.pruner.tick())
+        let lines = log.lines.filter { $0.contains("pruner") }
+        let warnings = lines.filter { $0.contains("WARN") }
+        XCTAssertEqual(warnings.count, 1, "\(lines)")
+        XCTAssertTrue(warnings.first?.contains("login_bans") == true, "\(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("answers again") }.count, 1, "\(lines)")
+    }
+
+    /// A batch of more requests than a statement may bind parameters (libpq: 65,535; SQLite
+    /// builds: often 32,766): the batch names its rows by a subquery, so any size works, and
+    /// it takes the oldest.
+    func testABatchBeyondTheParameterLimitsWorks() throws {
+        let rows = 70_001
+        try write("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(rows))
+            INSERT INTO verify_requests (request_id, account_id, number, brand, code_length, pin_expiry, next_event_wait,
+                workflow_id, status, created_at, finalized_at)
+            SELECT 'bulk-' || i, 'bulk', '+447700900998', 'twofa', 6, 300, 300, 1, 'EXPIRED', 1000, 1000 + i FROM n
+            """)
+        try write("""
+            INSERT INTO verify_events (event_id, request_pk, type, status, number, created_at)
+            SELECT 'bulk-' || id, id, 'sms', 'sent', number, 1000 FROM verify_requests WHERE account_id = 'bulk'
+            """)
+        let removed = try server.app.database.write {
+            try VerifyRetention.pruneBatch(endedBefore: now, limit: rows - 1, in: $0)
+        }
+        XCTAssertEqual(removed.requests, rows - 1)
+        XCTAssertEqual(removed.events, rows - 1)
+        let left = try server.app.database.read { try $0.query("SELECT request_id FROM verify_requests WHERE account_id = 'bulk'") }
+        XCTAssertEqual(left.map { $0.string("request_id") }, ["bulk-\(rows)"], "the newest stays: the batch took the oldest")
+        XCTAssertEqual(try count("verify_events"), 1)
+    }
+
     // MARK: The command
 
     func testDbPrunePrintsWhatItRemovedPerTable() throws {

@@ -62,7 +62,7 @@ public enum UserAdmin {
         return try withDatabase(config) { db in
             let user = try db.read { try find(username, in: $0) }
             let tombstone = try AccountDeletion.run(user, origin: .init(via: "command line"), database: db, sms: sms,
-                                                    brand: config.brandName, now: now)
+                                                    brand: config.brandName, sendWindow: config.verifySendWindow, now: now)
             return "Deleted user \(user.username) (id \(user.id)) and everything that belonged to it.\n"
                 + "Its audit trail is kept as \(tombstone): `twofa audit \(tombstone)`."
         }

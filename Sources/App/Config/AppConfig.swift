@@ -105,6 +105,8 @@ public struct AppConfig: Sendable {
     public var auditRetentionDays = 365
     public var pruneInterval = 300
     public var pruneBatchSize = 500
+    /// A batch is one write transaction: past this it holds the writer longer than a request should wait.
+    public static let pruneBatchSizeMax = 10_000
 
     public var viewsDirectory: String { root + "/Views" }
     public var migrationsDirectory: String { root + "/Migrations" }
@@ -190,7 +192,7 @@ public struct AppConfig: Sendable {
         config.auditRetentionDays = try values.int("audit_retention_days", env: "AUDIT_RETENTION_DAYS", in: 1...36_500,
                                                    default: config.auditRetentionDays)
         config.pruneInterval = try values.int("prune_interval", env: "PRUNE_INTERVAL", in: 10...86_400, default: config.pruneInterval)
-        config.pruneBatchSize = try values.int("prune_batch_size", env: "PRUNE_BATCH_SIZE", in: 1...100_000,
+        config.pruneBatchSize = try values.int("prune_batch_size", env: "PRUNE_BATCH_SIZE", in: 1...Self.pruneBatchSizeMax,
                                                default: config.pruneBatchSize)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")

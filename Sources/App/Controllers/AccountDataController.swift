@@ -38,7 +38,7 @@ public struct AccountDataController: Controller {
         app.metrics.dataDownloaded()
         let data = try app.database.read { db in
             try AccountData.gather(user, fullNumber: try Session.isRecentlyReauthenticated(id: signedIn.session.id, now: context.now, in: db),
-                                   now: context.now, config: app.config, in: db)
+                                   wholeLog: true, now: context.now, config: app.config, in: db)
         }
         var response = data.json.response()
         response.headers.set("Content-Disposition", "attachment; filename=\"\(Self.fileName(brand: app.config.brandName))\"")
@@ -55,7 +55,7 @@ public struct AccountDataController: Controller {
         let user = signedIn.user, context = signedIn.context
         let data = try context.read { db in
             try AccountData.gather(user, fullNumber: try Session.isRecentlyReauthenticated(id: signedIn.session.id, now: context.now, in: db),
-                                   now: context.now, config: context.config, in: db)
+                                   wholeLog: false, now: context.now, config: context.config, in: db)
         }
         var locals = data.templateValues
         locals["errors"] = errors.templateValue

@@ -35,7 +35,9 @@ public struct AccountDeletionsController: Controller {
             context.flash(.alert, Reauthentication.setPasswordFirstMessage)
             return context.redirect(to: "/user/deletion/new")
         }
-        let start = VerifyStart.web(number: user.number, config: app.config, flow: .accountDeletion)
+        var start = VerifyStart.web(number: user.number, config: app.config, flow: .accountDeletion)
+        // Only ever to the account's own proven number: the brake on new numbers is not for it.
+        start.toVerifiedNumber = user.numberVerifiedAt != nil
         do {
             let id = try app.verify.start(start, accountID: TextedCode.accountID, ip: context.clientIP, now: context.now)
             try app.database.write {
@@ -60,7 +62,8 @@ public struct AccountDeletionsController: Controller {
         }
         try AccountDeletion.run(user, origin: .init(via: "web", ip: context.request.remoteAddress,
                                                     userAgent: context.request.headers["User-Agent"] ?? ""),
-                                database: app.database, sms: app.sms, brand: app.config.brandName, now: context.now)
+                                database: app.database, sms: app.sms, brand: app.config.brandName,
+                                sendWindow: app.config.verifySendWindow, now: context.now)
         app.metrics.accountDeleted()
         try context.endSession()   // its row went with the account; this clears the cookie
         return context.redirect(to: "/user/deleted")

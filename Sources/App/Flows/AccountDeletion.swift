@@ -16,12 +16,13 @@ enum AccountDeletion {
         var userAgent = ""
     }
 
+    /// `sendWindow`: VERIFY_SEND_WINDOW, over which the send limits count what was sent (`User.erase`).
     @discardableResult
-    static func run(_ user: User, origin: Origin, database: Database, sms: SMSGateway, brand: String,
+    static func run(_ user: User, origin: Origin, database: Database, sms: SMSGateway, brand: String, sendWindow: Int,
                     now: Int64) throws -> User.Tombstone {
         let tombstone = User.Tombstone.make()
         try database.write { db in
-            try User.erase(user, tombstone: tombstone, in: db)
+            try User.erase(user, tombstone: tombstone, now: now, sendWindow: sendWindow, in: db)
             try AuditLog.record(.accountDeleted, tombstone: tombstone, detail: "\(origin.via), \(Redact.phone(user.number))",
                                 ip: origin.ip, userAgent: origin.userAgent, now: now, in: db)
         }

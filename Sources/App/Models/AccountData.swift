@@ -19,9 +19,26 @@ struct AccountData {
     let recoveryCodesLeft: Int
     let sessions: [ActiveSession]
     let devices: [RememberedDevice]
+    /// The activity log, oldest first: all of it, or the page's newest `pageEvents`.
     let events: [AuditEvent]
+    /// Events of the log not in `events` (older than the page shows; the download holds them).
+    let olderEvents: Int
 
-    static func gather(_ user: User, fullNumber: Bool, now: Int64, config: AppConfig, in db: DatabaseConnection) throws -> AccountData {
+    /// The page shows this many of the newest events: a log can be long (AUDIT_RETENTION_DAYS
+    /// of it), and the page is rendered whole. The download holds every one.
+    static let pageEvents = 200
+
+    /// `wholeLog`: every event (the download); otherwise the newest `pageEvents` (the page).
+    static func gather(_ user: User, fullNumber: Bool, wholeLog: Bool, now: Int64, config: AppConfig,
+                       in db: DatabaseConnection) throws -> AccountData {
+        let events: [AuditEvent], older: Int
+        if wholeLog {
+            events = try AuditEvent.all(userID: user.id, in: db)
+            older = 0
+        } else {
+            events = try AuditEvent.recent(userID: user.id, limit: pageEvents, in: db).reversed()
+            older = events.count < pageEvents ? 0 : try AuditEvent.count(userID: user.id, in: db) - events.count
+        }
         let lastLogin = try db.queryOne("SELECT max(verified_at) AS at FROM sessions WHERE user_id = ?",
                                         [.integer(user.id)])?.int64("at")
         return AccountData(
@@ -37,7 +54,7 @@ struct AccountData {
             sessions: try Session.active(userID: user.id, now: now, idleTimeout: config.sessionIdleTimeout,
                                          lifetime: config.sessionLifetime, in: db),
             devices: try RememberedDevice.active(userID: user.id, now: now, in: db),
-            events: try AuditEvent.all(userID: user.id, in: db))
+            events: events, olderEvents: older)
     }
 
     // MARK: The download
@@ -121,6 +138,8 @@ struct AccountData {
                  "remembered": .string(Formatting.time(d.createdAt)),
                  "last_used": .string(d.lastUsedAt.map(Formatting.time) ?? "never"), "expires": .string(Formatting.time(d.expiresAt))]
             }),
+            "older_events": .int(olderEvents),
+            "page_events": .int(events.count),
             "events": .array(events.reversed().map { e in
                 ["what": .string(e.kind?.label ?? e.event), "detail": .string(e.detail),
                  "warning": .bool(e.kind?.isWarning ?? false), "time": .string(Formatting.time(e.createdAt)),

@@ -152,6 +152,11 @@ public struct AuditEvent: Sendable, Equatable {
                      [.text(tombstone), .integer(Int64(limit))]).map(AuditEvent.init)
     }
 
+    /// How many events a user has.
+    public static func count(userID: Int64, in db: DatabaseConnection) throws -> Int {
+        try db.queryOne("SELECT count(*) AS n FROM audit_events WHERE user_id = ?", [.integer(userID)])?.int("n") ?? 0
+    }
+
     /// Every event of a user, oldest first (the data export: the whole log, not a page of it).
     public static func all(userID: Int64, in db: DatabaseConnection) throws -> [AuditEvent] {
         try db.query("SELECT \(columns) FROM audit_events WHERE user_id = ? ORDER BY id", [.integer(userID)]).map(AuditEvent.init)

@@ -26,23 +26,45 @@ extension User {
     /// audit trail under `tombstone` with no personal data: detached from the user, numbers
     /// masked. Every table that names the user, its number or its sessions is cleared here by
     /// name (not left to the foreign keys), so a table added later shows up in review.
-    static func erase(_ user: User, tombstone: Tombstone, in db: DatabaseConnection) throws {
+    ///
+    /// The web flows' Verify requests are the exception the send limits need: those that ended
+    /// within `sendWindow` seconds of `now` stay (live ones are cancelled first), so deleting an
+    /// account never gives its number or its address their sends back. They name no account;
+    /// the pruner takes them like any other request.
+    ///
+    /// A bounded number of statements, whatever the size of the account's log or history.
+    static func erase(_ user: User, tombstone: Tombstone, now: Int64, sendWindow: Int, in db: DatabaseConnection) throws {
         let id = SQLValue.integer(user.id), number = SQLValue.text(user.number)
-        // The trail first: rows still naming the user get the tombstone and lose the user id
-        // (the schema would only null it), and any number in a detail is masked again.
-        let rows = try db.query("SELECT id, detail FROM audit_events WHERE user_id = ?", [id])
-        for row in rows {
+        // The trail first, in one statement: rows still naming the user get the tombstone and
+        // lose the user id (the schema would only null it), and the account's number in a
+        // detail is masked again.
+        try db.execute("UPDATE audit_events SET user_id = NULL, tombstone = ?, detail = REPLACE(detail, ?, ?) WHERE user_id = ?",
+                       [.text(tombstone.id), number, .text(Redact.phone(user.number)), id])
+        // The net for any other number that slipped into a detail: only rows with 7 or more
+        // digits are read back (a masked number shows 4 to 6), and only those that change are written.
+        for row in try db.query("SELECT id, detail FROM audit_events WHERE tombstone = ? AND \(digitCount("detail")) >= 7",
+                                [.text(tombstone.id)]) {
             let detail = row.string("detail") ?? ""
             let masked = maskNumbers(in: detail, number: user.number)
-            try db.execute("UPDATE audit_events SET user_id = NULL, tombstone = ?, detail = ? WHERE id = ?",
-                           [.text(tombstone.id), .text(masked), .integer(row.int64("id") ?? 0)])
+            if masked != detail {
+                try db.execute("UPDATE audit_events SET detail = ? WHERE id = ?", [.text(masked), .integer(row.int64("id") ?? 0)])
+            }
         }
-        // Pending second-step state (with the codes a pending number change sent to its new
-        // number), then credentials and devices, then the sessions.
+        // The web flows' codes to the number, and those a pending number change sent to its new
+        // number (the API's requests belong to the API clients, not to this account). What the
+        // send limits still count stays; the rest goes now, with its events and checks.
+        let webRequests = """
+            account_id = ? AND (number = ? OR request_id IN
+                (SELECT verify_request_id FROM number_changes WHERE user_id = ? AND verify_request_id IS NOT NULL))
+            """
+        let web: [SQLValue] = [.text(TextedCode.accountID), number, id]
         try db.execute("""
-            DELETE FROM verify_requests WHERE account_id = ? AND request_id IN
-                (SELECT verify_request_id FROM number_changes WHERE user_id = ? AND verify_request_id IS NOT NULL)
-            """, [.text(TextedCode.accountID), id])
+            UPDATE verify_requests SET status = 'CANCELLED', finalized_at = ?, next_event_at = NULL, pin_digest = NULL
+            WHERE status = 'IN PROGRESS' AND \(webRequests)
+            """, [.integer(now)] + web)
+        try db.execute("DELETE FROM verify_requests WHERE status <> 'IN PROGRESS' AND finalized_at <= ? AND \(webRequests)",
+                       [.integer(now - Int64(sendWindow))] + web)
+        // Pending second-step state, then credentials and devices, then the sessions.
         try db.execute("DELETE FROM account_deletions WHERE user_id = ?", [id])
         try db.execute("DELETE FROM password_resets WHERE user_id = ?", [id])
         try db.execute("DELETE FROM held_password_resets WHERE user_id = ?", [id])
@@ -54,15 +76,22 @@ extension User {
         try db.execute("DELETE FROM login_devices WHERE user_id = ?", [id])
         try db.execute("DELETE FROM login_failures WHERE user_id = ?", [id])
         try db.execute("DELETE FROM second_factor_failures WHERE user_id = ?", [id])
-        // Bans name the account by its id as text: SQLite may give that id to the next sign-up.
-        try db.execute("DELETE FROM login_bans WHERE scope = 'user' AND subject = ?", [.text(String(user.id))])
+        // Bans name the account by its id as text, in every form the regulations write (a
+        // password ban, and a ban by wrong second-factor codes): SQLite may give that id to the
+        // next sign-up, which must not start banned.
+        try db.execute("DELETE FROM login_bans WHERE scope = 'user' AND subject IN (?, ?)",
+                       [.text(String(user.id)), .text(SecondFactorRegulation.codesSubject(user.id))])
         try db.execute("DELETE FROM sessions WHERE user_id = ?", [id])
-        // The web flows' codes to the number (their events and checks go with them); the API's
-        // requests belong to the API clients, not to this account.
-        try db.execute("DELETE FROM verify_requests WHERE account_id = ? AND number = ?", [.text(TextedCode.accountID), number])
         // The sign-up limit remembers which number it told; the number is no one's now.
         try db.execute("UPDATE signup_attempts SET notified_number = NULL WHERE notified_number = ?", [number])
         try db.execute("DELETE FROM users WHERE id = ?", [id])
+    }
+
+    /// SQL for the number of digits in `column`, the same text on both engines (no regular
+    /// expressions in SQLite): its length less its length with every digit removed.
+    static func digitCount(_ column: String) -> String {
+        let stripped = (0...9).reduce(column) { "REPLACE(\($0), '\($1)', '')" }
+        return "(length(\(column)) - length(\(stripped)))"
     }
 
     /// `detail` with the account's number, and any other run of 7 or more digits that could be

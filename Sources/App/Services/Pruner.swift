@@ -64,8 +64,22 @@ public final class Pruner: @unchecked Sendable {
         task = PeriodicTask(name: "pruner", interval: interval)
     }
 
-    /// One pass of every rule at the clock's time. Throws when the database fails (the pass
-    /// stops where it was; what it removed stays removed).
+    /// Rules that failed in a pass that gave every other rule its turn: thrown by `run()` at
+    /// the end, with what the pass did remove.
+    public struct RulesFailed: Error, CustomStringConvertible {
+        public let failures: [(table: String, error: String)]
+        public let report: Report
+
+        public var description: String {
+            "rule(s) failed: " + failures.map { "\($0.table) (\($0.error))" }.joined(separator: "; ")
+                + "; the other rules ran (\(report.total) rows removed)"
+        }
+    }
+
+    /// One pass of every rule at the clock's time. A rule that fails (its batch is rolled
+    /// back) doesn't stop the others: each gets its turn, and then the pass throws
+    /// `RulesFailed` (what it removed stays removed). Throws at once only when the lease
+    /// can't be taken (the database is down).
     public func run() throws -> Report {
         var report = Report()
         let now = clock()
@@ -74,26 +88,37 @@ public final class Pruner: @unchecked Sendable {
             return report
         }
         defer { try? giveBackLease() }
+        var failures: [(table: String, error: String)] = []
         for rule in rules {
-            while true {
-                let batch = try database.write(lockingOn: ["maintenance:prune"]) { db -> [(table: String, rows: Int)]? in
-                    guard try renewLease(in: db) else { return nil }
-                    return try rule.batch(now, batchSize, db)
-                }
-                guard let batch else {
+            do {
+                guard try prune(rule, now: now, into: &report) else {
                     Log.warning("pruner: the lease was taken over mid-pass; stopping")
                     return report
                 }
-                for (table, rows) in batch {
-                    report.add(table, rows)
-                    if rows > 0 { metrics?.pruned(table: table, rows: rows) }
-                }
-                afterBatch?()
-                if (batch.first?.rows ?? 0) < batchSize { break }
-                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+            } catch {
+                failures.append((rule.table, "\(error)"))
             }
         }
+        if !failures.isEmpty { throw RulesFailed(failures: failures, report: report) }
         return report
+    }
+
+    /// Runs `rule`'s batches until one removes fewer than a batch; false when the lease was lost.
+    private func prune(_ rule: RetentionPolicy.Rule, now: Int64, into report: inout Report) throws -> Bool {
+        while true {
+            let batch = try database.write(lockingOn: ["maintenance:prune"]) { db -> [(table: String, rows: Int)]? in
+                guard try renewLease(in: db) else { return nil }
+                return try rule.batch(now, batchSize, db)
+            }
+            guard let batch else { return false }
+            for (table, rows) in batch {
+                report.add(table, rows)
+                if rows > 0 { metrics?.pruned(table: table, rows: rows) }
+            }
+            afterBatch?()
+            if (batch.first?.rows ?? 0) < batchSize { return true }
+            if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+        }
     }
 
     /// A pass for the background thread: never throws (a failing database is logged once, see `PeriodicTask`).
