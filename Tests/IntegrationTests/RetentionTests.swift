@@ -107,6 +107,25 @@ final class RetentionTests: IntegrationTestCase {
         XCTAssertEqual(status(try api.request("447700900221", [("workflow_id", "6")])), "0")
     }
 
+    /// The untold flows' rows are what their per-address request limit counts: a pass keeps
+    /// them for VERIFY_SEND_WINDOW even when their code is long dead.
+    func testThePerAddressRequestLimitStillCountsWhatItCountsAfterAPass() throws {
+        server.stop()
+        server = try TestServer(environment: ["PASSWORDLESS_LOGIN": "on", "VERIFY_SEND_WINDOW": "3600", "VERIFY_MAX_SENDS_PER_IP": "1"])
+        _ = try verifiedUser()
+        try askForCode(visitor("127.0.0.9"), "+447700900999")   // no account: nothing sent, but one request counted
+        server.clock.advance(seconds: 1_200)                         // past 2 × PIN_EXPIRY + 1 min, inside the window
+        _ = try server.prune()
+        let before = messages(to: "+447700900123").count
+        try askForCode(visitor("127.0.0.9"), "+447700900123")
+        XCTAssertEqual(messages(to: "+447700900123").count, before, "the address is still at its limit after the pass")
+        server.clock.advance(seconds: 3_601)
+        XCTAssertGreaterThan(try server.prune().rows("passwordless_logins"), 0, "out of the window: they go")
+        XCTAssertEqual(try count("passwordless_logins"), 0)
+        try askForCode(visitor("127.0.0.9"), "+447700900123")
+        XCTAssertEqual(messages(to: "+447700900123").count, before + 1, "and the address may ask again")
+    }
+
     // MARK: The other tables
 
     func testAuditEventsOlderThanTheWindowGoNewerStay() throws {

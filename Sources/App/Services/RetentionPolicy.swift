@@ -26,6 +26,9 @@ struct RetentionPolicy: Sendable {
         let codeRowLife = Int64(c.pinExpiry) * 2 + 60
         let idle = Int64(c.sessionIdleTimeout), lifetime = Int64(c.sessionLifetime)
         let loginWindow = Int64(c.loginFailureWindow), signupWindow = Int64(c.signupWindow)
+        // The untold flows' rows are also what their per-address request limit counts
+        // (UntoldRequestLimit, over VERIFY_SEND_WINDOW): kept at least that long.
+        let sendWindow = Int64(c.verifySendWindow)
         rules = [
             // Ended Verify requests, with their events and checks, after VERIFY_RETENTION_DAYS.
             Rule(table: "verify_requests") { now, limit, db in
@@ -41,9 +44,9 @@ struct RetentionPolicy: Sendable {
                 created_at < ? AND NOT EXISTS (SELECT 1 FROM verify_requests r WHERE r.request_id = number_changes.verify_request_id
                     AND (r.status = 'IN PROGRESS' OR r.finalized_at > ?))
                 """) { [.integer($0 - codeRowLife), .integer($0 - 60)] },
-            Self.rule("passwordless_logins", "created_at < ?") { [.integer($0 - codeRowLife)] },
+            Self.rule("passwordless_logins", "created_at < ?") { [.integer($0 - max(codeRowLife, sendWindow))] },
             // "Forgot your password?" in progress: strangers can start these, so they must go.
-            Self.rule("password_resets", "created_at < ?") { [.integer($0 - PasswordReset.retention)] },
+            Self.rule("password_resets", "created_at < ?") { [.integer($0 - max(PasswordReset.retention, sendWindow))] },
             // The regulations' rows, once outside the windows they are counted in.
             Self.rule("signup_attempts", "attempted_at <= ?") { [.integer($0 - signupWindow)] },
             Self.rule("login_failures", "failed_at <= ?") { [.integer($0 - loginWindow)] },
