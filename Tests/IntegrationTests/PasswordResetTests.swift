@@ -15,15 +15,6 @@ final class PasswordResetTests: IntegrationTestCase {
 
     // MARK: Steps
 
-    /// Asks for a reset and waits for its code (sent after the page answered) to reach the outbox.
-    @discardableResult
-    func askForReset(_ browser: Browser, _ login: String) throws -> TestResponse {
-        try browser.get("/password_reset/new")
-        let response = try browser.post("/password_reset", [("login", login)])
-        server.awaitDeliveries()
-        return response
-    }
-
     @discardableResult
     func enterResetCode(_ browser: Browser, _ code: String) throws -> TestResponse {
         try browser.get("/password_reset/code")

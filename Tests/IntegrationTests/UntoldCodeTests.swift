@@ -12,14 +12,6 @@ import TestSupport
 class UntoldCodeTestCase: IntegrationTestCase {
     let number = "+447700900123"
 
-    @discardableResult
-    func askForReset(_ browser: Browser, _ login: String) throws -> TestResponse {
-        try browser.get("/password_reset/new")
-        let response = try browser.post("/password_reset", [("login", login)])
-        server.awaitDeliveries()
-        return response
-    }
-
     func guessReset(_ browser: Browser, _ code: String) throws -> TestResponse {
         try browser.get("/password_reset/code")
         return try browser.post("/password_reset/code", [("code", code)])

@@ -54,25 +54,11 @@ public struct NewNumberStepController: Controller {
         guard let change = try pendingChange(session), let requestID = change.verifyRequestID else {
             return context.redirect(to: Check.newNumberStep)
         }
-        let request = try TextedCode.request(requestID, context: context)
-        if let request, request.number != change.newNumber {
-            // Only a code sent to the change's own number proves it (as for a number change).
-            try app.database.write { try NumberChange.discard(id: change.id, in: $0) }
-            app.metrics.refused("number_change_mismatch")
-            context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(change.newNumber))
-            Log.error("number change \(change.id): request \(requestID) went to another number; change discarded")
-            return context.redirect(to: Check.newNumberStep)
-        }
-        let digits = request?.codeLength ?? TextedCode.length
-        guard let typed = TextedCode.entered(context.params["code"], digits: digits) else {
-            return try codePage(pending, status: 422, error: "Enter the \(digits)-digit code we sent you.")
-        }
-        if let refusal = try TextedCode.check(typed, requestID: requestID, to: change.newNumber, sentBy: request?.lastEventKind,
-                                               auditFor: user.id, context: context) {
-            if let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts) {
-                return try codePage(pending, status: 422, error: TriesLeft.message("That code isn't right.", left: left))
-            }
-            return try codePage(pending, status: 422, error: nil)
+        switch try NewNumberCode.check(change, requestID: requestID, user: user,
+                                       missing: { "Enter the \($0)-digit code we sent you." }, context: context) {
+        case .mismatch: return context.redirect(to: Check.newNumberStep)
+        case .refused(let error): return try codePage(pending, status: 422, error: error)
+        case .right: break
         }
         let verified: Session, token: String
         do {

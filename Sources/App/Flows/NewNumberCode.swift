@@ -42,4 +42,36 @@ enum NewNumberCode {
         Log.info("code for a new number of user \(user.id) sent to \(Redact.phone(number))")
         return nil
     }
+
+    /// What `check` found.
+    enum Checked {
+        case right
+        /// The change's request went to another number: the change is discarded, the page starts over.
+        case mismatch
+        /// Wrong or dead: the code page again, with `error` (nil: the page says why the code is over).
+        case refused(error: String?)
+    }
+
+    /// Checks the code typed for `change` (whose request is `requestID`), audited for `user`.
+    /// `missing` is the error for something that isn't a code at all.
+    static func check(_ change: NumberChange, requestID: String, user: User, missing: (Int) -> String,
+                      context: RequestContext) throws -> Checked {
+        let app = context.app
+        let request = try TextedCode.request(requestID, context: context)
+        if let request, request.number != change.newNumber {
+            // Only a code sent to the change's own number proves it (linking by row id keeps
+            // it so; this is the net should that ever break).
+            try app.database.write { try NumberChange.discard(id: change.id, in: $0) }
+            app.metrics.refused("number_change_mismatch")
+            context.audit(.numberChangeSuperseded, userID: user.id, detail: Redact.phone(change.newNumber))
+            Log.error("number change \(change.id): request \(requestID) went to another number; change discarded")
+            return .mismatch
+        }
+        let digits = request?.codeLength ?? TextedCode.length
+        guard let typed = TextedCode.entered(context.params["code"], digits: digits) else { return .refused(error: missing(digits)) }
+        guard let refusal = try TextedCode.check(typed, requestID: requestID, to: change.newNumber, sentBy: request?.lastEventKind,
+                                                 auditFor: user.id, context: context) else { return .right }
+        guard let left = refusal.triesLeft(now: context.now, maxWrong: app.config.pinMaxAttempts) else { return .refused(error: nil) }
+        return .refused(error: TriesLeft.message("That code isn't right.", left: left))
+    }
 }

@@ -72,6 +72,16 @@ class IntegrationTestCase: XCTestCase {
         return response
     }
 
+    /// Asks "Forgot your password?" for `login` and waits for its code (sent after the page
+    /// answered) to reach the outbox.
+    @discardableResult
+    func askForReset(_ browser: Browser, _ login: String) throws -> TestResponse {
+        try browser.get("/password_reset/new")
+        let response = try browser.post("/password_reset", [("login", login)])
+        server.awaitDeliveries()
+        return response
+    }
+
     @discardableResult
     func logOut(_ browser: Browser) throws -> TestResponse {
         try browser.get("/")
