@@ -93,7 +93,7 @@ case "api-keys":
     }
 
 case "users", "audit":
-    // twofa users list | show USER | delete USER | unlock USER | import --rails SOURCE;  twofa audit USER
+    // twofa users list | show USER | delete USER | unlock USER | reset-second-factor USER | import --rails SOURCE;  twofa audit USER|deleted-…
     let config = starting { try AppConfig.load() }
     let rest = Array(arguments.dropFirst())
     func admin(_ body: () throws -> String) {
