@@ -3,7 +3,10 @@
 -- instead of the engine. Numbers: NUMBER_PREFIX (6 digits, from the environment: unique per
 -- run and server), the wrk thread (1 digit), a 5-digit counter → 12 digits (UK mobile).
 -- API_KEY / API_SECRET from the environment. Counts answers with status "0" (started) apart
--- from the rest; prints one WRKSTATS line (read by wrkstats.py).
+-- from the rest; prints one WRKSTATS line (read by wrkstats.py). WORKFLOW_ID (optional, e.g. 6 =
+-- SMS only) is sent as workflow_id; unset, the request takes the API's default workflow.
+local workflow = os.getenv("WORKFLOW_ID")
+local extra = (workflow and workflow ~= "") and ("&workflow_id=" .. workflow) or ""
 local prefix = os.getenv("NUMBER_PREFIX")
 local key, secret = os.getenv("API_KEY"), os.getenv("API_SECRET")
 local threads, next_id = {}, 0
@@ -23,8 +26,8 @@ end
 function request()
   n = n + 1
   local body = string.format(
-    "api_key=%s&api_secret=%s&number=%s%d%05d&brand=bench&next_event_wait=900&pin_expiry=900",
-    key, secret, prefix, id, n)
+    "api_key=%s&api_secret=%s&number=%s%d%05d&brand=bench&next_event_wait=900&pin_expiry=900%s",
+    key, secret, prefix, id, n, extra)
   return wrk.format("POST", "/verify/json", { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
 end
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Prints the Markdown table of scenarios 6 and 7 (the write path, issue 15).
+
+Usage: report_write.py RESULTS_FILE DURATION BASELINE_SECONDS
+"""
+import sys
+
+path, duration, base_s = sys.argv[1], sys.argv[2], sys.argv[3]
+r = {}
+for line in open(path):
+    key, _, value = line.strip().partition("=")
+    try:
+        r[key] = float(value)
+    except ValueError:
+        pass
+
+
+def g(key, fmt="{:.0f}"):
+    return fmt.format(r[key]) if key in r else "–"
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+rows = []
+for n, what, unit in (("6", "Verify API starts (workflow 6, fresh number)", "starts/s"),
+                      ("7", "Verify API checks (a wrong code, then the right one)", "checks/s")):
+    s = f"s{n}"
+    if f"{s}_rps" not in r:
+        continue
+    ratio = r.get(f"{s}_ratio", 0)
+    rows.append((f"{n}. {what}: {unit} ≥ 0.9× the raw-SQLite baseline",
+                 f"{g(s + ('_checked_per_s' if n == '6' else '_rps'))} vs {g(s + '_base_rps')} = {ratio:.2f}×", verdict(ratio >= 0.9)))
+    rows.append((f"{n}. p99 ≤ 10 ms at 32 connections",
+                 f"{g(s + '_p99_ms', '{:.1f}')} ms (p50 {g(s + '_p50_ms', '{:.1f}')})", verdict(r.get(f'{s}_p99_ms', 1e9) <= 10)))
+    rows.append((f"{n}. moonshot (informational): ≥ 1.5× the baseline", f"{ratio:.2f}×", "yes" if ratio >= 1.5 else "no"))
+    rounds = [f"{r[k]:.2f}" for k in sorted(k for k in r if k.startswith(f"{s}_rounds_ratio_"))]
+    extra = f"rounds: {', '.join(rounds)}"
+    if f"{s}_errors" in r or f"{s}_other" in r:
+        extra += f"; answers not counted as done (other): {g(s + '_other')}, socket errors {g(s + '_errors')}"
+    if n == "7" and "s7_prestarted" in r:
+        extra += f"; {g('s7_prestarted')} requests pre-started"
+    rows.append((f"{n}. per-round ratios", extra, ""))
+
+print(f"\n### The write path (issue 15): {duration} s wrk rounds, {base_s} s baseline rounds, medians\n")
+print("| target | measured | |")
+print("|---|---|---|")
+for a, b, c in rows:
+    print(f"| {a} | {b} | {c} |")
