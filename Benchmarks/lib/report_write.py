@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints the Markdown table of scenarios 6 and 7 (the write path, issue 15).
+"""Prints the Markdown table of scenarios 6–8 (issue 15: the write path; page views with the access log on).
 
 Usage: report_write.py RESULTS_FILE DURATION BASELINE_SECONDS
 """
@@ -43,7 +43,16 @@ for n, what, unit in (("6", "Verify API starts (workflow 6, fresh number)", "sta
         extra += f"; {g('s7_prestarted')} requests pre-started"
     rows.append((f"{n}. per-round ratios", extra, ""))
 
-print(f"\n### The write path (issue 15): {duration} s wrk rounds, {base_s} s baseline rounds, medians\n")
+if "s8_rps" in r:
+    ratio = r.get("s8_ratio", 0)
+    rows.append(("8. page views, access log on: ≥ 0.8× nginx (access log buffered)",
+                 f"{g('s8_rps')} vs {g('s8_nginx_rps')} = {ratio:.2f}×", verdict(ratio >= 0.8)))
+    rows.append(("8. p99 ≤ 5 ms at 64 connections", f"{g('s8_p99_ms', '{:.1f}')} ms (nginx {g('s8_nginx_p99_ms', '{:.1f}')})",
+                 verdict(r.get("s8_p99_ms", 1e9) <= 5)))
+    rounds = [f"{r[k]:.2f}" for k in sorted(k for k in r if k.startswith("s8_rounds_ratio_"))]
+    rows.append(("8. per-round ratios", f"rounds: {', '.join(rounds)}; access lines logged: {g('s8_log_lines')}", ""))
+
+print(f"\n### Issue 15 (the write path, logging on): {duration} s wrk rounds, {base_s} s baseline rounds, medians\n")
 print("| target | measured | |")
 print("|---|---|---|")
 for a, b, c in rows:
