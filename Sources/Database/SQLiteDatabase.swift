@@ -26,7 +26,10 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     private let readerCount: Int
 
     /// Thread-dictionary key marking "this thread holds this database's writer".
-    private let writerOwnerKey = "twofa.SQLiteDatabase.writer.\(UUID().uuidString)"
+    /// The thread holding the writer (`pthread_self()`), 0 when none: a nested write on the
+    /// same thread would deadlock, so it is refused. Only the owner stores its own id and clears
+    /// it, so a thread that reads its own id here is certainly holding the writer.
+    private let writerOwner = Atomic<UInt>(0)
 
     /// Opens (creating if needed) the database at `path`, creating its parent directory.
     /// With `readers: 0` reads share the writer connection (and its lock); that is also
@@ -165,16 +168,15 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     private func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         // The writer may wait for another thread's transaction: never on an event loop.
         try BlockingGuard.check()
-        let thread = Thread.current
-        precondition(thread.threadDictionary[writerOwnerKey] == nil,
-                     "nested write on the same SQLiteDatabase would deadlock")
+        let me = UInt(pthread_self())
+        precondition(writerOwner.load(ordering: .relaxed) != me, "nested write on the same SQLiteDatabase would deadlock")
         writerLock.lock()
-        thread.threadDictionary[writerOwnerKey] = true
+        writerOwner.store(me, ordering: .relaxed)
         defer {
             // After the commit (or rollback): a cache that read the count before its rows
             // can never keep rows older than this write.
             changes.add(1, ordering: .sequentiallyConsistent)
-            thread.threadDictionary[writerOwnerKey] = nil
+            writerOwner.store(0, ordering: .relaxed)
             writerLock.unlock()
         }
         guard let writer else { throw Self.closedError }
