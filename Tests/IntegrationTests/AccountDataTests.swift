@@ -61,7 +61,7 @@ final class AccountDataTests: LeavingTestCase {
 
     func testTheDownloadIsTheSameAsJSONAndHoldsNoSecret() throws {
         let browser = try leaver()
-        let app = try setUpApp(browser)
+        let app = try turnOnApp(browser)
         // A remembered device too, from a second login.
         let other = server.browser()
         try logIn(other, username: username)
@@ -94,7 +94,7 @@ final class AccountDataTests: LeavingTestCase {
             }
         }
         let id = try XCTUnwrap(userID())
-        var secrets: [String] = [app.base32] + app.recoveryCodes + app.recoveryCodes.map { $0.replacingOccurrences(of: "-", with: "") }
+        var secrets: [String] = [Base32.encode(app.totp.secret)] + app.recoveryCodes + app.recoveryCodes.map { $0.replacingOccurrences(of: "-", with: "") }
         try read { db in
             secrets += try db.query("SELECT password_digest FROM users WHERE id = ?", [.integer(id)]).compactMap { $0.string("password_digest") }
             secrets += try db.query("SELECT token_digest FROM sessions WHERE user_id = ?", [.integer(id)]).compactMap { $0.string("token_digest") }

@@ -150,7 +150,7 @@ final class AccountDeletionTests: LeavingTestCase {
 
     func testWithAnAppTheTextedCodeIsNoProofButTheAppOrARecoveryCodeIs() throws {
         let browser = try leaver()
-        let app = try setUpApp(browser)
+        let app = try turnOnApp(browser)
         let page = try browser.get("/user/deletion/new")
         XCTAssertFalse(page.body.contains("Text me a code"), page.body)
         XCTAssertTrue(page.body.contains("authenticator app, or a recovery code"), page.body)

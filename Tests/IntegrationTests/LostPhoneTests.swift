@@ -12,34 +12,6 @@ class LostPhoneTestCase: IntegrationTestCase {
     let old = "+447700900123"
     let new = "+447700900777"
 
-    struct App2FA {
-        let totp: TOTP
-        let recoveryCodes: [String]
-    }
-
-    /// Turns the authenticator app on for a verified browser; returns its TOTP and the recovery codes.
-    func setUpApp(_ browser: Browser) throws -> App2FA {
-        let page = try browser.get("/user/totp/new")
-        XCTAssertEqual(page.status, 200, page.body)
-        let base32 = try XCTUnwrap(firstMatch(#"id="secret-key">([A-Z2-7 ]+)<"#, in: page.body)).replacingOccurrences(of: " ", with: "")
-        let totp = TOTP(secret: try XCTUnwrap(Base32.decode(base32)))
-        let done = try browser.post("/user/totp", [("current_password", password), ("code", totp.code(at: server.clock.now()))])
-        XCTAssertEqual(done.status, 200, done.body)
-        let codes = allMatches(#"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#, in: done.body)
-        XCTAssertEqual(codes.count, 10, done.body)
-        server.clock.advance(seconds: 30)   // the set-up code's step is behind us
-        return App2FA(totp: totp, recoveryCodes: codes)
-    }
-
-    func firstMatch(_ pattern: String, in text: String) -> String? { allMatches(pattern, in: text).first }
-
-    func allMatches(_ pattern: String, in text: String) -> [String] {
-        let regex = try! NSRegularExpression(pattern: pattern)
-        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
-            Range($0.range(at: 1), in: text).map { String(text[$0]) }
-        }
-    }
-
     func user(_ username: String = "alice") throws -> User {
         try XCTUnwrap(try server.app.database.read { try User.find(username: username, in: $0) })
     }
@@ -69,7 +41,7 @@ final class LostPhoneTests: LostPhoneTestCase {
 
         // The app's form, the recovery-code form, and the texted page of an account with an app.
         let browser = try verifiedUser()
-        _ = try setUpApp(browser)
+        _ = try turnOnApp(browser)
         _ = try logOut(browser)
         try logIn(browser)
         let appForm = try browser.get("/verification/new")
@@ -92,7 +64,7 @@ final class LostPhoneTests: LostPhoneTestCase {
     func testTheAdviceDependsOnTheAccount() throws {
         // Recovery codes (with the app): enter one, then change the number.
         let withCodes = try verifiedUser()
-        _ = try setUpApp(withCodes)
+        _ = try turnOnApp(withCodes)
         _ = try logOut(withCodes)
         try logIn(withCodes)
         let codesPage = try withCodes.get("/verification/lost")
@@ -152,7 +124,7 @@ final class LostPhoneTests: LostPhoneTestCase {
 
     func testRecoveryCodeLoginThenNumberChangeTellsTheOldNumber() throws {
         let browser = try verifiedUser()
-        let app = try setUpApp(browser)
+        let app = try turnOnApp(browser)
         _ = try logOut(browser)
         try logIn(browser)
         let lost = try browser.get("/verification/lost")
@@ -204,7 +176,7 @@ final class SecondFactorResetTests: LostPhoneTestCase {
     /// alice with an app and a browser that remembered itself; returns her browsers.
     func aliceWithEverything() throws -> (main: Browser, remembered: Browser) {
         let main = try verifiedUser()
-        let app = try setUpApp(main)
+        let app = try turnOnApp(main)
         let remembered = server.browser()
         try logIn(remembered)
         try remembered.get("/verification/new")

@@ -369,23 +369,3 @@ final class PasswordlessWithAppTests: IntegrationTestCase {
         XCTAssertEqual(try browser.get("/").status, 200)
     }
 }
-
-extension IntegrationTestCase {
-    /// Turns the app on from a verified browser; returns its generator and the recovery codes.
-    /// The clock then moves a step on, so the confirmation code's step is behind us.
-    func turnOnApp(_ browser: Browser, password: String? = nil) throws -> (TOTP, [String]) {
-        let page = try browser.get("/user/totp/new")
-        let base32 = try XCTUnwrap(page.body.range(of: #"id="secret-key">[A-Z2-7 ]+<"#, options: .regularExpression)
-            .map { page.body[$0].dropFirst(#"id="secret-key">"#.count).dropLast().filter { $0 != " " } }, page.body)
-        let totp = TOTP(secret: try XCTUnwrap(Base32.decode(String(base32))))
-        let done = try browser.post("/user/totp", [("current_password", password ?? self.password),
-                                                   ("code", totp.code(at: server.clock.now()))])
-        XCTAssertEqual(done.status, 200, done.body)
-        let regex = try NSRegularExpression(pattern: #"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#)
-        let codes = regex.matches(in: done.body, range: NSRange(done.body.startIndex..., in: done.body))
-            .compactMap { Range($0.range(at: 1), in: done.body).map { String(done.body[$0]) } }
-        XCTAssertEqual(codes.count, 10, done.body)
-        server.clock.advance(seconds: 30)
-        return (totp, codes)
-    }
-}

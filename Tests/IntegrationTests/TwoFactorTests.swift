@@ -24,13 +24,6 @@ final class TwoFactorTests: IntegrationTestCase {
         return String(text[range])
     }
 
-    func allMatches(_ pattern: String, in text: String) -> [String] {
-        let regex = try! NSRegularExpression(pattern: pattern)
-        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
-            Range($0.range(at: 1), in: text).map { String(text[$0]) }
-        }
-    }
-
     func secret(onSetupPage body: String) throws -> String {
         try XCTUnwrap(match(#"id="secret-key">([A-Z2-7 ]+)<"#, in: body)).replacingOccurrences(of: " ", with: "")
     }

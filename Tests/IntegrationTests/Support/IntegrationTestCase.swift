@@ -1,3 +1,5 @@
+import Foundation
+import Security
 import XCTest
 import TestSupport
 
@@ -80,6 +82,39 @@ class IntegrationTestCase: XCTestCase {
         let response = try browser.post("/password_reset", [("login", login)])
         server.awaitDeliveries()
         return response
+    }
+
+    /// Turns the authenticator app on from a verified browser; returns its generator and the
+    /// recovery codes. The clock then moves a step on, so the confirmation code's step is behind us.
+    func turnOnApp(_ browser: Browser, password: String? = nil) throws -> (totp: TOTP, recoveryCodes: [String]) {
+        let page = try browser.get("/user/totp/new")
+        XCTAssertEqual(page.status, 200, page.body)
+        let base32 = try XCTUnwrap(firstMatch(#"id="secret-key">([A-Z2-7 ]+)<"#, in: page.body), page.body)
+            .replacingOccurrences(of: " ", with: "")
+        let totp = TOTP(secret: try XCTUnwrap(Base32.decode(base32)))
+        let done = try browser.post("/user/totp", [("current_password", password ?? self.password),
+                                                   ("code", totp.code(at: server.clock.now()))])
+        XCTAssertEqual(done.status, 200, done.body)
+        let codes = allMatches(#"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#, in: done.body)
+        XCTAssertEqual(codes.count, 10, done.body)
+        server.clock.advance(seconds: 30)
+        return (totp, codes)
+    }
+
+    /// The first group of the first match of `pattern` in `text` (`.` matches line ends too).
+    func firstMatch(_ pattern: String, in text: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]),
+              let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+              let range = Range(m.range(at: 1), in: text) else { return nil }
+        return String(text[range])
+    }
+
+    /// The first group of every match of `pattern` in `text`.
+    func allMatches(_ pattern: String, in text: String) -> [String] {
+        let regex = try! NSRegularExpression(pattern: pattern)
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range(at: 1), in: text).map { String(text[$0]) }
+        }
     }
 
     @discardableResult

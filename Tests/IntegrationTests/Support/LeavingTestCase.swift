@@ -52,28 +52,4 @@ class LeavingTestCase: IntegrationTestCase {
             try count("SELECT count(*) AS n FROM \(table) WHERE \(column) LIKE ?", [.text("%" + text + "%")]) > 0
         }.map { "\($0.0).\($0.1)" }
     }
-
-    /// Sets an authenticator app up on a verified browser; returns the app and its recovery codes.
-    func setUpApp(_ browser: Browser) throws -> (totp: TOTP, base32: String, recoveryCodes: [String]) {
-        let page = try browser.get("/user/totp/new")
-        XCTAssertEqual(page.status, 200, page.body)
-        let base32 = try XCTUnwrap(firstMatch(#"id="secret-key">([A-Z2-7 ]+)<"#, in: page.body)).replacingOccurrences(of: " ", with: "")
-        let totp = TOTP(secret: try XCTUnwrap(Base32.decode(base32)))
-        let done = try browser.post("/user/totp", [("current_password", password), ("code", totp.code(at: server.clock.now()))])
-        XCTAssertEqual(done.status, 200, done.body)
-        let regex = try NSRegularExpression(pattern: #"<code>([A-Z0-9]{5}-[A-Z0-9]{5})</code>"#)
-        let codes = regex.matches(in: done.body, range: NSRange(done.body.startIndex..., in: done.body)).compactMap {
-            Range($0.range(at: 1), in: done.body).map { String(done.body[$0]) }
-        }
-        XCTAssertEqual(codes.count, 10, done.body)
-        server.clock.advance(seconds: 30)
-        return (totp, base32, codes)
-    }
-
-    func firstMatch(_ pattern: String, in text: String) -> String? {
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]),
-              let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let range = Range(m.range(at: 1), in: text) else { return nil }
-        return String(text[range])
-    }
 }
