@@ -24,7 +24,8 @@ public struct SessionsController: Controller {
         try app.passwords.checkRoom()   // a full pool answers 503 before any database work
         var user = try app.database.read { try User.find(username: username, in: $0) }
         // A held password reset whose time has come takes effect before the password is checked.
-        if let found = user { user = try PasswordResetting.settleHeld(found, context: context) }
+        var resetHeld = false
+        if let found = user { (user, resetHeld) = try PasswordResetting.settleHeld(found, context: context) }
         let refused = "That username and password don't match an account."
         // An unknown username still costs one bcrypt at the configured cost (PasswordHasher),
         // so both failures take as long and look alike from outside.
@@ -49,7 +50,7 @@ public struct SessionsController: Controller {
         if app.passwords.needsRehash(user.passwordDigest) { renewDigest(of: user, password: password) }
         context.audit(.loginSucceeded, userID: user.id)
         // The current password cancels a held reset (a SIM swapper has the texts, not the password).
-        let cancelledReset = try PasswordResetting.cancelHeld(for: user, context: context)
+        let cancelledReset = try resetHeld && PasswordResetting.cancelHeld(for: user, context: context)
         let session = try context.startSession(for: user)
         Log.info("login ok for user \(user.id); second factor next")
         // A remembered device, an authenticator app, or else the texted PIN (LoginFlow).

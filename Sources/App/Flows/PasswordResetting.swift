@@ -59,11 +59,15 @@ enum PasswordResetting {
 
     /// Before a password login is checked: a held reset whose time has come takes effect (the
     /// account is returned as it now is), and one voided by a password change since is dropped.
-    static func settleHeld(_ user: User, context: RequestContext) throws -> User {
+    /// `stillHeld`: a held reset stands and is waiting (a right password then cancels it).
+    static func settleHeld(_ user: User, context: RequestContext) throws -> (user: User, stillHeld: Bool) {
         let app = context.app, now = context.now
-        guard let held = try app.database.read({ try HeldPasswordReset.find(userID: user.id, in: $0) }) else { return user }
+        let found = try app.database.read { db -> (HeldPasswordReset, resetAt: Int64?)? in
+            guard let held = try HeldPasswordReset.find(userID: user.id, in: db) else { return nil }
+            return (held, try User.secondFactorResetAt(userID: user.id, in: db))
+        }
+        guard let (held, resetAt) = found else { return (user, false) }
         // A reset asked for before an operator reset the second factor (a lost phone) never applies.
-        let resetAt = try app.database.read { try User.secondFactorResetAt(userID: user.id, in: $0) }
         let predatesReset = resetAt.map { held.createdAt <= $0 } ?? false
         guard held.replaces(user.passwordDigest), !predatesReset else {
             if try app.database.write({ try HeldPasswordReset.delete(userID: user.id, in: $0) }) {
@@ -71,9 +75,9 @@ enum PasswordResetting {
                               detail: predatesReset ? "asked for before the second factor was reset" : "the password was changed since")
                 app.metrics.passwordReset("cancelled")
             }
-            return user
+            return (user, false)
         }
-        guard held.heldUntil <= now else { return user }
+        guard held.heldUntil <= now else { return (user, true) }
         // Whoever takes the row applies it: two logins at once apply it once.
         let applied = try app.database.write { db -> Bool in
             guard try HeldPasswordReset.delete(userID: user.id, in: db) else { return false }
@@ -86,7 +90,7 @@ enum PasswordResetting {
             app.metrics.passwordReset("reset")
             tell(user.number, changedText(brand: app.config.brandName), app: app)
         }
-        return try app.database.read { try User.find(id: user.id, in: $0) } ?? user
+        return (try app.database.read { try User.find(id: user.id, in: $0) } ?? user, false)
     }
 
     /// What the owner reads after logging in with the current password cancelled a held reset.
