@@ -82,17 +82,20 @@ public struct AccountDeletionsController: Controller {
     private func proofProblems(_ signedIn: SignedIn) throws -> ValidationErrors {
         let user = signedIn.user, app = context.app
         var errors = ValidationErrors()
-        guard try app.database.read({ try User.hasPassword(userID: user.id, in: $0) }) else {
+        let (hasPassword, hasApp) = try app.database.read { db in
+            (try User.hasPassword(userID: user.id, in: db), try TOTPCredential.isEnabled(userID: user.id, in: db))
+        }
+        guard hasPassword else {
             errors.add("password_needed", Reauthentication.setPasswordFirstMessage)
             return errors
         }
         if context.params["code"].trimmingWhitespace().isEmpty {
-            errors.add("code", try usesApp(user) ? "Enter a code from your authenticator app, or a recovery code"
-                                                 : "Enter the code we texted you (ask for one first)")
+            errors.add("code", hasApp ? "Enter a code from your authenticator app, or a recovery code"
+                                      : "Enter the code we texted you (ask for one first)")
             return errors
         }
         // With an app, a texted code is no proof: the phone is the weaker factor.
-        if try usesApp(user) { return try Reauthentication.check(signedIn) }
+        if hasApp { return try Reauthentication.check(signedIn) }
 
         if let problem = try PasswordConfirmation.problem(context.params["current_password"], for: signedIn) {
             errors.add("current_password", problem)
