@@ -1,11 +1,11 @@
 import CSQLite
 import Foundation
 import Support
-import Synchronization
 
-/// SQLite in WAL mode: one writer connection behind a lock (SQLite allows one writer
-/// at a time anyway, and queuing in-process beats spinning on SQLITE_BUSY) and a pool
-/// of read-only connections that run concurrently with it and with each other.
+/// SQLite in WAL mode: one writer connection (SQLite allows one writer at a time anyway, and
+/// queuing in-process beats spinning on SQLITE_BUSY), whose writes that queue up share one
+/// commit (`SQLiteWriter`), and a pool of read-only connections that run concurrently with it
+/// and with each other.
 ///
 /// Connections are opened with SQLITE_OPEN_NOMUTEX; the locks here are what keep each
 /// connection on one thread at a time. Do not nest `write` inside `write` (it would
@@ -15,21 +15,13 @@ import Synchronization
 public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let path: String
 
-    private let writerLock = NSLock()
-    private var writer: SQLiteConnection?          // guarded by writerLock
-    private let changes = Atomic<UInt64>(0)
+    private let writer: SQLiteWriter?               // nil when opened for reading only
 
     private let readerPool = NSCondition()
     private var idleReaders: [SQLiteConnection] = [] // guarded by readerPool
     private var readersCheckedOut = 0               // guarded by readerPool
     private var isClosed = false                    // guarded by readerPool
     private let readerCount: Int
-
-    /// Thread-dictionary key marking "this thread holds this database's writer".
-    /// The thread holding the writer (`pthread_self()`), 0 when none: a nested write on the
-    /// same thread would deadlock, so it is refused. Only the owner stores its own id and clears
-    /// it, so a thread that reads its own id here is certainly holding the writer.
-    private let writerOwner = Atomic<UInt>(0)
 
     /// Opens (creating if needed) the database at `path`, creating its parent directory.
     /// With `readers: 0` reads share the writer connection (and its lock); that is also
@@ -77,7 +69,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
             writer.close()
             throw error
         }
-        self.writer = writer
+        self.writer = SQLiteWriter(writer)
     }
 
     /// Opens an existing file of another application for reading only (`twofa users import
@@ -87,6 +79,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         self.path = path
         readerCount = 1
         idleReaders = [try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)]
+        writer = nil
     }
 
     deinit { close() }
@@ -101,16 +94,13 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         idleReaders.removeAll()
         readerPool.unlock()
 
-        writerLock.lock()
         writer?.close()
-        writer = nil
-        writerLock.unlock()
     }
 
     // MARK: Database
 
     public func read<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        if readerCount == 0 { return try withWriter { try transaction($0, begin: "BEGIN DEFERRED", body) } }
+        if readerCount == 0 { return try exclusiveWriter { try transaction($0, begin: "BEGIN DEFERRED", body) } }
         let reader = try checkOutReader()
         defer { checkIn(reader) }
         return try transaction(reader, begin: "BEGIN DEFERRED", body)
@@ -137,7 +127,8 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     }
 
     public func write<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try withWriter { try transaction($0, begin: "BEGIN IMMEDIATE", body) }
+        guard let writer else { throw Self.closedError }
+        return try writer.write(body)
     }
 
     public func write<T>(lockingOn keys: [String], _ body: (DatabaseConnection) throws -> T) throws -> T {
@@ -149,7 +140,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     }
 
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
-        try withWriter { connection in
+        try exclusiveWriter { connection in
             defer {
                 // A body that left a transaction open would poison every later write.
                 if connection.isInTransaction {
@@ -161,26 +152,18 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         }
     }
 
-    public var changeCount: UInt64? { changes.load(ordering: .sequentiallyConsistent) }
+    public var changeCount: UInt64? { writer?.changes.load(ordering: .sequentiallyConsistent) ?? 0 }
+
+    /// Threads waiting for the writer now (tests line writes up into one group with it).
+    var writersWaiting: Int { writer?.waitingWriters ?? 0 }
+    /// Write transactions ended so far (several writes may share one).
+    var transactionCount: UInt64 { writer?.transactions.load(ordering: .relaxed) ?? 0 }
 
     // MARK: Connections
 
-    private func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        // The writer may wait for another thread's transaction: never on an event loop.
-        try BlockingGuard.check()
-        let me = UInt(pthread_self())
-        precondition(writerOwner.load(ordering: .relaxed) != me, "nested write on the same SQLiteDatabase would deadlock")
-        writerLock.lock()
-        writerOwner.store(me, ordering: .relaxed)
-        defer {
-            // After the commit (or rollback): a cache that read the count before its rows
-            // can never keep rows older than this write.
-            changes.add(1, ordering: .sequentiallyConsistent)
-            writerOwner.store(0, ordering: .relaxed)
-            writerLock.unlock()
-        }
+    private func exclusiveWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         guard let writer else { throw Self.closedError }
-        return try body(writer)
+        return try writer.exclusive(body)
     }
 
     /// Blocks until a reader is free: bounded concurrency rather than unbounded connections.
@@ -202,5 +185,5 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         readerPool.unlock()
     }
 
-    private static let closedError = DatabaseError.sqlite(code: SQLITE_MISUSE, message: "database is closed", sql: "")
+    private static let closedError = SQLiteWriter.closedError
 }
