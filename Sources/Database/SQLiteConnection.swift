@@ -6,6 +6,15 @@ import Foundation
 final class SQLiteConnection: DatabaseConnection {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
+    /// The same statements by where their text lives: SQL comes as string literals, whose
+    /// bytes stay put, and hashing a pointer beats hashing a 1,000-character SELECT on every
+    /// call. A hit is confirmed by comparing the bytes (an address can be reused by other text).
+    private var statementsByAddress: [TextAddress: SQLiteStatement] = [:]
+
+    private struct TextAddress: Hashable {
+        let base: UInt
+        let count: Int
+    }
 
     init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws {
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -35,6 +44,7 @@ final class SQLiteConnection: DatabaseConnection {
     func close() {
         for statement in statements.values { statement.finalize() }
         statements.removeAll()
+        statementsByAddress.removeAll()
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
     }
@@ -106,7 +116,15 @@ final class SQLiteConnection: DatabaseConnection {
 
     /// Prepares once per connection and SQL text; PERSISTENT tells SQLite the statement is long-lived.
     private func statement(for sql: String) throws -> SQLiteStatement {
-        if let cached = statements[sql] { return cached }
+        // Small strings live inside the String value (on the stack here): no stable address.
+        let address = sql.utf8.count > 15 ? sql.utf8.withContiguousStorageIfAvailable {
+            TextAddress(base: UInt(bitPattern: $0.baseAddress), count: $0.count)
+        } : nil
+        if let address, let cached = statementsByAddress[address], cached.hasText(sql) { return cached }
+        if let cached = statements[sql] {
+            if let address { remember(cached, at: address) }
+            return cached
+        }
         let db = try open()
         var stmt: OpaquePointer?
         // `tail` points into the C string SQLite was given, so the prepare and the look at
@@ -129,7 +147,14 @@ final class SQLiteConnection: DatabaseConnection {
         }
         let statement = SQLiteStatement(handle: stmt, sql: sql, connection: self)
         statements[sql] = statement
+        if let address { remember(statement, at: address) }
         return statement
+    }
+
+    private func remember(_ statement: SQLiteStatement, at address: TextAddress) {
+        // SQL built at run time lands at ever new addresses: keep the map from growing without end.
+        if statementsByAddress.count > 4 * statements.count + 64 { statementsByAddress.removeAll(keepingCapacity: true) }
+        statementsByAddress[address] = statement
     }
 
     /// The error for a failed call on this connection, with constraint failures told apart.

@@ -16,6 +16,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let path: String
 
     private let writer: SQLiteWriter?               // nil when opened for reading only
+    private var checkpointer: SQLiteCheckpointer?   // set in init; nil with no reader pool
 
     private let readerPool = NSCondition()
     private var idleReaders: [SQLiteConnection] = [] // guarded by readerPool
@@ -70,6 +71,10 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
             throw error
         }
         self.writer = SQLiteWriter(writer)
+        // A file shared by a reader pool is busy enough to want its checkpoints off the writer.
+        if readers > 0 {
+            checkpointer = try SQLiteCheckpointer(path: path, writer: writer, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        }
     }
 
     /// Opens an existing file of another application for reading only (`twofa users import
@@ -95,6 +100,8 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         readerPool.unlock()
 
         writer?.close()
+        checkpointer?.close()   // after the writer: its commits call into the checkpointer
+        checkpointer = nil
     }
 
     // MARK: Database

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// A prepared statement owned by one `SQLiteConnection`, cached and reused.
 /// After each use it is reset and its bindings cleared, so no parameter value
@@ -19,6 +20,14 @@ final class SQLiteStatement {
     }
 
     func finalize() { sqlite3_finalize(handle) }
+
+    /// Whether `text` is this statement's SQL, byte for byte (a memcmp, not a hash).
+    func hasText(_ text: String) -> Bool {
+        var mine = sql, theirs = text
+        return mine.withUTF8 { a in
+            theirs.withUTF8 { b in a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0) }
+        }
+    }
 
     /// Binds, runs to completion and returns the rows (empty for non-queries).
     /// The statement is always reset afterwards, even on error.

@@ -1,0 +1,93 @@
+import CSQLite
+import Foundation
+import Support
+
+/// Copies the WAL back into the database file from a thread and connection of its own.
+///
+/// By default SQLite checkpoints inside the COMMIT that takes the WAL past 1,000 pages: that
+/// writer then copies the pages and syncs the file while every other write waits behind it,
+/// which is most of a busy server's slowest answers. Here the writer's commit only notes the
+/// WAL's size (`sqlite3_wal_hook`, which replaces the automatic checkpoint) and, past the same
+/// 1,000 pages, wakes this thread, which runs a PASSIVE checkpoint: it never waits for a
+/// writer or a reader and they never wait for it. Nothing about durability changes: commits
+/// are in the WAL before and after, and the WAL is synced at each checkpoint as before.
+final class SQLiteCheckpointer: @unchecked Sendable {
+    /// SQLite's own automatic checkpoint threshold, in WAL pages.
+    static let pages: Int32 = 1000
+
+    private let connection: SQLiteConnection
+    private let condition = NSCondition()
+    private var requested = false   // guarded by condition
+    private var stopping = false    // guarded by condition
+    private var running = true      // guarded by condition: the thread has not ended yet
+
+    /// Opens its own connection to `path` and starts the thread; `writer`'s commits wake it.
+    init(path: String, writer: SQLiteConnection, busyTimeoutMilliseconds: Int32) throws {
+        connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        // A connection that has read nothing yet does not know the file is in WAL mode, and its
+        // checkpoints would do nothing.
+        _ = try connection.queryOne("PRAGMA journal_mode", [])
+        let thread = Thread { [self] in run() }
+        thread.start()
+        try writer.withHandle { handle in
+            sqlite3_wal_hook(handle, { context, _, _, pages in
+                if pages >= SQLiteCheckpointer.pages, let context {
+                    Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().request()
+                }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
+
+    /// Stops the thread and closes the connection. Call after the writer is closed (its hook
+    /// points here).
+    func close() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+        connection.close()
+    }
+
+    private func request() {
+        condition.lock()
+        if !requested {
+            requested = true
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    private func run() {
+        ThreadName.setCurrent("sqlite-checkpoint")
+        while true {
+            condition.lock()
+            while !requested && !stopping { condition.wait() }
+            if stopping {
+                running = false
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            requested = false
+            condition.unlock()
+            checkpoint()
+        }
+    }
+
+    private func checkpoint() {
+        do {
+            try connection.withHandle { handle in
+                var walPages: Int32 = 0, copied: Int32 = 0
+                let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied)
+                // BUSY: another checkpoint (another process's) is running; the next commit asks again.
+                if rc != SQLITE_OK && rc != SQLITE_BUSY {
+                    Log.warning("SQLite checkpoint failed: \(connection.error(rc, sql: "wal_checkpoint"))")
+                }
+            }
+        } catch {
+            Log.warning("SQLite checkpoint failed: \(error)")
+        }
+    }
+}

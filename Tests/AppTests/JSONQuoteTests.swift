@@ -1,0 +1,31 @@
+import Foundation
+import XCTest
+import Support
+
+/// `JSON.quote`, on every API answer and outbox line: what it escapes, byte for byte, and that
+/// a JSON parser reads back exactly the string it was given.
+final class JSONQuoteTests: XCTestCase {
+    func testEscapes() {
+        XCTAssertEqual(JSON.quote(""), #""""#)
+        XCTAssertEqual(JSON.quote("plain text"), #""plain text""#)
+        XCTAssertEqual(JSON.quote("a\"b\\c"), #""a\"b\\c""#)
+        XCTAssertEqual(JSON.quote("1\n2\r3\t4"), #""1\n2\r3\t4""#)
+        XCTAssertEqual(JSON.quote("\u{0}\u{1f}\u{7f}"), "\"\\u0000\\u001f\u{7f}\"")
+        XCTAssertEqual(JSON.quote("x\u{2028}y\u{2029}z"), #""x\u2028y\u2029z""#)
+        // Other characters whose UTF-8 starts with E2 (as U+2028 does) stay as they are.
+        XCTAssertEqual(JSON.quote("€ – ✓"), "\"€ – ✓\"")
+        XCTAssertEqual(JSON.quote("ends in \u{e2}"), "\"ends in \u{e2}\"")
+        XCTAssertEqual(JSON.object([("to", "+447700900123"), ("body", "Code: 1234\n")]),
+                       #"{"to":"+447700900123","body":"Code: 1234\n"}"#)
+    }
+
+    func testRoundTripsThroughAJSONParser() throws {
+        var samples = ["Ünïcødé 你好 🎉", "\u{2028}\u{2029}", "\u{e2}\u{80}", String(repeating: "long \"run\" ", count: 200)]
+        samples.append(String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) }))
+        for sample in samples {
+            let data = Data(("[" + JSON.quote(sample) + "]").utf8)
+            let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String])
+            XCTAssertEqual(parsed, [sample])
+        }
+    }
+}
