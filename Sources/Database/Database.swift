@@ -22,6 +22,11 @@ public protocol Database: AnyObject, Sendable {
     /// instances' `changeCount` (PostgreSQL: no NOTIFY), so it is for rows no cache holds
     /// (rate windows, delivery marks). SQLite has one writer, so there it is a `write`.
     func writeStatement(_ sql: String, _ parameters: [SQLValue]) throws -> [Row]
+    /// A statement like `writeStatement`'s whose commit the caller does not wait for (SQLite: it
+    /// joins the transaction of a write already running, or runs at once if none is; a failure
+    /// is logged, not thrown, once queued). Only for a record whose loss in a crash is already
+    /// accepted, e.g. a message's "sent" mark. PostgreSQL: `writeStatement`.
+    func writeBehind(_ sql: String, _ parameters: [SQLValue]) throws
     /// The writer, serialised with `write`, but with no implicit transaction
     /// (for the migrator, which opens and closes its own).
     func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T

@@ -115,6 +115,11 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
     }
 
     /// BEGIN, the statement and COMMIT in one round trip, telling no listener (see the protocol).
+    /// PostgreSQL commits each statement on its own connection: nothing to batch, so it waits.
+    public func writeBehind(_ sql: String, _ parameters: [SQLValue]) throws {
+        _ = try writeStatement(sql, parameters)
+    }
+
     public func writeStatement(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }
         return try withConnection { connection in

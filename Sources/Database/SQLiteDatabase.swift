@@ -146,6 +146,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         try write { try $0.query(sql, parameters) }
     }
 
+    public func writeBehind(_ sql: String, _ parameters: [SQLValue]) throws {
+        guard let writer else { throw Self.closedError }
+        try writer.writeBehind(sql, parameters)
+    }
+
     public func writeWithoutTransaction<T>(_ body: (DatabaseConnection) throws -> T) throws -> T {
         try exclusiveWriter { connection in
             defer {

@@ -34,6 +34,8 @@ final class SQLiteWriter: @unchecked Sendable {
     private var held = false     // guarded by mutex: a thread is using the connection
     private var waiting = 0      // guarded by mutex: threads waiting for it
     private var group: Group?    // guarded by mutex: the transaction left open for the next member
+    private var behind: [(sql: String, parameters: [SQLValue])] = []   // guarded by mutex: see `writeBehind`
+    private var closed = false   // guarded by mutex
 
     /// The thread holding the writer (`pthread_self()`), 0 when none: a nested write on the same
     /// thread would deadlock, so it is refused. Only the holder stores its own id and clears it.
@@ -88,6 +90,7 @@ final class SQLiteWriter: @unchecked Sendable {
 
         group.members += 1
         let result = Result { try Self.member(body, on: connection) }
+        if connection.isInTransaction { runBehind(in: group, on: connection) }
         if !connection.isInTransaction {
             // SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error…): the members
             // before this one lost their writes too.
@@ -106,12 +109,28 @@ final class SQLiteWriter: @unchecked Sendable {
         } else if case .open = group.state {
             pthread_mutex_unlock(mutex)
             commit(group, on: connection)
-            releaseHeld()
+            releaseAfterBehind(on: connection)
         } else {
             pthread_mutex_unlock(mutex)
-            releaseHeld()
+            releaseAfterBehind(on: connection)
         }
         return try outcome(of: result, in: group)
+    }
+
+    /// Queues a statement whose commit nobody waits for: it runs in the transaction of a write
+    /// already holding the writer (or, with none, at once), in a savepoint of its own. For a record
+    /// whose loss in a crash is already accepted (a message's "sent" mark: the crash could as well
+    /// have come just before it), so the sender answers without waiting for one more commit.
+    /// A statement that fails is logged (without its values), never thrown to anyone.
+    func writeBehind(_ sql: String, _ parameters: [SQLValue]) throws {
+        pthread_mutex_lock(mutex)
+        if held && !closed {
+            behind.append((sql, parameters))   // the holder runs it before it lets the writer go
+            pthread_mutex_unlock(mutex)
+            return
+        }
+        pthread_mutex_unlock(mutex)
+        try write { try $0.execute(sql, parameters) }
     }
 
     /// Runs `body` alone on the connection, outside any transaction of the writer's own (the
@@ -125,6 +144,7 @@ final class SQLiteWriter: @unchecked Sendable {
         }
         guard let connection else { throw Self.closedError }
         if let open = openGroup() { commit(open, on: connection) }
+        flushBehind(on: connection)
         return try body(connection)
     }
 
@@ -133,9 +153,13 @@ final class SQLiteWriter: @unchecked Sendable {
         guard (try? acquire()) != nil else { return }   // only on an event loop, which never closes
         if let connection {
             if let open = openGroup() { commit(open, on: connection) }
+            flushBehind(on: connection)
             connection.close()
         }
         connection = nil
+        pthread_mutex_lock(mutex)
+        closed = true
+        pthread_mutex_unlock(mutex)
         release()
     }
 
@@ -147,6 +171,67 @@ final class SQLiteWriter: @unchecked Sendable {
     }
 
     // MARK: Members and groups
+
+    /// Runs the statements queued by `writeBehind` inside `group`'s open transaction.
+    private func runBehind(in group: Group, on connection: SQLiteConnection) {
+        while connection.isInTransaction {
+            pthread_mutex_lock(mutex)
+            let batch = behind
+            behind.removeAll()
+            pthread_mutex_unlock(mutex)
+            if batch.isEmpty { return }
+            group.members += batch.count
+            for statement in batch {
+                do {
+                    try Self.member({ try $0.execute(statement.sql, statement.parameters) }, on: connection)
+                } catch {
+                    Log.error("SQLite write-behind statement failed (\(statement.sql)): \(error)")
+                }
+            }
+        }
+    }
+
+    /// Statements queued by `writeBehind` in a transaction of their own (the holder has none
+    /// open). False if they could not even begin one: they stay queued for the next write.
+    @discardableResult
+    private func flushBehind(on connection: SQLiteConnection) -> Bool {
+        pthread_mutex_lock(mutex)
+        let none = behind.isEmpty
+        pthread_mutex_unlock(mutex)
+        if none { return true }
+        do {
+            try connection.execute("BEGIN IMMEDIATE", [])
+        } catch {
+            Log.error("SQLite write-behind statements wait for the next write: \(error)")
+            return false
+        }
+        let group = Group()
+        runBehind(in: group, on: connection)
+        if connection.isInTransaction { commit(group, on: connection) } else { settle(group, .failed(Self.closedError)) }
+        return true
+    }
+
+    /// Lets the writer go, unless statements were queued behind while it committed and nobody is
+    /// waiting to take them along: those it commits first.
+    private func releaseAfterBehind(on connection: SQLiteConnection) {
+        while true {
+            pthread_mutex_lock(mutex)
+            if behind.isEmpty || waiting > 0 {
+                held = false
+                pthread_cond_signal(writerFree)
+                pthread_mutex_unlock(mutex)
+                return
+            }
+            pthread_mutex_unlock(mutex)
+            if !flushBehind(on: connection) {
+                pthread_mutex_lock(mutex)
+                held = false
+                pthread_cond_signal(writerFree)
+                pthread_mutex_unlock(mutex)
+                return
+            }
+        }
+    }
 
     /// `body` inside a savepoint of the open transaction: kept if it returns, undone if it throws.
     private static func member<T>(_ body: (SQLiteConnection) throws -> T, on connection: SQLiteConnection) throws -> T {

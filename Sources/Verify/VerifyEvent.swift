@@ -57,9 +57,11 @@ public struct VerifyEvent: Sendable, Equatable {
                .text(ip), .integer(now), .text(requestID)])
     }
 
-    /// One update by key, safe beside any other writer: no cluster-wide lock needed.
+    /// One update by key, safe beside any other writer: no cluster-wide lock needed. Written
+    /// behind (nobody waits for its commit): a crash that loses it leaves the event `claimed`,
+    /// exactly as a crash just before it would have, and the claim already made it at most once.
     static func mark(id: Int64, _ status: Status, in database: Database) throws {
-        _ = try database.writeStatement("UPDATE verify_events SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(id)])
+        try database.writeBehind("UPDATE verify_events SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(id)])
     }
 
     static func all(requestPK: Int64, in db: DatabaseConnection) throws -> [VerifyEvent] {

@@ -175,4 +175,36 @@ final class SQLiteGroupCommitTests: XCTestCase {
         XCTAssertEqual(grouped.load(), 1)
         XCTAssertEqual(try names(), ["grouped"])
     }
+
+    /// `writeBehind` with the writer idle: done (committed) when it returns.
+    func testWriteBehindOnAnIdleWriterCommitsAtOnce() throws {
+        try db.writeBehind("INSERT INTO items (name) VALUES (?)", [.text("at once")])
+        XCTAssertEqual(try names(), ["at once"])
+    }
+
+    /// `writeBehind` while another write holds the writer: it returns at once, and the holder
+    /// commits the statement with its own write, before that write returns. A statement that
+    /// fails is dropped without failing the write that carried it.
+    func testWriteBehindRidesAlongWithTheWriteHoldingTheWriter() throws {
+        let group = DispatchGroup()
+        let release = Shared(), entered = Shared(), holder = Shared()
+        onThread(group) { [db] in
+            do {
+                try db!.write { connection in
+                    try connection.execute("INSERT INTO items (name) VALUES ('holder')", [])
+                    entered.store(1)
+                    while release.load() == 0 { usleep(200) }
+                }
+                holder.store(1)
+            } catch { holder.store(-1) }
+        }
+        while entered.load() == 0 { usleep(200) }
+        try db.writeBehind("INSERT INTO items (name) VALUES (?)", [.text("behind")])
+        try db.writeBehind("INSERT INTO items (id, name) VALUES (?, NULL)", [.integer(99)])   // NOT NULL: fails
+        XCTAssertEqual(try names(), [], "returned while the holder's transaction is still open")
+        release.store(1)
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(holder.load(), 1, "the failing statement did not fail the holder's write")
+        XCTAssertEqual(try names(), ["holder", "behind"])
+    }
 }
