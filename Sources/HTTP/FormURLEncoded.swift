@@ -4,23 +4,36 @@ public enum FormURLEncoded {
     /// empty fields (`a=1&&b=2`) are skipped. A malformed escape or invalid UTF-8 makes
     /// the whole input invalid (nil) rather than silently altered.
     public static func parse(_ bytes: [UInt8]) -> [(String, String)]? {
-        var pairs: [(String, String)] = []
-        for field in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let nameBytes: ArraySlice<UInt8>
-            let valueBytes: ArraySlice<UInt8>
-            if let eq = field.firstIndex(of: UInt8(ascii: "=")) {
-                nameBytes = field[field.startIndex..<eq]
-                valueBytes = field[(eq + 1)...]
-            } else {
-                nameBytes = field
-                valueBytes = []
+        bytes.withUnsafeBufferPointer { input -> [(String, String)]? in
+            var pairs: [(String, String)] = []
+            var start = 0
+            while start <= input.count {
+                var end = start
+                while end < input.count && input[end] != UInt8(ascii: "&") { end += 1 }
+                if end > start {   // empty fields are skipped
+                    var eq = start
+                    while eq < end && input[eq] != UInt8(ascii: "=") { eq += 1 }
+                    guard let name = field(UnsafeBufferPointer(rebasing: input[start..<eq])),
+                          let value = field(eq < end ? UnsafeBufferPointer(rebasing: input[(eq + 1)..<end]) : UnsafeBufferPointer(rebasing: input[end..<end]))
+                    else { return nil }
+                    pairs.append((name, value))
+                }
+                start = end + 1
             }
-            guard let name = PercentEncoding.decode(nameBytes, plusAsSpace: true).flatMap(PercentEncoding.utf8String),
-                  let value = PercentEncoding.decode(valueBytes, plusAsSpace: true).flatMap(PercentEncoding.utf8String)
-            else { return nil }
-            pairs.append((name, value))
+            return pairs
         }
-        return pairs
+    }
+
+    /// One name or value: plain ASCII (the usual case) becomes a String as it is; anything with
+    /// an escape, a `+` or a byte over 0x7F goes through strict decoding.
+    private static func field(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var plain = true
+        for b in bytes where b >= 0x80 || b == UInt8(ascii: "%") || b == UInt8(ascii: "+") {
+            plain = false
+            break
+        }
+        if plain { return String(decoding: bytes, as: UTF8.self) }
+        return PercentEncoding.decode(bytes, plusAsSpace: true).flatMap(PercentEncoding.utf8String)
     }
 
     public static func parse(_ string: String) -> [(String, String)]? {

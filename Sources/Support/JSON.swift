@@ -5,10 +5,16 @@ public enum JSON {
     /// JavaScript treats as line ends). Works on the UTF-8 bytes, copying runs that need no
     /// escape whole: it is on every API answer and outbox line.
     public static func quote(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `quote(s)`'s bytes, appended to `out`.
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         var s = s
-        return s.withUTF8 { bytes in
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + 2)
+        s.withUTF8 { bytes in
             out.append(UInt8(ascii: "\""))
             var runStart = 0, i = 0
             while i < bytes.count {
@@ -42,12 +48,21 @@ public enum JSON {
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
             out.append(UInt8(ascii: "\""))
-            return String(decoding: out, as: UTF8.self)
         }
     }
 
+
     /// `{"k1":"v1","k2":"v2"}` with the keys in the order given.
     public static func object(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { quote($0.0) + ":" + quote($0.1) }.joined(separator: ",") + "}"
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(pairs.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 6 })
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendQuoted(pair.0, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendQuoted(pair.1, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

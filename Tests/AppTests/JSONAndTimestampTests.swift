@@ -29,3 +29,12 @@ final class JSONQuoteTests: XCTestCase {
         }
     }
 }
+
+/// `Timestamp.iso8601`, on every outbox line: UTC, milliseconds, zero-padded.
+final class TimestampTests: XCTestCase {
+    func testFormat() {
+        XCTAssertEqual(Timestamp.iso8601(Date(timeIntervalSince1970: 1_795_219_141.125)), "2026-11-20T23:59:01.125Z")
+        XCTAssertEqual(Timestamp.iso8601(Date(timeIntervalSince1970: 0)), "1970-01-01T00:00:00.000Z")
+        XCTAssertEqual(Timestamp.iso8601(Date(timeIntervalSince1970: 951_782_405.5)), "2000-02-29T00:00:05.500Z")
+    }
+}
