@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prints the Markdown table of scenarios 6–8 (issue 15: the write path; page views with the access log on).
+"""Prints the Markdown table of scenarios 6–9 (issue 15: the write path; page views with the access log on;
+sign-ups and logins at bcrypt capacity).
 
 Usage: report_write.py RESULTS_FILE DURATION BASELINE_SECONDS
 """
@@ -52,7 +53,25 @@ if "s8_rps" in r:
     rounds = [f"{r[k]:.2f}" for k in sorted(k for k in r if k.startswith("s8_rounds_ratio_"))]
     rows.append(("8. per-round ratios", f"rounds: {', '.join(rounds)}; access lines logged: {g('s8_log_lines')}", ""))
 
-print(f"\n### Issue 15 (the write path, logging on): {duration} s wrk rounds, {base_s} s baseline rounds, medians\n")
+for phase, what in (("signup", "sign-ups"), ("login", "logins")):
+    s = f"s9_{phase}"
+    if f"{s}_ratio" not in r:
+        continue
+    ratio, trouble = r[f"{s}_ratio"], r.get(f"{s}_refused", 0) + r.get(f"{s}_errors", 0)
+    rows.append((f"9. completed {what}/s ≥ 0.9× bcrypt capacity (threads ÷ single-hash time), everything they write included",
+                 f"{g(s + '_per_s', '{:.2f}')}/s vs {g(s + '_capacity', '{:.2f}')}/s = {ratio:.2f}×",
+                 verdict(ratio >= 0.9 and trouble == 0)))
+    rounds = [f"{r[k]:.2f}" for k in sorted(k for k in r if k.startswith(f"{s}_rounds_ratio_"))]
+    rows.append((f"9. {what}: per-round ratios", f"rounds: {', '.join(rounds)}; refused {g(s + '_refused')}, "
+                 f"errors {g(s + '_errors')}; bcrypt threads hashing {g(s + '_ran', '{:.2f}')} of the time, "
+                 f"waiting for a CPU {g(s + '_waited', '{:.2f}')}, idle {g(s + '_idle', '{:.2f}')}; "
+                 f"their CPU per {what[:-1]}: {g(s + '_hashes', '{:.2f}')} single hashes", ""))
+if "s9_threads" in r:
+    rows.append(("9. capacity", f"{g('s9_threads')} bcrypt thread(s) at nice {g('s9_nice')}, single hash "
+                 f"{g('s9_hash_ms', '{:.1f}')} ms (median of the runs between phases, cost {g('s9_cost')} via libxcrypt); "
+                 f"{g('s9_clients')} concurrent journeys", ""))
+
+print(f"\n### Issue 15 (the write path, logging on, sign-ups and logins): {duration} s wrk rounds, {base_s} s baseline rounds, medians\n")
 print("| target | measured | |")
 print("|---|---|---|")
 for a, b, c in rows:
