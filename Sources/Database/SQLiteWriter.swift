@@ -33,7 +33,7 @@ final class SQLiteWriter: @unchecked Sendable {
     private let groupSettled = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var held = false     // guarded by mutex: a thread is using the connection
     private var waiting = 0      // guarded by mutex: threads waiting for it
-    private var group: Group?    // guarded by mutex: the transaction left open for the next member
+    private var group: Group?    // the transaction left open for the next member: read and written by the holder only
     private var behind: [(sql: String, parameters: [SQLValue])] = []   // guarded by mutex: see `writeBehind`
     private var closed = false   // guarded by mutex
 
@@ -67,13 +67,13 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Runs `body` as a write transaction (BEGIN IMMEDIATE … COMMIT), possibly sharing the
     /// transaction with other threads' writes (see the type's comment). Returns after the commit.
     func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try acquire()
+        let open = try acquire()
         guard let connection else {
             release()
             throw Self.closedError
         }
         let group: Group
-        if let open = openGroup() {
+        if let open {
             group = open
         } else {
             do {
@@ -85,36 +85,37 @@ final class SQLiteWriter: @unchecked Sendable {
                 throw error
             }
             group = Group()
-            setOpenGroup(group)
+            self.group = group
         }
-
         group.members += 1
         let result = Result { try Self.member(body, on: connection) }
-        if connection.isInTransaction { runBehind(in: group, on: connection) }
-        if !connection.isInTransaction {
-            // SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error…): the members
-            // before this one lost their writes too.
-            if case .failure(let error) = result { settle(group, .failed(error)) }
-            else { settle(group, .failed(DatabaseError.sqlite(code: SQLITE_ERROR, message: "the write transaction ended unexpectedly", sql: ""))) }
-        }
-
         owner.store(0, ordering: .relaxed)
+        if case .failure(let error) = result { settleIfEnded(group, on: connection, error) } else { settleIfEnded(group, on: connection, nil) }
+
         pthread_mutex_lock(mutex)
+        while case .open = group.state, !behind.isEmpty {
+            // Statements written behind while this body ran: they ride along in this transaction.
+            let batch = behind
+            behind.removeAll()
+            pthread_mutex_unlock(mutex)
+            run(batch, in: group, on: connection)
+            settleIfEnded(group, on: connection, nil)
+            pthread_mutex_lock(mutex)
+        }
         if case .open = group.state, waiting > 0 {
             // Hand the open transaction to the next writer; the last one commits for all.
             held = false
             pthread_cond_signal(writerFree)
             while case .open = group.state { pthread_cond_wait(groupSettled, mutex) }
+            let state = group.state
             pthread_mutex_unlock(mutex)
-        } else if case .open = group.state {
-            pthread_mutex_unlock(mutex)
-            commit(group, on: connection)
-            releaseAfterBehind(on: connection)
-        } else {
-            pthread_mutex_unlock(mutex)
-            releaseAfterBehind(on: connection)
+            return try Self.outcome(of: result, state)
         }
-        return try outcome(of: result, in: group)
+        pthread_mutex_unlock(mutex)
+        if case .open = group.state { commit(group, on: connection) }   // this thread holds it: no one else settles it
+        let state = group.state
+        releaseAfterBehind(on: connection)
+        return try Self.outcome(of: result, state)
     }
 
     /// Queues a statement whose commit nobody waits for: it runs in the transaction of a write
@@ -136,23 +137,24 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Runs `body` alone on the connection, outside any transaction of the writer's own (the
     /// migrator's, a read with no reader pool): a group left open is committed first.
     func exclusive<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try acquire()
+        let open = try acquire()
         defer {
             changes.add(1, ordering: .sequentiallyConsistent)
             transactions.add(1, ordering: .relaxed)
             release()
         }
         guard let connection else { throw Self.closedError }
-        if let open = openGroup() { commit(open, on: connection) }
+        if let open { commit(open, on: connection) }
         flushBehind(on: connection)
         return try body(connection)
     }
 
     /// Commits a group left open, closes the connection; later calls throw.
     func close() {
-        guard (try? acquire()) != nil else { return }   // only on an event loop, which never closes
+        let open: Group?
+        do { open = try acquire() } catch { return }   // only on an event loop, which never closes
         if let connection {
-            if let open = openGroup() { commit(open, on: connection) }
+            if let open { commit(open, on: connection) }
             flushBehind(on: connection)
             connection.close()
         }
@@ -172,23 +174,24 @@ final class SQLiteWriter: @unchecked Sendable {
 
     // MARK: Members and groups
 
-    /// Runs the statements queued by `writeBehind` inside `group`'s open transaction.
-    private func runBehind(in group: Group, on connection: SQLiteConnection) {
-        while connection.isInTransaction {
-            pthread_mutex_lock(mutex)
-            let batch = behind
-            behind.removeAll()
-            pthread_mutex_unlock(mutex)
-            if batch.isEmpty { return }
-            group.members += batch.count
-            for statement in batch {
-                do {
-                    try Self.member({ try $0.execute(statement.sql, statement.parameters) }, on: connection)
-                } catch {
-                    Log.error("SQLite write-behind statement failed (\(statement.sql)): \(error)")
-                }
+    /// Runs statements queued by `writeBehind` inside `group`'s open transaction, each in a
+    /// savepoint of its own.
+    private func run(_ batch: [(sql: String, parameters: [SQLValue])], in group: Group, on connection: SQLiteConnection) {
+        group.members += batch.count
+        for statement in batch where connection.isInTransaction {
+            do {
+                try Self.member({ try $0.execute(statement.sql, statement.parameters) }, on: connection)
+            } catch {
+                Log.error("SQLite write-behind statement failed (\(statement.sql)): \(error)")
             }
         }
+    }
+
+    /// If SQLite rolled the whole transaction back under a member (SQLITE_FULL, an I/O error…),
+    /// the members before it lost their writes too: the group fails.
+    private func settleIfEnded(_ group: Group, on connection: SQLiteConnection, _ error: Error?) {
+        guard !connection.isInTransaction, case .open = group.state else { return }
+        settle(group, .failed(error ?? DatabaseError.sqlite(code: SQLITE_ERROR, message: "the write transaction ended unexpectedly", sql: "")))
     }
 
     /// Statements queued by `writeBehind` in a transaction of their own (the holder has none
@@ -206,7 +209,11 @@ final class SQLiteWriter: @unchecked Sendable {
             return false
         }
         let group = Group()
-        runBehind(in: group, on: connection)
+        pthread_mutex_lock(mutex)
+        let batch = behind
+        behind.removeAll()
+        pthread_mutex_unlock(mutex)
+        run(batch, in: group, on: connection)
         if connection.isInTransaction { commit(group, on: connection) } else { settle(group, .failed(Self.closedError)) }
         return true
     }
@@ -280,10 +287,7 @@ final class SQLiteWriter: @unchecked Sendable {
 
     /// The member's own answer once its group has ended: its result if the group committed (or
     /// its own error: its statements were undone either way), the group's error if not.
-    private func outcome<T>(of result: Result<T, Error>, in group: Group) throws -> T {
-        pthread_mutex_lock(mutex)
-        let state = group.state
-        pthread_mutex_unlock(mutex)
+    private static func outcome<T>(of result: Result<T, Error>, _ state: Group.State) throws -> T {
         switch (state, result) {
         case (_, .failure(let error)): throw error
         case (.failed(let error), .success): throw error
@@ -293,18 +297,23 @@ final class SQLiteWriter: @unchecked Sendable {
 
     // MARK: Holding the connection
 
-    private func acquire() throws {
+    /// Waits for the connection; returns the transaction a previous holder left open, if any.
+    private func acquire() throws -> Group? {
         // The writer may wait for other threads' writes: never on an event loop.
         try BlockingGuard.check()
         let me = UInt(pthread_self())
         precondition(owner.load(ordering: .relaxed) != me, "nested write on the same SQLiteDatabase would deadlock")
         pthread_mutex_lock(mutex)
-        waiting += 1
-        while held { pthread_cond_wait(writerFree, mutex) }
-        waiting -= 1
+        if held {
+            waiting += 1
+            while held { pthread_cond_wait(writerFree, mutex) }
+            waiting -= 1
+        }
         held = true
+        let open = group
         pthread_mutex_unlock(mutex)
         owner.store(me, ordering: .relaxed)
+        return open
     }
 
     private func release() {
@@ -316,18 +325,6 @@ final class SQLiteWriter: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         held = false
         pthread_cond_signal(writerFree)
-        pthread_mutex_unlock(mutex)
-    }
-
-    private func openGroup() -> Group? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return group
-    }
-
-    private func setOpenGroup(_ group: Group) {
-        pthread_mutex_lock(mutex)
-        self.group = group
         pthread_mutex_unlock(mutex)
     }
 
