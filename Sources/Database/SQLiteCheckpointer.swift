@@ -20,6 +20,10 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var requested = false   // guarded by condition
     private var stopping = false    // guarded by condition
     private var running = true      // guarded by condition: the thread has not ended yet
+    /// The WAL size (pages) at which the next commit asks for a checkpoint: 1,000 more than at the
+    /// last request, so a WAL that cannot restart yet (a reader still on it) is not checkpointed
+    /// again after every commit. Touched only in the writer's commit hook (one thread at a time).
+    private var nextAt = SQLiteCheckpointer.pages
 
     /// Opens its own connection to `path` and starts the thread; `writer`'s commits wake it.
     init(path: String, writer: SQLiteConnection, busyTimeoutMilliseconds: Int32) throws {
@@ -31,9 +35,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         thread.start()
         try writer.withHandle { handle in
             sqlite3_wal_hook(handle, { context, _, _, pages in
-                if pages >= SQLiteCheckpointer.pages, let context {
-                    Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().request()
-                }
+                if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
                 return SQLITE_OK
             }, Unmanaged.passUnretained(self).toOpaque())
         }
@@ -48,6 +50,14 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         while running { condition.wait() }
         condition.unlock()
         connection.close()
+    }
+
+    /// After each of the writer's commits, with the WAL's size.
+    private func committed(walPages pages: Int32) {
+        if pages < nextAt - Self.pages { nextAt = Self.pages }   // the WAL started over
+        guard pages >= nextAt else { return }
+        nextAt = pages + Self.pages
+        request()
     }
 
     private func request() {
