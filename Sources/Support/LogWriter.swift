@@ -19,6 +19,7 @@ public final class LogWriter: @unchecked Sendable {
     private let wakeAt: Int
     private let condition = NSCondition()
     private var pending: [UInt8] = []   // guarded by condition
+    private var spare: [UInt8] = []     // the writer thread's: the batch being written, then reused
     private var dropped = 0             // guarded by condition
     private var writing = false         // guarded by condition: the thread holds a batch
     private var started = false         // guarded by condition
@@ -94,16 +95,16 @@ public final class LogWriter: @unchecked Sendable {
                 if !condition.wait(until: due) { break }
             }
             urgent = false
-            var batch = pending
-            pending.removeAll(keepingCapacity: true)
+            // The two buffers swap: nothing is allocated or copied while the lock is held.
+            swap(&pending, &spare)
             if dropped > 0 {
-                batch.append(contentsOf: "… \(dropped) log lines dropped: the log could not keep up\n".utf8)
+                spare.append(contentsOf: "… \(dropped) log lines dropped: the log could not keep up\n".utf8)
                 dropped = 0
             }
             writing = true
             condition.unlock()
 
-            batch.withUnsafeBytes { bytes in
+            spare.withUnsafeBytes { bytes in
                 var offset = 0
                 while offset < bytes.count {
                     let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -111,6 +112,7 @@ public final class LogWriter: @unchecked Sendable {
                 }
             }
 
+            spare.removeAll(keepingCapacity: true)
             condition.lock()
             writing = false
             condition.broadcast()   // wakes `flush`
