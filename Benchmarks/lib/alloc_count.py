@@ -5,7 +5,8 @@ Usage: alloc_count.py BINARY dhat|callgrind page|verify N WORKDIR
 Starts `BINARY serve` under valgrind on a fresh SQLite database in WORKDIR, signs a user up
 and enters the PIN (page) or creates an API key (verify), sends N requests on one keep-alive
 connection (GET / with the session cookie, or POST /verify/json, each for a number of its own),
-stops the server with SIGTERM and prints one line:
+stops the server with SIGTERM and prints one line (BENCH_LOG_LEVEL=info: with the access log on,
+its lines in WORKDIR/valgrind.log):
     ALLOC blocks=… bytes=…        (dhat: the whole run's heap allocations)
     INSTR ir=…                    (callgrind: the whole run's instructions)
 The run includes start-up and the set-up requests; two runs with different N, subtracted,
@@ -32,7 +33,7 @@ with socket.socket() as s:
 root = os.environ.get("APP_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(binary))))
 env = dict(os.environ, APP_ENV="development", APP_ROOT=root, PORT=str(port), HOST="127.0.0.1",
            DATABASE_URL=f"{work}/db.sqlite3", SMS_GATEWAY="outbox", SMS_OUTBOX=f"{work}/outbox.jsonl",
-           SECRET_KEY_BASE="ab" * 64, BCRYPT_COST="4", LOG_LEVEL="warning")
+           SECRET_KEY_BASE="ab" * 64, BCRYPT_COST="4", LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"))
 
 
 def read_response(f):

@@ -7,9 +7,22 @@ import Support
 enum AccessLog {
     static func record(method: String?, path: String?, status: Int, milliseconds: Double,
                        requestID: String?, client: String) {
-        let message = "\(method ?? "-") \(path ?? "-") \(status) \(format(milliseconds))ms"
+        guard Log.isEnabled(.info) else { return }
+        var message = method ?? "-"
+        message.reserveCapacity(64 + (path?.utf8.count ?? 0) + (requestID?.utf8.count ?? 0))
+        message += " "
+        message += path ?? "-"
+        message += " "
+        message += String(status)
+        message += " "
+        message += format(milliseconds)
+        message += "ms"
         guard Log.format == .json else {
-            Log.info(requestID.map { message + " id=" + $0 } ?? message)
+            if let requestID {
+                message += " id="
+                message += requestID
+            }
+            Log.info(message)
             return
         }
         Log.info(message, fields: fields(method: method, path: path, status: status, milliseconds: milliseconds,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One line per event on standard error, timestamped, safe from any thread.
 /// Callers are responsible for never passing secrets (passwords, PINs, tokens,
@@ -7,19 +8,23 @@ public enum Log {
     public enum Level: Int, Comparable, Sendable {
         case debug = 0, info, warning, error
         public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-        var label: String { ["DEBUG", "INFO", "WARN", "ERROR"][rawValue] }
+        var label: String {
+            switch self { case .debug: "DEBUG"; case .info: "INFO"; case .warning: "WARN"; case .error: "ERROR" }
+        }
         /// The `level` of a JSON line.
-        var name: String { ["debug", "info", "warning", "error"][rawValue] }
+        var name: String {
+            switch self { case .debug: "debug"; case .info: "info"; case .warning: "warning"; case .error: "error" }
+        }
     }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var minimum: Level = .info
     nonisolated(unsafe) private static var lineFormat: LogLine.Format = .text
     nonisolated(unsafe) private static var instance = ""
-    /// Standard error, written by a thread of its own (`LogWriter`): logging never waits for it.
-    nonisolated(unsafe) private static var sink: (String) -> Void = { line in
-        LogWriter.standardError.write(line)
-    }
+    /// Where lines go once `redirect` was called; until then (as in production) they go
+    /// straight to standard error's `LogWriter`, without this lock.
+    nonisolated(unsafe) private static var sink: ((String) -> Void)?   // guarded by lock
+    private static let redirected = Atomic<Bool>(false)
 
     /// Sets the lowest level written. Call once at start-up.
     public static func configure(level: Level) {
@@ -35,15 +40,18 @@ public enum Log {
     /// Read without the lock, like the level: set once at start-up.
     public static var format: LogLine.Format { lineFormat }
 
-    /// Waits (up to 2 s) until the lines logged so far are on standard error: call it before
-    /// the process exits.
-    public static func flush() {
-        LogWriter.standardError.flush()
+    /// Writes the lines logged so far to standard error and waits (up to `timeout` seconds)
+    /// until they are there: call it before the process exits (`timeout: 0` only starts the
+    /// write). Info lines otherwise reach it in batches, up to `LogWriter.defaultDelay` later;
+    /// warnings and errors at once.
+    public static func flush(timeout: Double = 2) {
+        LogWriter.standardError.flush(timeout: timeout)
     }
 
     /// Replaces where lines go (tests capture them to check nothing secret is logged).
     public static func redirect(_ newSink: @escaping (String) -> Void) {
         lock.lock(); sink = newSink; lock.unlock()
+        redirected.store(true, ordering: .releasing)
     }
 
     public static func debug(_ message: @autoclosure () -> String) { if isEnabled(.debug) { write(.debug, message()) } }
@@ -62,12 +70,22 @@ public enum Log {
     /// start-up), so a filtered line costs neither the lock nor building its message.
     public static func isEnabled(_ level: Level) -> Bool { level >= minimum }
 
+    /// The line is formatted before any lock is taken; the writer's own lock keeps each
+    /// thread's lines in order.
     private static func write(_ level: Level, _ message: String, fields: [(String, LogLine.Value)] = []) {
-        lock.lock(); defer { lock.unlock() }
         guard level >= minimum else { return }
+        let line: String
         switch lineFormat {
-        case .text: sink(LogLine.text(time: Date(), level: level, message: message))
-        case .json: sink(LogLine.json(time: Date(), level: level, instance: instance, message: message, fields: fields))
+        case .text: line = LogLine.text(time: Date(), level: level, message: message)
+        case .json:
+            lock.lock(); let instance = self.instance; lock.unlock()   // a String: not read torn
+            line = LogLine.json(time: Date(), level: level, instance: instance, message: message, fields: fields)
         }
+        guard redirected.load(ordering: .acquiring) else {
+            LogWriter.standardError.write(line, urgent: level >= .warning)
+            return
+        }
+        lock.lock(); defer { lock.unlock() }
+        sink?(line)
     }
 }

@@ -15,7 +15,13 @@ public enum LogLine {
     }
 
     public static func text(time: Date, level: Log.Level, message: String) -> String {
-        "\(Timestamp.iso8601(time)) \(level.label) \(message)"
+        var out = Timestamp.iso8601(time)
+        out.reserveCapacity(out.utf8.count + 7 + message.utf8.count)   // one allocation for the line
+        out += " "
+        out += level.label
+        out += " "
+        out += message
+        return out
     }
 
     public static func json(time: Date, level: Log.Level, instance: String, message: String,

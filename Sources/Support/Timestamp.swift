@@ -4,6 +4,45 @@ import Foundation
 /// without Foundation's formatters, which are slow and not thread-safe to share.
 public enum Timestamp {
     public static func iso8601(_ date: Date) -> String {
+        let since1970 = date.timeIntervalSince1970
+        let seconds = since1970.rounded(.down)
+        // Years 1970–9999 by arithmetic: every access-log line has a timestamp, and gmtime_r
+        // takes glibc's time-zone lock on each call.
+        guard seconds >= 0 && seconds < 253_402_300_800 else { return viaGmtime(date) }
+        let ms = Int((since1970 - seconds) * 1000) % 1000
+        let total = Int(seconds)
+        let days = total / 86_400, secondOfDay = total % 86_400
+        // Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil, inverted).
+        let z = days + 719_468
+        let era = z / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, _ width: Int, at index: Int) {
+                var v = value
+                for i in stride(from: index + width - 1, through: index, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 4, at: 0); out[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5); out[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8); out[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, 2, at: 11); out[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, 2, at: 14); out[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, 2, at: 17); out[19] = UInt8(ascii: ".")
+            put(ms, 3, at: 20); out[23] = UInt8(ascii: "Z")
+            return 24
+        }
+    }
+
+    /// The general case (and the reference the arithmetic is tested against).
+    static func viaGmtime(_ date: Date) -> String {
         var t = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&t, &parts)

@@ -47,6 +47,7 @@ case "serve":
     app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
     app.pruner.start()      // removes what we no longer keep (RetentionPolicy), every PRUNE_INTERVAL
     Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
+    Log.flush(timeout: 0)   // supervisors and tests wait for this line: not a batch's delay later
     dispatchMain()
 
 case "migrate":

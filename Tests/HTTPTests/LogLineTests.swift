@@ -1,6 +1,6 @@
 @testable import HTTP
 import Foundation
-import Support
+@testable import Support
 import XCTest
 
 /// LOG_FORMAT=json: one object per line that collectors can parse.
@@ -72,5 +72,19 @@ final class LogLineTests: XCTestCase {
         XCTAssertEqual(access["client"] as? String, "0:0:0::x")
         XCTAssertEqual(plain["message"] as? String, "plain \"line\"")
         XCTAssertNil(plain["request_id"])
+    }
+
+    /// Timestamps are computed by arithmetic (every access line has one) and must read exactly
+    /// as gmtime_r's: leap days, century years, the ends of days and years, milliseconds.
+    func testTimestampsMatchGmtime() {
+        var seconds: [Double] = [0, 0.999, 59.5, 86_399.999, 951_782_400, 951_868_799.001, 4_107_542_400,
+                                 1_795_000_000.5, 253_402_300_799.999, 1_709_164_800, 1_709_251_199.25]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { seconds.append(Double.random(in: 0..<253_402_300_800, using: &generator)) }
+        for s in seconds {
+            let date = Date(timeIntervalSince1970: s)
+            XCTAssertEqual(Timestamp.iso8601(date), Timestamp.viaGmtime(date), "\(s)")
+        }
+        XCTAssertEqual(Timestamp.iso8601(Date(timeIntervalSince1970: 951_782_400.042)), "2000-02-29T00:00:00.042Z")
     }
 }
