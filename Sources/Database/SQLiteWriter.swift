@@ -6,238 +6,265 @@ import Synchronization
 /// The one writer connection of an `SQLiteDatabase`, with group commit.
 ///
 /// SQLite has one writer at a time, and in WAL mode most of a small write transaction's cost
-/// is its commit (the WAL frames of every page it touched, the wal-index update). So write
-/// transactions that queue behind each other share one: the thread holding the writer runs its
-/// body inside a SAVEPOINT of the open transaction and, if other writes are waiting, hands the
-/// connection to the next one instead of committing. The last body of the group (the one that
-/// finds nobody waiting) commits for all. Every member returns only after that commit, so an
-/// answer never precedes the commit that makes it true; if the commit fails, every member
-/// throws. A body that throws undoes only its own statements (ROLLBACK TO its savepoint), as
-/// a transaction of its own would have; the others in its group are unaffected.
+/// is its commit (the WAL frames of every page it touched, the wal-index update). So writes
+/// that queue up share one transaction: the thread at the head of the queue becomes the
+/// leader, takes every write queued so far as one batch, runs each write's body inside a
+/// SAVEPOINT of its own (a body that throws undoes only its own statements, as a transaction
+/// of its own would have), commits once, and wakes the others with their results. Writes that
+/// queued meanwhile form the next batch, led by the first of their threads.
 ///
-/// Each body still runs on its own thread (thread-local state, such as `BlockingGuard`, stays
-/// right) and sees the rows of the bodies before it in its group, as it would have seen them
-/// committed. A group is at most as large as the number of threads waiting to write, so
-/// nothing waits for a timer: an idle server commits each write at once.
+/// Every member returns only after the commit that holds its write (an answer never precedes
+/// the commit that makes it true); if that commit fails, every member throws. Each body sees
+/// the rows of the bodies before it in its batch, as it would have seen them committed.
+///
+/// Bodies run on the leader's thread, not their caller's: a follower sleeps once and wakes
+/// once, where handing the connection from thread to thread cost every write two sleeps and
+/// two wake-ups. So a body must not wait for anything its own caller holds (no lock the caller
+/// took before `write`); thread-local state it reads is the leader's. A batch is as large as the
+/// number of writes waiting, so nothing waits for a timer: an idle server commits at once.
 final class SQLiteWriter: @unchecked Sendable {
-    /// One write transaction shared by the members of a group.
-    private final class Group {
-        enum State { case open, committed, failed(Error) }
-        var state = State.open   // guarded by the writer's mutex
-        var members = 0          // used only by the holder
+    /// One write waiting for, or done by, a batch.
+    private final class Job {
+        enum State { case queued, leading, done(Outcome) }
+        enum Outcome { case committed, failed(Error) }
+        /// Dropped (under the mutex) before the job is marked done: it captures its caller's
+        /// non-escaping body, which must be gone by the time the caller returns.
+        var work: ((SQLiteConnection) -> Void)?
+        /// Runs alone, outside any transaction (the migrator's writes, close).
+        let isExclusive: Bool
+        /// Nil for a statement written behind: nobody waits for it.
+        let wakeUp: UnsafeMutablePointer<pthread_cond_t>?
+        var state = State.queued   // guarded by the writer's mutex
+
+        init(waits: Bool, isExclusive: Bool = false, work: @escaping (SQLiteConnection) -> Void) {
+            self.work = work
+            self.isExclusive = isExclusive
+            if waits {
+                let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+                pthread_cond_init(condition, nil)
+                wakeUp = condition
+            } else {
+                wakeUp = nil
+            }
+        }
+
+        deinit {
+            if let wakeUp {
+                pthread_cond_destroy(wakeUp)
+                wakeUp.deallocate()
+            }
+        }
+
+        var isQueued: Bool { if case .queued = state { return true } else { return false } }
     }
 
-    private var connection: SQLiteConnection?   // used only by the holder; nil once closed
+    private var connection: SQLiteConnection?   // used only by the leader; nil once closed
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let writerFree = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let groupSettled = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var held = false     // guarded by mutex: a thread is using the connection
-    private var waiting = 0      // guarded by mutex: threads waiting for it
-    private var group: Group?    // the transaction left open for the next member: read and written by the holder only
-    private var behind: [(sql: String, parameters: [SQLValue])] = []   // guarded by mutex: see `writeBehind`
-    private var closed = false   // guarded by mutex
+    private var queue: [Job] = []   // guarded by mutex, in arrival order
+    private var leading = false     // guarded by mutex: a thread is running batches
+    private var closed = false      // guarded by mutex
 
-    /// The thread holding the writer (`pthread_self()`), 0 when none: a nested write on the same
-    /// thread would deadlock, so it is refused. Only the holder stores its own id and clears it.
+    /// The thread leading (`pthread_self()`), 0 when none: a write from inside a body would
+    /// wait for its own batch forever, so it is refused.
     private let owner = Atomic<UInt>(0)
 
     /// Goes up by one for each write once its transaction has ended (committed or not): see
     /// `Database.changeCount`.
     let changes = Atomic<UInt64>(0)
-    /// Transactions ended (a group counts once): how tests see that writes shared commits.
+    /// Transactions ended (a batch counts once): how tests see that writes shared commits.
     let transactions = Atomic<UInt64>(0)
 
     init(_ connection: SQLiteConnection) {
         self.connection = connection
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(writerFree, nil)
-        pthread_cond_init(groupSettled, nil)
     }
 
     deinit {
         connection?.close()
-        pthread_cond_destroy(groupSettled)
-        pthread_cond_destroy(writerFree)
         pthread_mutex_destroy(mutex)
-        groupSettled.deallocate()
-        writerFree.deallocate()
         mutex.deallocate()
     }
 
     /// Runs `body` as a write transaction (BEGIN IMMEDIATE … COMMIT), possibly sharing the
     /// transaction with other threads' writes (see the type's comment). Returns after the commit.
     func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let open = try acquire()
-        guard let connection else {
-            release()
-            throw Self.closedError
-        }
-        let group: Group
-        if let open {
-            group = open
-        } else {
-            do {
-                try connection.execute("BEGIN IMMEDIATE", [])
-            } catch {
-                release()
-                changes.add(1, ordering: .sequentiallyConsistent)
-                transactions.add(1, ordering: .relaxed)
-                throw error
+        try withoutActuallyEscaping(body) { body in
+            var result: Result<T, Error>?
+            let outcome = try submit(Job(waits: true) { connection in result = Result { try Self.member(body, on: connection) } })
+            switch (outcome, result) {
+            case (_, .failure(let error)?): throw error   // its statements were undone either way
+            case (.failed(let error), _): throw error
+            case (.committed, .success(let value)?): return value
+            case (.committed, nil): throw Self.closedError
             }
-            group = Group()
-            self.group = group
         }
-        group.members += 1
-        let result = Result { try Self.member(body, on: connection) }
-        owner.store(0, ordering: .relaxed)
-        if case .failure(let error) = result { settleIfEnded(group, on: connection, error) } else { settleIfEnded(group, on: connection, nil) }
-
-        pthread_mutex_lock(mutex)
-        while case .open = group.state, !behind.isEmpty {
-            // Statements written behind while this body ran: they ride along in this transaction.
-            let batch = behind
-            behind.removeAll()
-            pthread_mutex_unlock(mutex)
-            run(batch, in: group, on: connection)
-            settleIfEnded(group, on: connection, nil)
-            pthread_mutex_lock(mutex)
-        }
-        if case .open = group.state, waiting > 0 {
-            // Hand the open transaction to the next writer; the last one commits for all.
-            held = false
-            pthread_cond_signal(writerFree)
-            while case .open = group.state { pthread_cond_wait(groupSettled, mutex) }
-            let state = group.state
-            pthread_mutex_unlock(mutex)
-            return try Self.outcome(of: result, state)
-        }
-        pthread_mutex_unlock(mutex)
-        if case .open = group.state { commit(group, on: connection) }   // this thread holds it: no one else settles it
-        let state = group.state
-        releaseAfterBehind(on: connection)
-        return try Self.outcome(of: result, state)
     }
 
-    /// Queues a statement whose commit nobody waits for: it runs in the transaction of a write
-    /// already holding the writer (or, with none, at once), in a savepoint of its own. For a record
-    /// whose loss in a crash is already accepted (a message's "sent" mark: the crash could as well
-    /// have come just before it), so the sender answers without waiting for one more commit.
-    /// A statement that fails is logged (without its values), never thrown to anyone.
+    /// Queues a statement whose commit nobody waits for: it runs in the next batch, in a
+    /// savepoint of its own (with no batch running, at once, before this returns). For a record
+    /// whose loss in a crash is already accepted (a message's "sent" mark: the crash could as
+    /// well have come just before it), so the sender answers without waiting for one more
+    /// commit. A statement that fails is logged (without its values), never thrown to anyone.
     func writeBehind(_ sql: String, _ parameters: [SQLValue]) throws {
-        pthread_mutex_lock(mutex)
-        if held && !closed {
-            behind.append((sql, parameters))   // the holder runs it before it lets the writer go
-            pthread_mutex_unlock(mutex)
-            return
+        let job = Job(waits: false) { connection in
+            do {
+                try Self.member({ try $0.execute(sql, parameters) }, on: connection)
+            } catch {
+                Log.error("SQLite write-behind statement failed (\(sql)): \(error)")
+            }
         }
+        try BlockingGuard.check()
+        pthread_mutex_lock(mutex)
+        if closed {
+            pthread_mutex_unlock(mutex)
+            throw Self.closedError
+        }
+        queue.append(job)
+        let leadNow = !leading
+        if leadNow { leading = true }
         pthread_mutex_unlock(mutex)
-        try write { try $0.execute(sql, parameters) }
+        if leadNow { lead(until: job) }   // nobody else is writing: do it now
     }
 
     /// Runs `body` alone on the connection, outside any transaction of the writer's own (the
-    /// migrator's, a read with no reader pool): a group left open is committed first.
+    /// migrator's, a read with no reader pool), after the writes queued before it.
     func exclusive<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let open = try acquire()
-        defer {
-            changes.add(1, ordering: .sequentiallyConsistent)
-            transactions.add(1, ordering: .relaxed)
-            release()
+        try withoutActuallyEscaping(body) { body in
+            var result: Result<T, Error>?
+            _ = try submit(Job(waits: true, isExclusive: true) { connection in result = Result { try body(connection) } })
+            guard let result else { throw Self.closedError }
+            return try result.get()
         }
-        guard let connection else { throw Self.closedError }
-        if let open { commit(open, on: connection) }
-        flushBehind(on: connection)
-        return try body(connection)
     }
 
-    /// Commits a group left open, closes the connection; later calls throw.
+    /// Runs the writes queued before it, then closes the connection; later calls throw.
     func close() {
-        let open: Group?
-        do { open = try acquire() } catch { return }   // only on an event loop, which never closes
-        if let connection {
-            if let open { commit(open, on: connection) }
-            flushBehind(on: connection)
+        _ = try? submit(Job(waits: true, isExclusive: true) { [self] connection in
             connection.close()
-        }
-        connection = nil
+            self.connection = nil
+        })
         pthread_mutex_lock(mutex)
         closed = true
         pthread_mutex_unlock(mutex)
-        release()
     }
 
-    /// Threads waiting for the connection now (for tests that line writers up into a group).
+    /// Writes queued now (for tests that line writes up into one batch).
     var waitingWriters: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return waiting
+        return queue.count
     }
 
-    // MARK: Members and groups
+    // MARK: The queue
 
-    /// Runs statements queued by `writeBehind` inside `group`'s open transaction, each in a
-    /// savepoint of its own.
-    private func run(_ batch: [(sql: String, parameters: [SQLValue])], in group: Group, on connection: SQLiteConnection) {
-        group.members += batch.count
-        for statement in batch where connection.isInTransaction {
-            do {
-                try Self.member({ try $0.execute(statement.sql, statement.parameters) }, on: connection)
-            } catch {
-                Log.error("SQLite write-behind statement failed (\(statement.sql)): \(error)")
+    /// Queues `job` and returns once a batch has done it: led by this thread if nobody leads.
+    private func submit(_ job: Job) throws -> Job.Outcome {
+        // The writer may wait for other threads' writes: never on an event loop.
+        try BlockingGuard.check()
+        precondition(owner.load(ordering: .relaxed) != UInt(pthread_self()),
+                     "nested write on the same SQLiteDatabase would wait for itself")
+        pthread_mutex_lock(mutex)
+        if closed {
+            pthread_mutex_unlock(mutex)
+            throw Self.closedError
+        }
+        queue.append(job)
+        if leading {
+            while job.isQueued { pthread_cond_wait(job.wakeUp!, mutex) }
+        } else {
+            leading = true
+            job.state = .leading
+        }
+        let state = job.state
+        pthread_mutex_unlock(mutex)
+        if case .leading = state { lead(until: job) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard case .done(let outcome) = job.state else { preconditionFailure("a write's batch ended without it") }
+        return outcome
+    }
+
+    /// Runs batches until `mine` is done, then hands the lead to the next waiting thread (or,
+    /// with only statements written behind left, runs those too).
+    private func lead(until mine: Job) {
+        owner.store(UInt(pthread_self()), ordering: .relaxed)
+        defer { owner.store(0, ordering: .relaxed) }
+        var mineDone = false
+        while true {
+            pthread_mutex_lock(mutex)
+            if mineDone, let next = queue.first(where: { $0.wakeUp != nil }) {
+                next.state = .leading
+                pthread_cond_signal(next.wakeUp!)
+                pthread_mutex_unlock(mutex)
+                return
             }
+            if queue.isEmpty {
+                leading = false
+                pthread_mutex_unlock(mutex)
+                return
+            }
+            // A batch: every transactional write queued, up to the first exclusive one.
+            let batch: [Job]
+            if queue[0].isExclusive {
+                batch = [queue.removeFirst()]
+            } else {
+                let end = queue.firstIndex(where: \.isExclusive) ?? queue.count
+                batch = Array(queue[..<end])
+                queue.removeSubrange(..<end)
+            }
+            pthread_mutex_unlock(mutex)
+
+            let outcome = batch[0].isExclusive ? runAlone(batch[0]) : run(batch)
+            pthread_mutex_lock(mutex)
+            for job in batch {
+                job.work = nil
+                job.state = .done(outcome)
+                if job !== mine, let wakeUp = job.wakeUp { pthread_cond_signal(wakeUp) }
+                if job === mine { mineDone = true }
+            }
+            pthread_mutex_unlock(mutex)
         }
     }
 
-    /// If SQLite rolled the whole transaction back under a member (SQLITE_FULL, an I/O error…),
-    /// the members before it lost their writes too: the group fails.
-    private func settleIfEnded(_ group: Group, on connection: SQLiteConnection, _ error: Error?) {
-        guard !connection.isInTransaction, case .open = group.state else { return }
-        settle(group, .failed(error ?? DatabaseError.sqlite(code: SQLITE_ERROR, message: "the write transaction ended unexpectedly", sql: "")))
-    }
-
-    /// Statements queued by `writeBehind` in a transaction of their own (the holder has none
-    /// open). False if they could not even begin one: they stay queued for the next write.
-    @discardableResult
-    private func flushBehind(on connection: SQLiteConnection) -> Bool {
-        pthread_mutex_lock(mutex)
-        let none = behind.isEmpty
-        pthread_mutex_unlock(mutex)
-        if none { return true }
+    /// One transaction for the whole batch.
+    private func run(_ batch: [Job]) -> Job.Outcome {
+        // After the commit (or rollback): a cache that read the count before its rows can never
+        // keep rows older than these writes.
+        defer {
+            changes.add(UInt64(batch.count), ordering: .sequentiallyConsistent)
+            transactions.add(1, ordering: .relaxed)
+        }
+        guard let connection else { return .failed(Self.closedError) }
         do {
             try connection.execute("BEGIN IMMEDIATE", [])
         } catch {
-            Log.error("SQLite write-behind statements wait for the next write: \(error)")
-            return false
+            return .failed(error)
         }
-        let group = Group()
-        pthread_mutex_lock(mutex)
-        let batch = behind
-        behind.removeAll()
-        pthread_mutex_unlock(mutex)
-        run(batch, in: group, on: connection)
-        if connection.isInTransaction { commit(group, on: connection) } else { settle(group, .failed(Self.closedError)) }
-        return true
+        for job in batch {
+            job.work?(connection)
+            guard connection.isInTransaction else {
+                // SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error…): the
+                // bodies before this one lost their writes too, and the rest cannot run in it.
+                return .failed(DatabaseError.sqlite(code: SQLITE_ERROR, message: "the write transaction was rolled back", sql: ""))
+            }
+        }
+        do {
+            try connection.execute("COMMIT", [])
+            return .committed
+        } catch {
+            if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
+            return .failed(error)
+        }
     }
 
-    /// Lets the writer go, unless statements were queued behind while it committed and nobody is
-    /// waiting to take them along: those it commits first.
-    private func releaseAfterBehind(on connection: SQLiteConnection) {
-        while true {
-            pthread_mutex_lock(mutex)
-            if behind.isEmpty || waiting > 0 {
-                held = false
-                pthread_cond_signal(writerFree)
-                pthread_mutex_unlock(mutex)
-                return
-            }
-            pthread_mutex_unlock(mutex)
-            if !flushBehind(on: connection) {
-                pthread_mutex_lock(mutex)
-                held = false
-                pthread_cond_signal(writerFree)
-                pthread_mutex_unlock(mutex)
-                return
-            }
+    private func runAlone(_ job: Job) -> Job.Outcome {
+        defer {
+            changes.add(1, ordering: .sequentiallyConsistent)
+            transactions.add(1, ordering: .relaxed)
         }
+        guard let connection else { return .failed(Self.closedError) }
+        job.work?(connection)
+        return .committed
     }
 
     /// `body` inside a savepoint of the open transaction: kept if it returns, undone if it throws.
@@ -254,78 +281,12 @@ final class SQLiteWriter: @unchecked Sendable {
                     try connection.execute("RELEASE member", [])
                 } catch {
                     // The savepoint cannot be undone on its own: give up the whole transaction
-                    // (the caller sees it ended and fails the group).
+                    // (the batch sees it ended and fails).
                     try? connection.executeScript("ROLLBACK;")
                 }
             }
             throw error
         }
-    }
-
-    /// COMMIT (ROLLBACK if that fails), then wakes the group's members.
-    private func commit(_ group: Group, on connection: SQLiteConnection) {
-        do {
-            try connection.execute("COMMIT", [])
-            settle(group, .committed)
-        } catch {
-            if connection.isInTransaction { try? connection.executeScript("ROLLBACK;") }
-            settle(group, .failed(error))
-        }
-    }
-
-    private func settle(_ group: Group, _ state: Group.State) {
-        // After the commit (or rollback): a cache that read the count before its rows can never
-        // keep rows older than these writes.
-        changes.add(UInt64(group.members), ordering: .sequentiallyConsistent)
-        transactions.add(1, ordering: .relaxed)
-        pthread_mutex_lock(mutex)
-        group.state = state
-        if self.group === group { self.group = nil }
-        pthread_cond_broadcast(groupSettled)
-        pthread_mutex_unlock(mutex)
-    }
-
-    /// The member's own answer once its group has ended: its result if the group committed (or
-    /// its own error: its statements were undone either way), the group's error if not.
-    private static func outcome<T>(of result: Result<T, Error>, _ state: Group.State) throws -> T {
-        switch (state, result) {
-        case (_, .failure(let error)): throw error
-        case (.failed(let error), .success): throw error
-        case (_, .success(let value)): return value
-        }
-    }
-
-    // MARK: Holding the connection
-
-    /// Waits for the connection; returns the transaction a previous holder left open, if any.
-    private func acquire() throws -> Group? {
-        // The writer may wait for other threads' writes: never on an event loop.
-        try BlockingGuard.check()
-        let me = UInt(pthread_self())
-        precondition(owner.load(ordering: .relaxed) != me, "nested write on the same SQLiteDatabase would deadlock")
-        pthread_mutex_lock(mutex)
-        if held {
-            waiting += 1
-            while held { pthread_cond_wait(writerFree, mutex) }
-            waiting -= 1
-        }
-        held = true
-        let open = group
-        pthread_mutex_unlock(mutex)
-        owner.store(me, ordering: .relaxed)
-        return open
-    }
-
-    private func release() {
-        owner.store(0, ordering: .relaxed)
-        releaseHeld()
-    }
-
-    private func releaseHeld() {
-        pthread_mutex_lock(mutex)
-        held = false
-        pthread_cond_signal(writerFree)
-        pthread_mutex_unlock(mutex)
     }
 
     static let closedError = DatabaseError.sqlite(code: SQLITE_MISUSE, message: "database is closed", sql: "")
