@@ -11,9 +11,25 @@ import Support
 /// 1,000 pages, wakes this thread, which runs a PASSIVE checkpoint: it never waits for a
 /// writer or a reader and they never wait for it. Nothing about durability changes: commits
 /// are in the WAL before and after, and the WAL is synced at each checkpoint as before.
+///
+/// A checkpoint running beside the writer never quite catches up with it, and SQLite starts
+/// the WAL over only after one has: under steady writes the file would grow without end (and
+/// the kernel's write-back of gigabytes slows everything). So once the WAL passes 4,000 pages,
+/// this thread also asks the writer, between two batches, for a RESTART checkpoint on its own
+/// connection: little is left to copy by then, and the writer's next transaction reuses the
+/// WAL from its start.
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// SQLite's own automatic checkpoint threshold, in WAL pages.
     static let pages: Int32 = 1000
+    /// The WAL size (pages) past which the writer finishes the checkpoint (see above).
+    static let restartPages: Int32 = 4000
+
+    private let writer: SQLiteWriter
+    /// The WAL size at which the next restart is tried: one that found a reader still on an old
+    /// snapshot (a backup holds one for minutes) is not tried again until the WAL has grown as
+    /// much again. Touched only by this thread.
+    private var restartAt = SQLiteCheckpointer.restartPages
+    private let busyTimeoutMilliseconds: Int32
 
     private let connection: SQLiteConnection
     private let condition = NSCondition()
@@ -26,19 +42,21 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var nextAt = SQLiteCheckpointer.pages
 
     /// Opens its own connection to `path` and starts the thread; `writer`'s commits wake it.
-    init(path: String, writer: SQLiteConnection, busyTimeoutMilliseconds: Int32) throws {
+    init(path: String, writer: SQLiteWriter, busyTimeoutMilliseconds: Int32) throws {
+        self.writer = writer
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         // A connection that has read nothing yet does not know the file is in WAL mode, and its
         // checkpoints would do nothing.
         _ = try connection.queryOne("PRAGMA journal_mode", [])
         let thread = Thread { [self] in run() }
         thread.start()
-        try writer.withHandle { handle in
+        try writer.exclusive { connection in try connection.withHandle { handle in
             sqlite3_wal_hook(handle, { context, _, _, pages in
                 if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
                 return SQLITE_OK
             }, Unmanaged.passUnretained(self).toOpaque())
-        }
+        } }
     }
 
     /// Stops the thread and closes the connection. Call after the writer is closed (its hook
@@ -95,9 +113,35 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 if rc != SQLITE_OK && rc != SQLITE_BUSY {
                     Log.warning("SQLite checkpoint failed: \(connection.error(rc, sql: "wal_checkpoint"))")
                 }
+                if walPages < restartAt - Self.restartPages { restartAt = Self.restartPages }   // the WAL started over
+                if rc == SQLITE_OK && walPages >= restartAt {
+                    restartAt = restartOnWriter() ? Self.restartPages : walPages + Self.restartPages
+                }
             }
         } catch {
             Log.warning("SQLite checkpoint failed: \(error)")
+        }
+    }
+
+    /// A RESTART checkpoint on the writer's connection between two batches: it copies what is
+    /// left, waits (briefly: reads are short) for readers of older snapshots, and leaves the WAL
+    /// to be reused from its start by the next write.
+    /// Whether it did. Writes wait meanwhile, so it waits at most 10 ms for readers.
+    private func restartOnWriter() -> Bool {
+        do {
+            return try writer.exclusive { connection in
+                try connection.withHandle { handle in
+                    sqlite3_busy_timeout(handle, 10)
+                    defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+                    let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
+                    if rc != SQLITE_OK && rc != SQLITE_BUSY {
+                        Log.warning("SQLite checkpoint (restart) failed: \(connection.error(rc, sql: "wal_checkpoint"))")
+                    }
+                    return rc == SQLITE_OK
+                }
+            }
+        } catch {
+            return false   // the database is closing
         }
     }
 }
