@@ -114,11 +114,12 @@ public final class PostgreSQLDatabase: Database, @unchecked Sendable {
         return Int64(bitPattern: hash)
     }
 
-    /// BEGIN, the statement and COMMIT in one round trip, telling no listener (see the protocol).
     /// PostgreSQL commits each statement on its own connection: nothing to batch, so it waits.
     public func writeBehind(_ sql: String, _ parameters: [SQLValue]) throws {
         _ = try writeStatement(sql, parameters)
     }
+
+    /// BEGIN, the statement and COMMIT in one round trip, telling no listener (see the protocol).
 
     public func writeStatement(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
         defer { changes.add(1, ordering: .sequentiallyConsistent) }

@@ -49,14 +49,14 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         // A connection that has read nothing yet does not know the file is in WAL mode, and its
         // checkpoints would do nothing.
         _ = try connection.queryOne("PRAGMA journal_mode", [])
-        let thread = Thread { [self] in run() }
-        thread.start()
         try writer.exclusive { connection in try connection.withHandle { handle in
             sqlite3_wal_hook(handle, { context, _, _, pages in
                 if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
                 return SQLITE_OK
             }, Unmanaged.passUnretained(self).toOpaque())
         } }
+        let thread = Thread { [self] in run() }   // last: nothing above may throw past a running thread
+        thread.start()
     }
 
     /// Stops the thread and closes the connection. Call after the writer is closed (its hook

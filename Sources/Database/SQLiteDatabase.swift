@@ -16,7 +16,7 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let path: String
 
     private let writer: SQLiteWriter?               // nil when opened for reading only
-    private var checkpointer: SQLiteCheckpointer?   // set in init; nil with no reader pool
+    private var checkpointer: SQLiteCheckpointer?   // set in init (nil with no reader pool); guarded by readerPool after
 
     private let readerPool = NSCondition()
     private var idleReaders: [SQLiteConnection] = [] // guarded by readerPool
@@ -101,11 +101,12 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
         while readersCheckedOut > 0 { readerPool.wait() }
         for reader in idleReaders { reader.close() }
         idleReaders.removeAll()
+        let checkpointer = self.checkpointer
+        self.checkpointer = nil
         readerPool.unlock()
 
         writer?.close()
         checkpointer?.close()   // after the writer: its commits call into the checkpointer
-        checkpointer = nil
     }
 
     // MARK: Database

@@ -92,8 +92,10 @@ final class SQLiteWriter: @unchecked Sendable {
             var result: Result<T, Error>?
             let outcome = try submit(Job(waits: true) { connection in result = Result { try Self.member(body, on: connection) } })
             switch (outcome, result) {
-            case (_, .failure(let error)?): throw error   // its statements were undone either way
+            // A failed batch's error first: a body's own error may rest on a batch-mate's row
+            // that never committed.
             case (.failed(let error), _): throw error
+            case (.committed, .failure(let error)?): throw error
             case (.committed, .success(let value)?): return value
             case (.committed, nil): throw Self.closedError
             }
@@ -142,10 +144,10 @@ final class SQLiteWriter: @unchecked Sendable {
         _ = try? submit(Job(waits: true, isExclusive: true) { [self] connection in
             connection.close()
             self.connection = nil
+            pthread_mutex_lock(mutex)
+            closed = true   // here, so nothing queues behind a connection that is gone
+            pthread_mutex_unlock(mutex)
         })
-        pthread_mutex_lock(mutex)
-        closed = true
-        pthread_mutex_unlock(mutex)
     }
 
     /// Writes queued now (for tests that line writes up into one batch).
@@ -187,8 +189,10 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Runs batches until `mine` is done, then hands the lead to the next waiting thread (or,
     /// with only statements written behind left, runs those too).
     private func lead(until mine: Job) {
-        owner.store(UInt(pthread_self()), ordering: .relaxed)
-        defer { owner.store(0, ordering: .relaxed) }
+        let me = UInt(pthread_self())
+        owner.store(me, ordering: .relaxed)
+        // Only if it is still ours: the next leader may already have stored its own.
+        defer { _ = owner.compareExchange(expected: me, desired: 0, ordering: .relaxed) }
         var mineDone = false
         while true {
             pthread_mutex_lock(mutex)
@@ -216,6 +220,9 @@ final class SQLiteWriter: @unchecked Sendable {
 
             let outcome = batch[0].isExclusive ? runAlone(batch[0]) : run(batch)
             pthread_mutex_lock(mutex)
+            if case .failed(let error) = outcome, batch.contains(where: { $0.wakeUp == nil }) {
+                Log.error("SQLite write-behind statements lost with their transaction: \(error)")
+            }
             for job in batch {
                 job.work = nil
                 job.state = .done(outcome)

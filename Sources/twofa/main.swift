@@ -39,6 +39,8 @@ case "serve":
         if !app.afterResponse.wait(seconds: 10) { Log.warning("stopping with a code still being sent") }
         // Nothing may still be running when exit() tears the process down.
         app.passwords.stop()
+        // Commits what is still queued (a delivery mark written behind) before the process goes.
+        app.database.close()
         Log.info("stopped")
         Log.flush()
         exit(0)

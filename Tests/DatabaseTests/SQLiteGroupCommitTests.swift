@@ -139,14 +139,14 @@ final class SQLiteGroupCommitTests: XCTestCase {
         let group = DispatchGroup()
         let failed = Shared(), succeeded = Shared()
         let first = Shared()
-        holdWriter(group, inserting: "first", until: 2, outcome: first)
+        holdWriter(group, inserting: "first", until: 3, outcome: first)
         onThread(group) { [db] in
             do {
                 try db!.write { try $0.execute("INSERT INTO items (name) VALUES ('innocent')", []) }
                 succeeded.add(1)
             } catch { failed.add(1) }
         }
-        while db.writersWaiting < 1 { usleep(200) }   // innocent first, then the orphan
+        while db.writersWaiting < 1 { usleep(200) }   // innocent first, then the orphan, then one that refuses
         onThread(group) { [db] in
             do {
                 // Returns fine: the orphan is caught only by the COMMIT.
@@ -154,10 +154,21 @@ final class SQLiteGroupCommitTests: XCTestCase {
                 succeeded.add(1)
             } catch { failed.add(1) }
         }
+        while db.writersWaiting < 2 { usleep(200) }
+        let toldItsOwnReason = Shared()
+        onThread(group) { [db] in
+            do {
+                try db!.write { _ in throw Refused() }
+                succeeded.add(1)
+            } catch is Refused {
+                toldItsOwnReason.store(1)   // its reason may rest on rows that never committed
+            } catch { failed.add(1) }
+        }
         XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
         XCTAssertEqual(first.load(), 1, "the write before them committed on its own")
         XCTAssertEqual(succeeded.load(), 0, "no member of a batch whose commit failed may be told it succeeded")
-        XCTAssertEqual(failed.load(), 2)
+        XCTAssertEqual(toldItsOwnReason.load(), 0, "a body's own error gives way to its batch's failed commit")
+        XCTAssertEqual(failed.load(), 3)
         XCTAssertEqual(try names(), ["first"])
         XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM children", [])?.int("n") }, 0)
 
