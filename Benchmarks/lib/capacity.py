@@ -15,15 +15,10 @@ pool's CPU per completed journey in single-hash CPU times (1.0: one hash each, n
 """
 import statistics
 import sys
+from results import numbers
 
 path, rounds = sys.argv[1], int(sys.argv[2])
-r = {}
-for line in open(path):
-    key, _, value = line.strip().partition("=")
-    try:
-        r[key] = float(value)
-    except ValueError:
-        pass
+r = numbers(path)
 
 threads = r["s9_threads"]
 hashes = [v for k, v in r.items() if k.startswith("s9_hash_r") and k.endswith("_ms")]

@@ -11,17 +11,12 @@ saw the same background load. NAME_rounds_ratio_N gives each round's.
 import re
 import statistics
 import sys
+from results import numbers
 
 path, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 twin = sys.argv[4] if len(sys.argv) > 4 else None
 measure = sys.argv[5] if len(sys.argv) > 5 else "rps"
-r = {}
-for line in open(path):
-    key, _, value = line.strip().partition("=")
-    try:
-        r[key] = float(value)
-    except ValueError:
-        pass
+r = numbers(path)
 
 
 def fold(who):

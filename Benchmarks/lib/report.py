@@ -5,16 +5,10 @@ Usage: report.py RESULTS_FILE DURATION BCRYPT_COST PAGE_BYTES
 RESULTS_FILE holds KEY=VALUE lines written by Benchmarks/run and wrkstats.py.
 """
 import sys
+from results import numbers
 
 path, duration, cost, page_bytes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-r = {}
-for line in open(path):
-    key, _, value = line.strip().partition("=")
-    if key:
-        try:
-            r[key] = float(value)
-        except ValueError:
-            pass
+r = numbers(path)
 
 
 def g(key, default=float("nan")):

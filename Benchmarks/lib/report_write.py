@@ -5,15 +5,10 @@ sign-ups and logins at bcrypt capacity).
 Usage: report_write.py RESULTS_FILE DURATION BASELINE_SECONDS
 """
 import sys
+from results import numbers
 
 path, duration, base_s = sys.argv[1], sys.argv[2], sys.argv[3]
-r = {}
-for line in open(path):
-    key, _, value = line.strip().partition("=")
-    try:
-        r[key] = float(value)
-    except ValueError:
-        pass
+r = numbers(path)
 
 
 def g(key, fmt="{:.0f}"):
