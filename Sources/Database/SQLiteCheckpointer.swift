@@ -6,7 +6,7 @@ import Support
 ///
 /// By default SQLite checkpoints inside the COMMIT that takes the WAL past 1,000 pages: that
 /// writer then copies the pages and syncs the file while every other write waits behind it,
-/// which is most of a busy server's slowest answers. Here the writer's commit only notes the
+/// which shows in a busy server's slowest answers. Here the writer's commit only notes the
 /// WAL's size (`sqlite3_wal_hook`, which replaces the automatic checkpoint) and, past the same
 /// 1,000 pages, wakes this thread, which runs a PASSIVE checkpoint: it never waits for a
 /// writer or a reader and they never wait for it. Nothing about durability changes: commits
