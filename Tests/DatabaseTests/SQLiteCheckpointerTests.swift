@@ -22,4 +22,24 @@ final class SQLiteCheckpointerTests: XCTestCase {
         eventually("the WAL copied into the database file (still \(fileSize()) bytes)") { fileSize() > before + 2_000_000 }
         XCTAssertEqual(try db.read { try $0.queryOne("SELECT count(*) AS n FROM blobs", [])?.int("n") }, 150)
     }
+
+    /// Under writes that never pause, a checkpoint beside the writer never quite catches up, and
+    /// SQLite only starts the WAL over after one has: without the writer's RESTART checkpoint the
+    /// WAL file grew by everything written (2.4 GB in 30 s of Verify starts). With it, the file
+    /// stays near the 4,000-page mark.
+    func testTheWALStartsOverUnderWritesThatNeverPause() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("restart.sqlite3")
+        let db = try SQLiteDatabase(path: path, readers: 1)
+        defer { db.close() }
+        try db.write { try $0.executeScript("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);") }
+        let walSize = { ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0 }
+        // About 12,000 pages (48 MB) in transactions of ten pages, as fast as they go.
+        let blob = [UInt8](repeating: 7, count: 40_000)
+        for _ in 0..<1_200 {
+            try db.write { try $0.execute("INSERT INTO blobs (data) VALUES (?)", [.blob(blob)]) }
+            try db.write { try $0.execute("DELETE FROM blobs WHERE id = (SELECT min(id) FROM blobs)", []) }
+        }
+        XCTAssertLessThan(walSize(), 36_000_000, "the WAL grew by nearly everything written: it never started over")
+    }
 }
