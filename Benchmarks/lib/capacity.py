@@ -21,7 +21,7 @@ path, rounds = sys.argv[1], int(sys.argv[2])
 r = numbers(path)
 
 threads = r["s9_threads"]
-hashes = [v for k, v in r.items() if k.startswith("s9_hash_r") and k.endswith("_ms")]
+hashes = [v for k, v in r.items() if k.startswith("s9_hash_r") and k.endswith("_ms") and not k.endswith("_cpu_ms")]
 print(f"s9_hash_ms={statistics.median(hashes):.2f}")
 edges = {"signup": ("a", "b", 0), "login": ("b", "a", 1)}
 for phase, (before, after, shift) in edges.items():
@@ -29,8 +29,12 @@ for phase, (before, after, shift) in edges.items():
     refused = errors = 0
     for i in range(1, rounds + 1):
         key = f"s9_{phase}_r{i}"
+        # Counted first: a round whose figures are missing must not take its refusals with it.
+        refused += int(r.get(f"{key}_refused", 0))
+        errors += int(r.get(f"{key}_errors", 0))
         h0, h1 = r.get(f"s9_hash_r{i}{before}_ms"), r.get(f"s9_hash_r{i + shift}{after}_ms")
         if f"{key}_per_s" not in r or h0 is None or h1 is None:
+            errors += 1   # a round that left no figures is a failed round
             continue
         cap = threads / ((h0 + h1) / 2 / 1000)
         per_s.append(r[f"{key}_per_s"])
@@ -44,15 +48,13 @@ for phase, (before, after, shift) in edges.items():
             c0, c1 = r.get(f"s9_hash_r{i}{before}_cpu_ms"), r.get(f"s9_hash_r{i + shift}{after}_cpu_ms")
             if c0 and c1 and r.get(f"{key}_done"):
                 hashes.append(r[f"{key}_bcrypt_ran_s"] * 1000 / r[f"{key}_done"] / ((c0 + c1) / 2))
-        refused += int(r.get(f"{key}_refused", 0))
-        errors += int(r.get(f"{key}_errors", 0))
         print(f"s9_{phase}_rounds_ratio_{i}={ratios[-1]:.4f}")
     if ratios:
         print(f"s9_{phase}_per_s={statistics.median(per_s):.3f}")
         print(f"s9_{phase}_capacity={statistics.median(capacity):.3f}")
         print(f"s9_{phase}_ratio={statistics.median(ratios):.4f}")
-        print(f"s9_{phase}_refused={refused}")
-        print(f"s9_{phase}_errors={errors}")
+    print(f"s9_{phase}_refused={refused}")
+    print(f"s9_{phase}_errors={errors}")
     if busy:
         print(f"s9_{phase}_ran={statistics.median(b[0] for b in busy):.4f}")
         print(f"s9_{phase}_waited={statistics.median(b[1] for b in busy):.4f}")

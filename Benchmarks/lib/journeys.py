@@ -162,6 +162,8 @@ def pin_step(b, outbox, number, seen, username):
 
 
 def sign_up(b, outbox, n):
+    if n >= 10_000:   # the number would grow past a UK mobile's length
+        raise Failed("error", "more than 10,000 sign-ups in one phase: shorten DURATION or lower the load")
     username, number = f"s9u{prefix}{n:04d}", f"+4477009{prefix}{n:04d}"
     password = f"bench-{prefix}-{n}-correct-horse"
     page = expect("GET /user/new", b.request("GET", "/user/new"), 200)

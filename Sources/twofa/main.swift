@@ -39,8 +39,12 @@ case "serve":
         if !app.afterResponse.wait(seconds: 10) { Log.warning("stopping with a code still being sent") }
         // Nothing may still be running when exit() tears the process down.
         app.passwords.stop()
-        // Commits what is still queued (a delivery mark written behind) before the process goes.
-        app.database.close()
+        // Commits what is still queued (a delivery mark written behind) before the process goes;
+        // a connection still lent to a request past its drain must not keep the process up.
+        Log.flush(timeout: 0)
+        let closed = DispatchSemaphore(value: 0)
+        Thread { app.database.close(); closed.signal() }.start()
+        if closed.wait(timeout: .now() + 5) == .timedOut { Log.warning("stopping with the database still in use") }
         Log.info("stopped")
         Log.flush()
         exit(0)
