@@ -49,7 +49,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         // A connection that has read nothing yet does not know the file is in WAL mode, and its
         // checkpoints would do nothing.
         _ = try connection.queryOne("PRAGMA journal_mode", [])
-        try writer.exclusive { connection in try connection.withHandle { handle in
+        _ = try writer.exclusive { connection in try connection.withHandle { handle in
             sqlite3_wal_hook(handle, { context, _, _, pages in
                 if let context { Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
                 return SQLITE_OK

@@ -263,7 +263,7 @@ public struct PasswordResetsController: Controller {
     }
 
     private func startOver(_ pending: PasswordReset, _ message: String) throws -> HTTPResponse {
-        try context.app.database.write { try pending.delete(in: $0) }
+        _ = try context.app.database.write { try pending.delete(in: $0) }
         context.flash(.alert, message)
         return endingReset(context.redirect(to: "/password_reset/new"))
     }
