@@ -4,15 +4,10 @@
 Usage: cluster_report.py RESULTS ROUNDS DURATION   → Markdown on stdout; exit 3 when a ratio target fails.
 """
 import sys
+from results import numbers
 
 path, rounds, duration = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-r = {}
-for line in open(path):
-    k, _, v = line.strip().partition("=")
-    try:
-        r[k] = float(v)
-    except ValueError:
-        r[k] = v
+r = numbers(path, keep_text=True)
 
 
 def g(key, fmt="{:,.0f}"):

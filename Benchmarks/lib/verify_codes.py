@@ -2,7 +2,7 @@
 """Pairs pre-started Verify requests with their codes from the SMS outbox (scenario 7).
 
 Usage: verify_codes.py OUTBOX ROUNDS OUT_PREFIX STARTED_FILE...
-STARTED_FILE lines: "REQUEST_ID NUMBER" (verify_prestart.lua). Each number got exactly one SMS,
+STARTED_FILE lines: "REQUEST_ID NUMBER" (verify_start.lua with STARTED_FILE). Each number got exactly one SMS,
 whose body holds the code. Writes OUT_PREFIX.1 … OUT_PREFIX.ROUNDS, one slice of the requests
 each, lines "REQUEST_ID CODE", and prints s7_prestarted=N for the results file.
 """

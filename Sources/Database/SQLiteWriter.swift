@@ -219,6 +219,10 @@ final class SQLiteWriter: @unchecked Sendable {
             pthread_mutex_unlock(mutex)
 
             let outcome = batch[0].isExclusive ? runAlone(batch[0]) : run(batch)
+            // After the commit (or rollback), before anyone is woken: a cache that read the count
+            // before its rows can never keep rows older than these writes.
+            changes.add(UInt64(batch.count), ordering: .sequentiallyConsistent)
+            transactions.add(1, ordering: .relaxed)
             pthread_mutex_lock(mutex)
             if case .failed(let error) = outcome, batch.contains(where: { $0.wakeUp == nil }) {
                 Log.error("SQLite write-behind statements lost with their transaction: \(error)")
@@ -235,12 +239,6 @@ final class SQLiteWriter: @unchecked Sendable {
 
     /// One transaction for the whole batch.
     private func run(_ batch: [Job]) -> Job.Outcome {
-        // After the commit (or rollback): a cache that read the count before its rows can never
-        // keep rows older than these writes.
-        defer {
-            changes.add(UInt64(batch.count), ordering: .sequentiallyConsistent)
-            transactions.add(1, ordering: .relaxed)
-        }
         guard let connection else { return .failed(Self.closedError) }
         do {
             try connection.execute("BEGIN IMMEDIATE", [])
@@ -265,10 +263,6 @@ final class SQLiteWriter: @unchecked Sendable {
     }
 
     private func runAlone(_ job: Job) -> Job.Outcome {
-        defer {
-            changes.add(1, ordering: .sequentiallyConsistent)
-            transactions.add(1, ordering: .relaxed)
-        }
         guard let connection else { return .failed(Self.closedError) }
         job.work?(connection)
         return .committed

@@ -22,23 +22,8 @@ public enum Timestamp {
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ value: Int, _ width: Int, at index: Int) {
-                var v = value
-                for i in stride(from: index + width - 1, through: index, by: -1) {
-                    out[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                    v /= 10
-                }
-            }
-            put(year, 4, at: 0); out[4] = UInt8(ascii: "-")
-            put(month, 2, at: 5); out[7] = UInt8(ascii: "-")
-            put(day, 2, at: 8); out[10] = UInt8(ascii: "T")
-            put(secondOfDay / 3600, 2, at: 11); out[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, 2, at: 14); out[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, 2, at: 17); out[19] = UInt8(ascii: ".")
-            put(ms, 3, at: 20); out[23] = UInt8(ascii: "Z")
-            return 24
-        }
+        return formatted(year: year, month: month, day: day, hour: secondOfDay / 3600,
+                         minute: secondOfDay / 60 % 60, second: secondOfDay % 60, milliseconds: ms)
     }
 
     /// The general case (and the reference the arithmetic is tested against).
@@ -47,22 +32,31 @@ public enum Timestamp {
         var parts = tm()
         gmtime_r(&t, &parts)
         let ms = Int((date.timeIntervalSince1970 - Double(t)) * 1000) % 1000
-        // Digit by digit into 24 bytes: on every outbox line, so no interpolation or padding strings.
-        var out = [UInt8](repeating: 0, count: 24)
-        func put(_ value: Int, _ width: Int, at offset: Int) {
-            var v = max(0, value)
-            for i in stride(from: offset + width - 1, through: offset, by: -1) {
-                out[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
+        return formatted(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+                         hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec), milliseconds: ms)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, digit by digit into 24 bytes: on every log and outbox line, so
+    /// no interpolation or padding strings. Years outside 0–9999 keep their last four digits
+    /// (a negative one reads 0000).
+    private static func formatted(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
+                                  milliseconds: Int) -> String {
+        String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, _ width: Int, at index: Int) {
+                var v = max(0, value)
+                for i in stride(from: index + width - 1, through: index, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
             }
+            put(year, 4, at: 0); out[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5); out[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8); out[10] = UInt8(ascii: "T")
+            put(hour, 2, at: 11); out[13] = UInt8(ascii: ":")
+            put(minute, 2, at: 14); out[16] = UInt8(ascii: ":")
+            put(second, 2, at: 17); out[19] = UInt8(ascii: ".")
+            put(milliseconds, 3, at: 20); out[23] = UInt8(ascii: "Z")
+            return 24
         }
-        put(Int(parts.tm_year) + 1900, 4, at: 0); out[4] = UInt8(ascii: "-")
-        put(Int(parts.tm_mon) + 1, 2, at: 5); out[7] = UInt8(ascii: "-")
-        put(Int(parts.tm_mday), 2, at: 8); out[10] = UInt8(ascii: "T")
-        put(Int(parts.tm_hour), 2, at: 11); out[13] = UInt8(ascii: ":")
-        put(Int(parts.tm_min), 2, at: 14); out[16] = UInt8(ascii: ":")
-        put(Int(parts.tm_sec), 2, at: 17); out[19] = UInt8(ascii: ".")
-        put(ms, 3, at: 20); out[23] = UInt8(ascii: "Z")
-        return String(decoding: out, as: UTF8.self)
     }
 }

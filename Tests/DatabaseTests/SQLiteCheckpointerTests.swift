@@ -6,13 +6,29 @@ import TestSupport
 /// `SQLiteCheckpointer`: with SQLite's automatic checkpoint replaced by a thread of its own, the
 /// WAL still gets copied into the database file once it passes 1,000 pages.
 final class SQLiteCheckpointerTests: XCTestCase {
-    func testTheWALIsCopiedIntoTheDatabaseFile() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("checkpoint.sqlite3")
-        let db = try SQLiteDatabase(path: path, readers: 1)
-        defer { db.close() }
+    private var directory: TemporaryDirectory!
+    private var path: String!
+    private var db: SQLiteDatabase!
+
+    override func setUpWithError() throws {
+        directory = TemporaryDirectory()
+        path = directory.file("checkpoint.sqlite3")
+        db = try SQLiteDatabase(path: path, readers: 1)
         try db.write { try $0.executeScript("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);") }
-        let fileSize = { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+    }
+
+    override func tearDown() {
+        db?.close()
+        db = nil
+        directory = nil
+    }
+
+    private func size(of file: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+    }
+
+    func testTheWALIsCopiedIntoTheDatabaseFile() throws {
+        let fileSize = { self.size(of: self.path) }
         let before = fileSize()
         // About 1,500 pages of 4 KB, one write transaction each 40 KB: only a checkpoint moves
         // them from the WAL into the database file.
@@ -28,18 +44,12 @@ final class SQLiteCheckpointerTests: XCTestCase {
     /// WAL file grew by everything written (2.4 GB in 30 s of Verify starts). With it, the file
     /// stays near the 4,000-page mark.
     func testTheWALStartsOverUnderWritesThatNeverPause() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("restart.sqlite3")
-        let db = try SQLiteDatabase(path: path, readers: 1)
-        defer { db.close() }
-        try db.write { try $0.executeScript("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);") }
-        let walSize = { ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0 }
         // About 12,000 pages (48 MB) in transactions of ten pages, as fast as they go.
         let blob = [UInt8](repeating: 7, count: 40_000)
         for _ in 0..<1_200 {
             try db.write { try $0.execute("INSERT INTO blobs (data) VALUES (?)", [.blob(blob)]) }
             try db.write { try $0.execute("DELETE FROM blobs WHERE id = (SELECT min(id) FROM blobs)", []) }
         }
-        XCTAssertLessThan(walSize(), 36_000_000, "the WAL grew by nearly everything written: it never started over")
+        XCTAssertLessThan(size(of: path + "-wal"), 36_000_000, "the WAL grew by nearly everything written: it never started over")
     }
 }

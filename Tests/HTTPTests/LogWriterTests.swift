@@ -24,6 +24,22 @@ final class LogWriterTests: XCTestCase {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Starts reading `fd` to its end on another thread (a stalled reader coming back);
+    /// the returned function waits for that end and gives what was read.
+    private func readAllInBackground(_ fd: Int32) -> () -> String {
+        final class Box: @unchecked Sendable { var text = "" }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue(label: "reader").async {
+            box.text = self.readAll(fd)
+            done.signal()
+        }
+        return {
+            done.wait()
+            return box.text
+        }
+    }
+
     func testLinesComeOutInOrderAfterFlush() {
         let (r, w) = pipe()
         let writer = LogWriter(fd: w)
@@ -44,20 +60,13 @@ final class LogWriterTests: XCTestCase {
         let line = String(repeating: "x", count: 100)
         for _ in 0..<5_000 { writer.write(line) }   // ~500 KB: far beyond the pipe and the buffer
         // Now someone reads again: what was kept, the drop notice, then new lines.
-        final class Box: @unchecked Sendable { var text = "" }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue(label: "reader").async {
-            box.text = self.readAll(r)
-            done.signal()
-        }
+        let readText = readAllInBackground(r)
         writer.flush(timeout: 5)
         writer.write("after the stall")
         writer.flush(timeout: 5)
         close(w)
-        done.wait()
+        let text = readText()
         close(r)
-        let text = box.text
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertLessThan(lines.filter { $0 == line }.count, 5_000, "some lines had to be dropped")
         XCTAssertTrue(lines.contains { $0.hasPrefix("… ") && $0.hasSuffix("log lines dropped: the log could not keep up") },
@@ -150,18 +159,11 @@ final class LogWriterTests: XCTestCase {
         let writer = LogWriter(fd: w, capacity: 4096, delay: 3600)
         let total = 3_000
         for i in 0..<total { writer.write("line \(i) " + String(repeating: "x", count: 90)) }   // far beyond the pipe
-        final class Box: @unchecked Sendable { var text = "" }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue(label: "reader").async {
-            box.text = self.readAll(r)
-            done.signal()
-        }
+        let readText = readAllInBackground(r)
         writer.flush(timeout: 60)
         close(w)
-        done.wait()
+        let all = readText().split(separator: "\n").map(String.init)
         close(r)
-        let all = box.text.split(separator: "\n").map(String.init)
         let kept = all.filter { $0.hasPrefix("line ") }.map { Int($0.split(separator: " ")[1])! }
         let droppedCounts = all.compactMap { line -> Int? in
             guard line.hasPrefix("… "), line.hasSuffix(" log lines dropped: the log could not keep up") else { return nil }
