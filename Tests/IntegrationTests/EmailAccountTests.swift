@@ -142,4 +142,27 @@ final class EmailAccountTests: IntegrationTestCase {
         try logIn(browser)
         XCTAssertFalse(try browser.get("/verification/new").body.contains("E-mail me a code instead"))
     }
+
+    func testTheAddressIsInYourDataAndGoesWithTheAccount() throws {
+        let browser = try confirmedUser(fallback: true)
+        let data = try browser.get("/user/data")
+        XCTAssertTrue(data.body.contains(#"<span id="data-email">A•••@example.com</span>"#), data.body)
+        let download = try browser.get("/user/data/download")
+        XCTAssertTrue(download.body.contains(#""email":"A•••@example.com""#), download.body)
+        XCTAssertTrue(download.body.contains(#""emailed_code":true"#), download.body)
+
+        // Deleting the account: password and a texted code.
+        try browser.get("/user/deletion/new")
+        try browser.post("/user/deletion/code", [])
+        let code = try XCTUnwrap(server.lastPIN(to: "+447700900123"))
+        try browser.get("/user/deletion/new")
+        _ = try browser.post("/user", [("current_password", password), ("code", code)], method: "delete")
+        let left = try server.app.database.read { db in
+            (try db.queryOne("SELECT count(*) AS n FROM user_emails")?.int("n"),
+             try db.queryOne("SELECT count(*) AS n FROM verify_requests WHERE lower(number) = ? AND status = 'IN PROGRESS'",
+                             [.text(address)])?.int("n"))
+        }
+        XCTAssertEqual(left.0, 0, "the address goes with the account")
+        XCTAssertEqual(left.1, 0)
+    }
 }
