@@ -24,7 +24,8 @@ let package = Package(
         .target(name: "Database", dependencies: ["CSQLite", "CPostgreSQL", "Support"]),
         .target(name: "Security", dependencies: ["CCrypt", "COpenSSL", "Support"]),
         .target(name: "Templates", dependencies: ["Support"]),
-        .target(name: "Messaging", dependencies: ["Support"]),
+        // COpenSSL: the SMTP gateway's TLS (STARTTLS and implicit TLS) on our own sockets.
+        .target(name: "Messaging", dependencies: ["COpenSSL", "Support"]),
         // Pure QR Code encoder (ISO/IEC 18004) drawing SVG; depends on nothing.
         .target(name: "QRCode"),
         // The Verify engine (built-in and Vonage-delegating) below the web app: App → Verify, never back.
@@ -35,7 +36,8 @@ let package = Package(
 
         // What the test targets share: raw HTTP clients, fake providers, log capture, the
         // repository and its built binary, subprocesses with a watchdog, polling.
-        .target(name: "TestSupport", dependencies: ["HTTP", "Support"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HTTP", "Support"], path: "Tests/TestSupport",
+                exclude: ["smtp_server.py"]),
         // One test target per layer; IntegrationTests drive the real server over sockets.
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Support", "TestSupport"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database", "Support", "TestSupport"]),

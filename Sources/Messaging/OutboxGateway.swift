@@ -4,8 +4,10 @@ import Support
 /// The development gateway: appends one JSON object per message to a file, so a
 /// developer (or a test) reads the PIN there instead of paying for an SMS.
 /// Line format (a contract; see README): {"to","channel","body","sent_at"}, where
-/// `channel` is "sms" for a text and "voice" for a call (`body` is then the spoken text).
-public final class OutboxGateway: SMSGateway, VoiceGateway, @unchecked Sendable {
+/// `channel` is "sms" for a text and "voice" for a call (`body` is then the spoken text), and
+/// "email" for an e-mail: `to` is then the address, `body` the plain text, and `subject` and
+/// `html` are added.
+public final class OutboxGateway: SMSGateway, VoiceGateway, EmailGateway, @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
 
@@ -30,6 +32,14 @@ public final class OutboxGateway: SMSGateway, VoiceGateway, @unchecked Sendable 
     public func call(_ call: VoiceCall) throws -> DeliveryReceipt {
         try append(Self.line(to: call.to, channel: "voice", body: call.text))
         Log.info("voice call to \(Redact.phone(call.to)) written to the outbox \(path)")
+        return DeliveryReceipt(provider: "outbox", messageID: nil)
+    }
+
+    public func send(_ message: EmailMessage) throws -> DeliveryReceipt {
+        if let problem = EmailAddress.problem(message.to) { throw DeliveryError.unsent(reason: "bad recipient address (\(problem))") }
+        try append(JSON.object([("to", message.to), ("channel", "email"), ("body", message.text), ("sent_at", Timestamp.iso8601(Date())),
+                                ("subject", message.subject), ("html", message.html)]) + "\n")
+        Log.info("e-mail to \(EmailAddress.redact(message.to)) written to the outbox \(path)")
         return DeliveryReceipt(provider: "outbox", messageID: nil)
     }
 

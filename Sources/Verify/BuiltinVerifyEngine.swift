@@ -17,15 +17,17 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     let database: Database
     let sms: SMSGateway
     let voice: VoiceGateway
+    /// E-mail events (`Workflow.email`); nil when no e-mail is configured, and then such a start is refused.
+    let email: EmailGateway?
     let key: [UInt8]
     let maxWrongChecks: Int
     let throttle: SendThrottle
     /// Metrics and audit (PinActivity in the app); nil in engine-only uses.
     let observer: VerifyObserver?
 
-    public init(database: Database, sms: SMSGateway, voice: VoiceGateway, pinKey: [UInt8],
+    public init(database: Database, sms: SMSGateway, voice: VoiceGateway, email: EmailGateway? = nil, pinKey: [UInt8],
                 maxWrongChecks: Int, throttle: SendThrottle, observer: VerifyObserver? = nil) {
-        self.database = database; self.sms = sms; self.voice = voice; self.key = pinKey
+        self.database = database; self.sms = sms; self.voice = voice; self.email = email; self.key = pinKey
         self.maxWrongChecks = maxWrongChecks; self.throttle = throttle; self.observer = observer
     }
 
@@ -35,8 +37,12 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         let requestID = VerifyRequest.newRequestID()
         let send = SendThrottle.Send(number: start.number, purpose: start.purpose, ip: ip, accountID: accountID, isStart: true,
                                      toVerifiedNumber: start.toVerifiedNumber, now: now)
+        if start.workflow.sendsEmail {
+            if EmailAddress.problem(start.number) != nil { throw VerifyError.invalid("email") }
+            if email == nil { throw VerifyError(.invalidParameter, "Invalid value for param: email (e-mail is not configured)") }
+        }
         // Before any database work: a destination we don't serve costs nothing.
-        if !throttle.countries.allows(start.number) { throw SendRefusal.country.reported(for: send, to: observer) }
+        if !SendThrottle.allowsCountry(start.number, throttle.countries) { throw SendRefusal.country.reported(for: send, to: observer) }
         // What the checks below read is the number's requests and sends, and the address's
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
@@ -91,7 +97,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             throw refusal.reported(for: send, to: observer)
         }
         guard let event = claimed else {
-            Log.info("verify \(requestID): code withheld from \(Redact.phone(start.number))")
+            Log.info("verify \(requestID): code withheld from \(VerifyStart.redacted(start.number))")
             return requestID
         }
         let countedTowardBrake = throttle.maxUnverifiedPerHour > 0 && send.countsTowardBrake
@@ -107,7 +113,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             try database.write { try VerifyRequest.finalize(pk: event.request.pk, .failed, now: now, in: $0) }
             throw VerifyError(.internalError, "Internal Error: the code could not be delivered", requestID: requestID)
         }
-        Log.info("verify \(requestID): \(event.kind.rawValue) to \(Redact.phone(start.number)) (workflow \(start.workflow.id))")
+        Log.info("verify \(requestID): \(event.kind.rawValue) to \(VerifyStart.redacted(start.number)) (workflow \(start.workflow.id))")
     }
 
     // MARK: Check
@@ -257,7 +263,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                     continue   // someone else (a trigger) moved it on meanwhile
                 }
                 Log.warning("verify \(request.requestID): scheduled \(request.nextEventKind?.rawValue ?? "event") to "
-                            + "\(Redact.phone(request.number)) skipped (\(refusal.rawValue)); the request runs out")
+                            + "\(VerifyStart.redacted(request.number)) skipped (\(refusal.rawValue)); the request runs out")
                 observer?.sendRefused(refusal, number: request.number, accountID: request.accountID, scheduled: true, now: now)
                 continue
             }
@@ -318,9 +324,12 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             switch claimed.kind {
             case .sms: try sms.send(SMSMessage(to: r.number, body: Self.smsText(brand: r.brand, pin: claimed.pin, expiry: r.pinExpiry)))
             case .tts: _ = try voice.call(VoiceCall(to: r.number, text: VoiceCall.pinScript(brandName: r.brand, pin: claimed.pin)))
+            case .email:
+                guard let email else { throw DeliveryError.unsent(reason: "e-mail is not configured") }
+                _ = try email.send(VerifyEmail.message(to: r.number, brand: r.brand, pin: claimed.pin, expiry: r.pinExpiry))
             }
         } catch {
-            Log.error("verify \(r.requestID): \(claimed.kind.rawValue) to \(Redact.phone(r.number)) failed: \(error)")
+            Log.error("verify \(r.requestID): \(claimed.kind.rawValue) to \(VerifyStart.redacted(r.number)) failed: \(error)")
             delivered = false
         }
         try VerifyEvent.mark(id: claimed.event.id, delivered ? .sent : .failed, in: database)

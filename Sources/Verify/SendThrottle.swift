@@ -56,7 +56,7 @@ public struct SendThrottle: Sendable {
     /// the brake's counters may have moved even when it refuses: a caller throws on a refusal
     /// (or on refusing later for a reason of its own) so that its transaction rolls them back.
     func admit(_ send: Send, in db: DatabaseConnection) throws -> SendRefusal? {
-        if !countries.allows(send.number) { return .country }
+        if !SendThrottle.allowsCountry(send.number, countries) { return .country }
         return refusal(send, rows: try db.queries(statements(for: send)))
     }
 
@@ -81,6 +81,11 @@ public struct SendThrottle: Sendable {
     }
 
     private func brakes(_ send: Send) -> Bool { maxUnverifiedPerHour > 0 && send.countsTowardBrake }
+
+    /// SMS_COUNTRIES limits numbers only: an e-mail address has no country.
+    static func allowsCountry(_ destination: String, _ countries: DestinationCountries) -> Bool {
+        destination.contains("@") || countries.allows(destination)
+    }
 
     // MARK: The per-number and per-address counts
 
@@ -142,7 +147,7 @@ extension SendRefusal {
     /// A start or trigger refused by a limit: logged, told to the observer (metrics), and
     /// answered as the API does. `note` tells the log what the engine spared (Vonage not asked).
     func reported(for send: SendThrottle.Send, to observer: VerifyObserver?, note: String = "") -> VerifyError {
-        Log.info("verify: send to \(Redact.phone(send.number)) refused (\(rawValue))\(note)")
+        Log.info("verify: send to \(VerifyStart.redacted(send.number)) refused (\(rawValue))\(note)")
         observer?.sendRefused(self, number: send.number, accountID: send.accountID, scheduled: false, now: send.now)
         return error
     }

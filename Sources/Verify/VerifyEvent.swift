@@ -1,9 +1,10 @@
 import Database
 import Security
 
-/// One delivery attempt of a Verify request: an SMS or a voice call (TTS).
+/// One delivery attempt of a Verify request: an SMS, a voice call (TTS) or an e-mail.
 public struct VerifyEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case sms, tts }
+    /// `email`: the request's `number` is then an e-mail address (see `Workflow.email`).
+    public enum Kind: String, Sendable { case sms, tts, email }
     /// claimed (recorded before sending) → sent | failed. A row still `claimed` after a
     /// crash is an event that was lost, never one that will be repeated.
     /// `withheld`: the stand-in for a code the web app withholds (a sign-up or number change to a

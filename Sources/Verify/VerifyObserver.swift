@@ -18,5 +18,11 @@ extension VerifyObserver {
 
 extension VerifyEvent.Kind {
     /// The channel as metrics and the audit log name it.
-    public var channel: String { self == .tts ? "voice" : "sms" }
+    public var channel: String {
+        switch self {
+        case .sms: return "sms"
+        case .tts: return "voice"
+        case .email: return "email"
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Messaging
 import Support
 
 /// What a new Verify request asks for, validated (the `/verify/json` parameters).
@@ -37,6 +38,18 @@ public struct VerifyStart: Sendable, Equatable {
     public static let nextEventWaitRange = 60...900
 
     public init(number: String, brand: String) { self.number = number; self.brand = brand }
+
+    /// A code by e-mail to `address` (`Workflow.email`): the same request, limits and checks as a
+    /// texted code, with the address where the number would be. The engine refuses an address
+    /// that fails `EmailAddress.problem` (status 3, parameter `email`).
+    public init(email address: String, brand: String) {
+        self.number = address; self.brand = brand; self.workflow = .email
+    }
+
+    /// The destination as logs may show it: a masked number or a masked address.
+    public static func redacted(_ destination: String) -> String {
+        destination.contains("@") ? EmailAddress.redact(destination) : Redact.phone(destination)
+    }
 
     /// Whether this start may supersede the live request `id` of its purpose.
     public func mayReplace(_ id: String) -> Bool {

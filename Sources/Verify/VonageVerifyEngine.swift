@@ -48,6 +48,8 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
     public func start(_ start: VerifyStart, accountID: String, ip: String, now: Int64) throws -> String {
         let send = SendThrottle.Send(number: start.number, purpose: start.purpose, ip: ip, accountID: accountID, isStart: true,
                                      toVerifiedNumber: start.toVerifiedNumber, now: now)
+        // Vonage Verify v1 has no e-mail channel.
+        if start.workflow.sendsEmail { throw VerifyError(.invalidParameter, "Invalid value for param: email (not with VERIFY_ENGINE=vonage)") }
         // Refused here, before Vonage is asked (and paid).
         if !throttle.countries.allows(start.number) { throw SendRefusal.country.reported(for: send, to: observer, note: "; Vonage not asked") }
         if start.withholdsCode {

@@ -535,6 +535,81 @@ def leave(driver):
     shot(driver, "registered-again")
 
 
+def last_email_code(address, after=0):
+    """The code in the subject of the newest e-mail to `address` in the outbox, once more than
+    `after` have gone there (the suite's server has no SMTP_URL: e-mails land in the outbox)."""
+    deadline = time.time() + WAIT
+    while time.time() < deadline:
+        if os.path.exists(OUTBOX):
+            mine = [l for l in (json.loads(l) for l in open(OUTBOX) if l.strip())
+                    if l.get("channel") == "email" and l["to"].lower() == address]
+            if len(mine) > after:
+                return re.match(r"^(\d{6}) is your ", mine[-1]["subject"]).group(1), len(mine)
+        time.sleep(0.1)
+    raise AssertionError(f"no e-mail to {address} in {OUTBOX}")
+
+
+def email_codes(driver):
+    """Issue 16: mailuser adds an e-mail address on the account page (a code e-mailed to it
+    confirms it), turns on codes by e-mail, and at the next login asks for the code by e-mail
+    instead of the text and logs in with it; the activity page lists every step."""
+    username, password, number, address = "mailuser", "a long mail user password", "+447700900461", "mailuser@example.com"
+    driver.get(BASE + "/")
+    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
+        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    driver.get(BASE + "/user/new")
+    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900461")
+    submit(driver)
+    enter_pin(driver, number)
+    expect(f"Welcome, {username}" in driver.page_source, "signed up and verified")
+
+    driver.get(BASE + "/user/edit")
+    click(driver, driver.find_element(By.ID, "email-link"))
+    wait_for_path(driver, "/user/email/edit", "the e-mail address page")
+    shot(driver, "email-address")
+    fill(driver, email="not an address", current_password=password)
+    submit(driver)
+    expect("Enter an e-mail address like name@example.com" in driver.page_source, "a bad address is refused on the form")
+    shot(driver, "email-address-invalid")
+    fill(driver, email=address, current_password=password)
+    submit(driver)
+    wait_for_path(driver, "/user/email/verification/new", "the code page for the address")
+    expect("We e-mailed a 6-digit code to" in driver.page_source, "the page says where the code went")
+    code = driver.find_element(By.NAME, "code")
+    expect(code.get_attribute("autocomplete") == "one-time-code", "code field autocompletes one-time codes")
+    shot(driver, "email-address-code")
+    pin, sent = last_email_code(address)
+    fill(driver, code=pin)
+    submit(driver)
+    wait_for_path(driver, "/user/email/edit", "back on the e-mail address page")
+    expect("m•••@example.com" in driver.page_source, "the confirmed address is shown masked")
+    shot(driver, "email-address-confirmed")
+    click(driver, driver.find_element(By.ID, "email-fallback-on"))
+    expect("You can now get login codes by e-mail" in driver.page_source, "codes by e-mail turned on")
+    shot(driver, "email-fallback-on")
+
+    # Next login: the phone isn't at hand, so the code comes by e-mail.
+    driver.get(BASE + "/")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    fill(driver, username=username, password=password)
+    submit(driver)
+    wait_for_path(driver, "/verification/new", "second-factor step")
+    shot(driver, "email-second-step")
+    click(driver, driver.find_element(By.ID, "email-code"))
+    wait_for_path(driver, "/verification/new", "the code page again")
+    expect("We e-mailed a 6-digit code to" in driver.page_source, "the code page says it went by e-mail")
+    shot(driver, "email-second-step-sent")
+    pin, _ = last_email_code(address, after=sent)
+    fill(driver, code=pin)
+    submit(driver)
+    expect(driver.current_url.rstrip("/") == BASE, f"logged in with the e-mailed code, got {driver.current_url}")
+    driver.get(BASE + "/user/activity")
+    for label in ("E-mail address confirmed", "Codes by e-mail turned on", "Code accepted"):
+        expect(label in driver.page_source, f"activity shows {label}")
+    expect(address not in driver.page_source, "the address only masked in the activity")
+    shot(driver, "email-activity")
+
+
 def main():
     driver = browser()
     number, username, password = "+447700900321", "browser_user", "a long browser password"
@@ -604,6 +679,7 @@ def main():
         forgot_password(driver)
         lost_phone(driver)
         leave(driver)
+        email_codes(driver)
         print(f"browser journey: {step} pages, screenshots in {SHOTS}")
         print("1 passed, 0 failed")
     finally:

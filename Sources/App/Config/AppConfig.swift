@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import HTTP
+import Messaging
 import Support
 import Verify
 
@@ -105,6 +106,10 @@ public struct AppConfig: Sendable {
     public var auditRetentionDays = 365
     public var pruneInterval = 300
     public var pruneBatchSize = 500
+    /// Where e-mailed codes go (SMTP_URL, environment only: it holds the password; SMTP_FROM the
+    /// sender; SMTP_CA_FILE certificates to trust instead of the system's). Nil without SMTP_URL:
+    /// e-mails go to the outbox outside production, and production has no e-mail.
+    public var smtp: SMTPSettings?
     /// A batch is one write transaction: past this it holds the writer longer than a request should wait.
     public static let pruneBatchSizeMax = 10_000
 
@@ -200,9 +205,32 @@ public struct AppConfig: Sendable {
                                                   default: config.passwordResetHold)
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",
                                          default: config.environment == .production ? "on" : "off")
+        config.smtp = try Self.parseSMTP(url: env["SMTP_URL"] ?? "", from: try values.string("smtp_from", env: "SMTP_FROM", default: ""),
+                                         caFile: try values.string("smtp_ca_file", env: "SMTP_CA_FILE", default: ""),
+                                         brand: config.brandName, root: root)
         try config.validate(smsGateway: try values.string("sms_gateway", env: "SMS_GATEWAY", default: ""),
                             voiceGateway: try values.string("voice_gateway", env: "VOICE_GATEWAY", default: ""))
         return config
+    }
+
+    /// SMTP_URL with SMTP_FROM (required with it) and SMTP_CA_FILE (must be readable); nil when
+    /// SMTP_URL is unset. Errors never repeat the URL (it holds the password).
+    static func parseSMTP(url: String, from: String, caFile: String, brand: String, root: String) throws -> SMTPSettings? {
+        if url.isEmpty {
+            if !from.isEmpty, let problem = EmailAddress.problem(from) { throw ConfigError("SMTP_FROM must be an e-mail address (\(problem))") }
+            return nil
+        }
+        guard !from.isEmpty else { throw ConfigError("SMTP_FROM is required with SMTP_URL (the sender address, e.g. codes@example.com)") }
+        var settings: SMTPSettings
+        do { settings = try SMTPSettings.parse(url: url, from: from, fromName: brand) } catch let error as SMTPSettings.Invalid {
+            throw ConfigError(error.description)
+        }
+        if !caFile.isEmpty {
+            let path = caFile.hasPrefix("/") ? caFile : "\(root)/\(caFile)"
+            guard FileManager.default.isReadableFile(atPath: path) else { throw ConfigError("SMTP_CA_FILE: cannot read \(path)") }
+            settings.caFile = path
+        }
+        return settings
     }
 
     /// `127.0.0.1,10.0.0.0/8,::1,fd00::/8` → blocks; spaces around entries are allowed.

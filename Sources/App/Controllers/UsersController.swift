@@ -1,4 +1,5 @@
 import HTTP
+import Messaging
 import Security
 import Support
 import Templates
@@ -130,12 +131,16 @@ public struct UsersController: Controller {
 
     private static func editForm(_ context: ReadOnlyContext, _ user: User, errors: ValidationErrors,
                                  status: Int = 200) throws -> HTTPResponse {
-        return try context.render("users/edit", title: "Edit account", status: status, [
+        var locals: [String: TemplateValue] = [
             "username": .string(user.username),
             "masked_number": .string(Redact.phone(user.number)),
             "errors": errors.templateValue,
             "has_password": .bool(try context.read { try User.hasPassword(userID: user.id, in: $0) }),
-        ])
+        ]
+        if let email = try context.read({ try UserEmail.find(userID: user.id, in: $0) }) {
+            locals["masked_email"] = .string(EmailAddress.redact(email.address))   // issue 16
+        }
+        return try context.render("users/edit", title: "Edit account", status: status, locals)
     }
 }
 

@@ -141,6 +141,7 @@ enum TextedCode {
         switch outcome {
         case .sent(.sms): context.flash(.notice, first ? "We've texted a code to \(number)." : "We've texted a new code to \(number).")
         case .sent(.tts): context.flash(.notice, "We're calling \(number) now to read out your code.")
+        case .sent(.email): context.flash(.notice, first ? "We've e-mailed you a code." : "We've e-mailed you a new code.")
         case .throttled: context.flash(.alert, tooManySends(context.app.config))
         case .failed: context.flash(.alert, "We couldn't send your code — try again.")
         case .countryRefused:

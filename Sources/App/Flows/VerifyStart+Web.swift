@@ -16,6 +16,8 @@ extension VerifyStart {
         case withheld
         /// The code that, with the password, deletes the account (issue 14).
         case accountDeletion = "account_deletion"
+        /// The code that proves an e-mail address the owner adds (issue 16).
+        case emailAddress = "email_address"
 
         /// The flows a stranger starts by naming an account, whose sends must not tell whether
         /// it exists: left out of the per-address send count (their requests are limited per
@@ -26,6 +28,14 @@ extension VerifyStart {
     /// The web app's own request for `number` in `flow`: the configured workflow unless one is
     /// given, the call following when the text's code expires (capped at Vonage's 900 s
     /// maximum), superseding the live request of the same flow for that number.
+    /// The web app's request for a code by e-mail to `address` (Workflow.email), in `flow`:
+    /// the texted code's length, expiry and replacing rule.
+    static func webEmail(address: String, config: AppConfig, flow: WebFlow) -> VerifyStart {
+        var start = web(number: address, config: config, flow: flow, workflow: .email)
+        start.outranksPurposes = []
+        return start
+    }
+
     static func web(number: String, config: AppConfig, flow: WebFlow, workflow: Workflow? = nil) -> VerifyStart {
         var start = VerifyStart(number: number, brand: config.brandName)
         start.codeLength = TextedCode.length

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Messaging
 import Support
 import Templates
 
@@ -12,6 +13,9 @@ struct AccountData {
     let number: String
     let fullNumber: Bool
     let numberVerified: Bool
+    /// The confirmed e-mail address (issue 16), masked like the number; nil when none.
+    let email: String?
+    let emailCodes: Bool
     let createdAt: Int64
     let lastLoginAt: Int64?
     let hasPassword: Bool
@@ -39,6 +43,7 @@ struct AccountData {
             events = try AuditEvent.recent(userID: user.id, limit: pageEvents, in: db).reversed()
             older = events.count < pageEvents ? 0 : try AuditEvent.count(userID: user.id, in: db) - events.count
         }
+        let email = try UserEmail.find(userID: user.id, in: db)
         let lastLogin = try db.queryOne("SELECT max(verified_at) AS at FROM sessions WHERE user_id = ?",
                                         [.integer(user.id)])?.int64("at")
         return AccountData(
@@ -46,6 +51,8 @@ struct AccountData {
             number: fullNumber ? user.number : Redact.phone(user.number),
             fullNumber: fullNumber,
             numberVerified: user.numberVerifiedAt != nil,
+            email: email.map { fullNumber ? $0.address : EmailAddress.redact($0.address) },
+            emailCodes: email?.fallback ?? false,
             createdAt: user.createdAt,
             lastLoginAt: lastLogin,
             hasPassword: try User.hasPassword(userID: user.id, in: db),
@@ -67,6 +74,7 @@ struct AccountData {
                 ("number", .string(number)),
                 ("number_shown_in_full", .bool(fullNumber)),
                 ("number_verified", .bool(numberVerified)),
+                ("email", email.map(JSONValue.string) ?? .null),
                 ("created_at", Self.time(createdAt)),
                 ("last_login_at", lastLoginAt.map(Self.time) ?? .null),
             ])),
@@ -74,6 +82,7 @@ struct AccountData {
                 ("password", .bool(hasPassword)),
                 ("texted_code", .bool(true)),
                 ("authenticator_app", .bool(appEnabled)),
+                ("emailed_code", .bool(emailCodes)),
                 ("recovery_codes_left", .int(Int64(recoveryCodesLeft))),
                 ("remembered_device_count", .int(Int64(devices.count))),
             ])),
@@ -122,6 +131,8 @@ struct AccountData {
             "number": .string(number),
             "full_number": .bool(fullNumber),
             "number_verified": .bool(numberVerified),
+            "email": .string(email ?? ""),
+            "email_codes": .bool(emailCodes),
             "created": .string(Formatting.time(createdAt)),
             "last_login": .string(lastLoginAt.map(Formatting.time) ?? "—"),
             "has_password": .bool(hasPassword),

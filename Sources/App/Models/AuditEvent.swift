@@ -56,6 +56,11 @@ public struct AuditEvent: Sendable, Equatable {
         case accountDeletionRefused = "account_deletion_refused"
         case dataDownloaded = "data_downloaded"
         case fullNumberShown = "full_number_shown"
+        case emailAdded = "email_added"
+        case emailRemoved = "email_removed"
+        case emailFallbackOn = "email_fallback_on"
+        case emailFallbackOff = "email_fallback_off"
+        case emailCodeRefused = "email_code_refused"
 
         /// What the Activity page says.
         public var label: String {
@@ -102,6 +107,11 @@ public struct AuditEvent: Sendable, Equatable {
             case .accountDeletionRefused: return "Account deletion refused (wrong password or code)"
             case .dataDownloaded: return "Your data downloaded"
             case .fullNumberShown: return "Full phone number shown"
+            case .emailAdded: return "E-mail address confirmed"
+            case .emailRemoved: return "E-mail address removed"
+            case .emailFallbackOn: return "Codes by e-mail turned on"
+            case .emailFallbackOff: return "Codes by e-mail turned off"
+            case .emailCodeRefused: return "Code by e-mail refused (not turned on)"
             }
         }
 
@@ -110,7 +120,7 @@ public struct AuditEvent: Sendable, Equatable {
             [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
              .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber,
              .passwordResetCodeFailed, .passwordResetRefused, .passwordResetHeld, .passwordResetCancelled,
-             .accountDeletionRefused].contains(self)
+             .accountDeletionRefused, .emailCodeRefused].contains(self)
         }
     }
 

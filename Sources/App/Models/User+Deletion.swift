@@ -55,9 +55,11 @@ extension User {
         // send limits still count stays; the rest goes now, with its events and checks.
         let webRequests = """
             account_id = ? AND (number = ? OR request_id IN
-                (SELECT verify_request_id FROM number_changes WHERE user_id = ? AND verify_request_id IS NOT NULL))
+                (SELECT verify_request_id FROM number_changes WHERE user_id = ? AND verify_request_id IS NOT NULL)
+                OR number IN (SELECT address FROM user_emails WHERE user_id = ?)
+                OR request_id IN (SELECT verify_request_id FROM email_changes WHERE user_id = ? AND verify_request_id IS NOT NULL))
             """
-        let web: [SQLValue] = [.text(TextedCode.accountID), number, id]
+        let web: [SQLValue] = [.text(TextedCode.accountID), number, id, id, id]
         try db.execute("""
             UPDATE verify_requests SET status = 'CANCELLED', finalized_at = ?, next_event_at = NULL, pin_digest = NULL
             WHERE status = 'IN PROGRESS' AND \(webRequests)
@@ -69,6 +71,8 @@ extension User {
         try db.execute("DELETE FROM password_resets WHERE user_id = ?", [id])
         try db.execute("DELETE FROM held_password_resets WHERE user_id = ?", [id])
         try db.execute("DELETE FROM number_changes WHERE user_id = ?", [id])
+        try db.execute("DELETE FROM email_changes WHERE user_id = ?", [id])
+        try db.execute("DELETE FROM user_emails WHERE user_id = ?", [id])
         try db.execute("DELETE FROM passwordless_logins WHERE number = ?", [number])
         try db.execute("DELETE FROM totp_credentials WHERE user_id = ?", [id])
         try db.execute("DELETE FROM recovery_codes WHERE user_id = ?", [id])

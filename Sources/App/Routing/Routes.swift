@@ -6,6 +6,7 @@ import HTTP
 ///     resources :sessions,  only: [:index, :destroy] (id as a form field) + delete :others   (user_sessions)
 ///     resources :activity,  only: [:index]                                                     (activities)
 ///     resource :number,     only: [:edit, :update] + get "verification/new", post "verification" (number_changes)
+///     resource :email,      only: [:edit, :update, :destroy] + get "verification/new", post "verification", patch :fallback (email_addresses)
 ///     resource :two_factor, only: [:show]
 ///     resource :totp,       only: [:new, :create, :destroy]                                    (authenticator)
 ///     resources :recovery_codes,     only: [:create]
@@ -18,7 +19,7 @@ import HTTP
 ///   resource :passwordless, only: [:new, :create] + get/post :code          (PASSWORDLESS_LOGIN=on)
 ///   resource :password_reset, only: [:new, :create, :edit, :update] + get/post :code
 ///   resource :verification, only: [:new, :create] do
-///     post :resend; post :call                                   (verifications: the texted PIN)
+///     post :resend; post :call; post :email                      (verifications: the texted PIN, or by e-mail)
 ///     post :totp; post :recovery                                 (second_factor: app or recovery code)
 ///   end
 ///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
@@ -46,6 +47,15 @@ public enum Routes {
             try $0.newVerification($1)
         }
         r.post("/user/number/verification", NumberChangesController.self, .verify, gate: .signedIn) { try $0.verify($1) }
+        // Issue 16: an e-mail address, proven by a code, and codes by e-mail as a fallback second factor.
+        r.get("/user/email/edit", EmailAddressesController.self, .edit, gate: .signedIn) { try $0.edit($1) }
+        r.patch("/user/email", EmailAddressesController.self, .update, gate: .signedIn) { try $0.update($1) }
+        r.delete("/user/email", EmailAddressesController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.get("/user/email/verification/new", EmailAddressesController.self, .newVerification, gate: .signedIn) {
+            try $0.newVerification($1)
+        }
+        r.post("/user/email/verification", EmailAddressesController.self, .verify, gate: .signedIn) { try $0.verify($1) }
+        r.patch("/user/email/fallback", EmailAddressesController.self, .fallback, gate: .signedIn) { try $0.fallback($1) }
 
         r.get("/healthz", HealthController.self, .show, gate: .open) { c, _ in try c.show() }
         r.get("/metrics", MetricsController.self, .show, gate: .open) { c, _ in try c.show() }
@@ -73,6 +83,7 @@ public enum Routes {
         r.post("/verification", TextedCodeStepController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }
         r.post("/verification/resend", TextedCodeStepController.self, .resend, gate: .pendingSecondFactor) { try $0.resend($1) }
         r.post("/verification/call", TextedCodeStepController.self, .call, gate: .pendingSecondFactor) { try $0.call($1) }
+        r.post("/verification/email", TextedCodeStepController.self, .email, gate: .pendingSecondFactor) { try $0.email($1) }
         // Issue 6: authenticator app / recovery code at the second-factor step, and their settings.
         r.post("/verification/totp", AppCodeStepController.self, .totp, gate: .pendingSecondFactor) { try $0.totp($1) }
         r.post("/verification/recovery", AppCodeStepController.self, .recovery, gate: .pendingSecondFactor) { try $0.recovery($1) }

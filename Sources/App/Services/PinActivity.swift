@@ -37,9 +37,14 @@ struct PinActivity: VerifyObserver {
         if valid { metrics.pinVerified(channel: kind.channel) } else { metrics.pinFailed(channel: kind.channel) }
     }
 
-    /// `text message to +44 ••••••• 123` / `voice call to …`: the channel and the masked number.
-    static func detail(_ kind: VerifyEvent.Kind?, to number: String) -> String {
-        "\(kind == .tts ? "voice call" : "text message") to \(Redact.phone(number))"
+    /// `text message to +44 ••••••• 123` / `voice call to …` / `e-mail to a•••@example.com`:
+    /// the channel and the masked destination.
+    static func detail(_ kind: VerifyEvent.Kind?, to destination: String) -> String {
+        switch kind {
+        case .tts: return "voice call to \(Redact.phone(destination))"
+        case .email: return "e-mail to \(VerifyStart.redacted(destination))"
+        case .sms, nil: return "text message to \(Redact.phone(destination))"
+        }
     }
 
     /// The account a web request belongs to: the session at the PIN step, a number change, an

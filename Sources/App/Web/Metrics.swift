@@ -110,6 +110,8 @@ public final class Metrics: @unchecked Sendable {
     public func pruned(table: String, rows: Int) { count("pruned_rows", table, by: rows) }
     /// A password reset or passwordless request over the per-address limit (UntoldRequestLimit), by `flow`.
     public func untoldRequestThrottled(_ flow: String) { count("untold_requests_throttled", flow) }
+    /// Issue 16: e-mail addresses confirmed, removed, fallback turned on/off (`outcome`).
+    public func emailAddressChanged(_ outcome: String) { count("email_addresses", outcome) }
 
     private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
@@ -212,6 +214,8 @@ public final class Metrics: @unchecked Sendable {
         Self.family("pruned_rows", "Rows removed by the retention pruner", by: "table", events: events, into: &out)
         Self.family("untold_requests_throttled", "Password reset and passwordless requests over the per-address limit: nothing sent",
                     by: "flow", events: events, into: &out)
+        Self.family("email_addresses", "E-mail addresses confirmed, removed, and codes by e-mail turned on or off (issue 16)",
+                    by: "outcome", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

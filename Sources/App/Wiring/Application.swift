@@ -25,6 +25,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     public let pruner: Pruner
     /// Texts that are not PINs (the "your number was changed" notice); PINs go through `verify`.
     let sms: SMSGateway
+    /// E-mail (SMTP_URL; the outbox outside production without it); nil: e-mail is off.
+    let email: EmailGateway?
     let apiRateLimiter: APIRateLimiter
     /// bcrypt on its own bounded pool, so logins can't starve page views.
     public let passwords: PasswordHasher
@@ -54,7 +56,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// Opens the database, applies pending migrations, parses every template and reads
     /// the assets. Any failure here stops start-up with a message naming the cause.
     public init(config: AppConfig, clock: @escaping @Sendable () -> Int64 = Application.systemClock,
-                gateway: SMSGateway? = nil, voiceGateway: VoiceGateway? = nil, passwords: PasswordHasher? = nil) throws {
+                gateway: SMSGateway? = nil, voiceGateway: VoiceGateway? = nil, passwords: PasswordHasher? = nil,
+                emailGateway: EmailGateway? = nil) throws {
         self.config = config
         self.clock = clock
         metrics.clock = clock
@@ -78,7 +81,9 @@ public final class Application: HTTPResponder, @unchecked Sendable {
         self.keys = keys
         let sms = try gateway ?? GatewayFactory.sms(config)
         self.sms = sms
-        (verify, scheduler) = try VerifyEngineFactory.make(config, database: database, sms: sms, voice: voiceGateway,
+        let email = try emailGateway ?? GatewayFactory.email(config)
+        self.email = email
+        (verify, scheduler) = try VerifyEngineFactory.make(config, database: database, sms: sms, voice: voiceGateway, email: email,
                                                            pinKey: keys.key(for: "pin"), metrics: metrics, clock: clock)
         pruner = Pruner(database: database, policy: RetentionPolicy(config: config), batchSize: config.pruneBatchSize,
                         interval: TimeInterval(config.pruneInterval), clock: clock, metrics: metrics)

@@ -42,6 +42,15 @@ enum GatewayFactory {
         }
     }
 
+    /// SMTP when SMTP_URL is set; otherwise the outbox outside production, and no e-mail at
+    /// all in production (the web app then offers no e-mail address).
+    static func email(_ config: AppConfig) throws -> EmailGateway? {
+        if let settings = config.smtp {
+            do { return try SMTPGateway(settings: settings) } catch { throw ConfigError("\(error)") }
+        }
+        return config.environment == .production ? nil : try OutboxGateway(path: config.smsOutbox)
+    }
+
     private static func makeTwilio(_ c: GatewayCredentials) throws -> TwilioGateway {
         TwilioGateway(accountSID: c.twilioAccountSID, authToken: c.twilioAuthToken, from: c.twilioFrom,
                       baseURL: try url(c.twilioBaseURL, default: TwilioGateway.defaultBaseURL))

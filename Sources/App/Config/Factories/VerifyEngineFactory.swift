@@ -6,7 +6,7 @@ import Verify
 
 /// Builds the Verify engine VERIFY_ENGINE names, and its event scheduler.
 enum VerifyEngineFactory {
-    static func make(_ config: AppConfig, database: Database, sms: SMSGateway, voice: VoiceGateway?, pinKey: [UInt8],
+    static func make(_ config: AppConfig, database: Database, sms: SMSGateway, voice: VoiceGateway?, email: EmailGateway? = nil, pinKey: [UInt8],
                      metrics: Metrics, clock: @escaping @Sendable () -> Int64) throws -> (VerifyEngine, EventScheduler) {
         let throttle = SendThrottle(maxPerNumber: config.verifyMaxSendsPerNumber, maxPerIP: config.verifyMaxSendsPerIP,
                                     window: config.verifySendWindow, countries: config.smsCountries,
@@ -20,7 +20,7 @@ enum VerifyEngineFactory {
             return (engine, EventScheduler(engine: nil, clock: clock))
         case .builtin:
             let engine = BuiltinVerifyEngine(
-                database: database, sms: sms, voice: try voice ?? GatewayFactory.voice(config), pinKey: pinKey,
+                database: database, sms: sms, voice: try voice ?? GatewayFactory.voice(config), email: email, pinKey: pinKey,
                 maxWrongChecks: config.pinMaxAttempts, throttle: throttle, observer: observer)
             return (engine, EventScheduler(engine: engine, clock: clock))
         }
