@@ -176,9 +176,21 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     // MARK: Control
 
     public func cancel(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now, vonageRules: true)
+    }
+
+    public func cancelAtOnce(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now, vonageRules: false)
+    }
+
+    private func cancel(requestID: String, accountID: String, now: Int64, vonageRules: Bool) throws {
         let outcome: VerifyError? = try database.write { db in
             guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else {
                 return Self.inactive(requestID)
+            }
+            if !vonageRules {
+                try VerifyRequest.finalize(pk: r.pk, .cancelled, now: now, in: db)
+                return nil
             }
             if now - r.createdAt < 30 {
                 return VerifyError(.controlRefused, "Verification request ['\(requestID)'] can't be cancelled within the first 30 seconds.",

@@ -81,7 +81,7 @@ public struct VerifyRequest: Sendable, Equatable {
             .map(VerifyRequest.init)
     }
 
-    static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
+    public static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
         let statement = liveStatement(accountID: accountID, number: number, purpose: purpose)
         return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
     }
@@ -184,7 +184,7 @@ public struct VerifyRequest: Sendable, Equatable {
     }
 
     /// Whether this request, as read at `now`, has run out: no event left and the PIN expired.
-    func hasRunOut(now: Int64) -> Bool {
+    public func hasRunOut(now: Int64) -> Bool {
         status == .inProgress && nextEventAt == nil && (pinExpiresAt.map { $0 <= now } ?? false)
     }
 }

@@ -47,9 +47,9 @@ public struct VerifyStart: Sendable, Equatable {
     /// characters: a few characters with piled-up combining marks are hundreds of scalars.
     /// Printable only: a control or line break would forge a text's layout, and a bidi
     /// override or isolate (U+202E, U+2066…) would show the brand's or the code's text reversed.
-    public static func brandProblem(_ brand: String) -> String? {
-        guard brandLength.contains(brand.unicodeScalars.count) else {
-            return "\(brandLength.lowerBound) to \(brandLength.upperBound) characters"
+    public static func brandProblem(_ brand: String, length: ClosedRange<Int> = brandLength) -> String? {
+        guard length.contains(brand.unicodeScalars.count) else {
+            return "\(length.lowerBound) to \(length.upperBound) characters"
         }
         for scalar in brand.unicodeScalars {
             switch scalar.properties.generalCategory {

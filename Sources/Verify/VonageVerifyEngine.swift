@@ -229,6 +229,10 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
         }
     }
 
+    public func cancelAtOnce(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now)
+    }
+
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
         guard let r = try current(requestID, accountID: accountID, now: now), r.status == .inProgress else {
             throw Self.inactive(requestID)

@@ -62,9 +62,12 @@ case "migrate":
     print(applied.isEmpty ? "Nothing to migrate." : applied.map { "Applied \($0)" }.joined(separator: "\n"))
 
 case "api-keys":
-    // twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY
+    // twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | revoke KEY
     let config = starting { try AppConfig.load() }
-    let rest = Array(arguments.dropFirst())
+    // `--twilio` (create only): Twilio-style credentials, an account SID `AC…` and an auth token.
+    let twilio = arguments.contains("--twilio")
+    let rest = Array(arguments.dropFirst()).filter { $0 != "--twilio" }
+    if twilio && rest.first != "create" { fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio]", status: 2) }
     switch (rest.first, rest.count) {
     case ("create", 2), ("create", 4):
         let name = rest[1].trimmingCharacters(in: .whitespaces)
@@ -76,8 +79,8 @@ case "api-keys":
             }
             dailyLimit = n
         }
-        let (key, secret) = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit) }
-        print("api_key: \(key)\napi_secret: \(secret)")
+        let (key, secret) = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit, twilio: twilio) }
+        print(twilio ? "account_sid: \(key)\nauth_token: \(secret)" : "api_key: \(key)\napi_secret: \(secret)")
         FileHandle.standardError.write(Data("Store the secret now: it is shown only once.\n".utf8))
     case ("list", 1):
         let lines = starting { try APIKeyCommands.list(config) }
@@ -96,7 +99,7 @@ case "api-keys":
         }
         print("Revoked \(rest[1]).")
     default:
-        fail("usage: twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY")
+        fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | revoke KEY")
     }
 
 case "users", "audit":

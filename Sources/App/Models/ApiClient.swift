@@ -21,10 +21,14 @@ public struct ApiClient: Sendable, Equatable {
     }
 
     /// Creates a client; returns it with the secret, which is never retrievable again.
-    public static func create(name: String, now: Int64, in db: DatabaseConnection) throws -> (ApiClient, secret: String) {
+    /// The credentials' shape: Vonage's key and secret, or Twilio's account SID and auth token.
+    public enum Style: Sendable { case vonage, twilio }
+
+    public static func create(name: String, now: Int64, style: Style = .vonage, in db: DatabaseConnection) throws -> (ApiClient, secret: String) {
         // Keys are 16 hex characters, secrets 64: both survive any form or URL encoding untouched.
-        let key = Hex.encode(SecureRandom.bytes(8))
-        let secret = Hex.encode(SecureRandom.bytes(32))
+        // Twilio's: `AC` + 32 hex and a 32-hex token (128 random bits, still only a SHA-256 kept).
+        let key = style == .twilio ? "AC" + Hex.encode(SecureRandom.bytes(16)) : Hex.encode(SecureRandom.bytes(8))
+        let secret = Hex.encode(SecureRandom.bytes(style == .twilio ? 16 : 32))
         let id = try db.insert("INSERT INTO api_clients (name, api_key, secret_digest, created_at) VALUES (?, ?, ?, ?)",
                        [.text(name), .text(key), .blob(Digest.sha256(secret)), .integer(now)])
         return (ApiClient(id: id, name: name, apiKey: key, createdAt: now, revokedAt: nil), secret)
