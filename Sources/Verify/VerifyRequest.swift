@@ -33,6 +33,9 @@ public struct VerifyRequest: Sendable, Equatable {
     public let lastEventAt: Int64?
     /// The web flow it serves (VerifyStart.purpose); "" for the API.
     public let purpose: String
+    public let language: VerifyLanguage
+    /// A PSD2 request's payment (`payee`, `amount`); nil otherwise.
+    public let payment: VerifyStart.Payment?
     /// Filled by `search` only.
     public var events: [VerifyEvent] = []
     public var checks: [VerifyCheck] = []
@@ -45,7 +48,7 @@ public struct VerifyRequest: Sendable, Equatable {
     static let columns = """
         id, request_id, account_id, number, brand, sender_id, code_length, pin_expiry, next_event_wait, workflow_id,
         pin_digest, pin_expires_at, status, wrong_checks, event_index, next_event_at, client_ip, created_at,
-        finalized_at, first_event_at, last_event_at, purpose
+        finalized_at, first_event_at, last_event_at, purpose, language, payee, amount
         """
 
     init(row: Row) {
@@ -71,6 +74,12 @@ public struct VerifyRequest: Sendable, Equatable {
         firstEventAt = row.int64("first_event_at")
         lastEventAt = row.int64("last_event_at")
         purpose = row.string("purpose") ?? ""
+        language = VerifyLanguage(rawValue: row.string("language") ?? "") ?? .enUS
+        if let payee = row.string("payee"), let amount = row.string("amount") {
+            payment = VerifyStart.Payment(payee: payee, amount: amount)
+        } else {
+            payment = nil
+        }
     }
 
     /// 32 lowercase hex characters from the CSPRNG, like Vonage's.
@@ -120,15 +129,18 @@ public struct VerifyRequest: Sendable, Equatable {
         return ("""
             INSERT INTO verify_requests (request_id, account_id, number, brand, sender_id, code_length, pin_expiry,
                 next_event_wait, workflow_id, status, client_ip, created_at,
-                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at, purpose)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at, purpose,
+                language, payee, amount)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             RETURNING \(columns)
             """, [.text(requestID), .text(accountID), .text(start.number), .text(start.brand), .text(start.senderID),
                   .integer(Int64(start.codeLength)), .integer(Int64(start.pinExpiry)), .integer(Int64(start.nextEventWait)),
                   .integer(Int64(start.workflow.id)), .text(ip), .integer(now),
                   .integer(firstEvent == nil ? 0 : 1), firstEvent.map { .blob($0.pinDigest) } ?? .null,
                   firstEvent.map { .integer($0.pinExpiresAt) } ?? .null,
-                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt, .text(start.purpose)])
+                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt, .text(start.purpose),
+                  .text(start.language.rawValue), start.payment.map { .text($0.payee) } ?? .null,
+                  start.payment.map { .text($0.amount) } ?? .null])
     }
 
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first

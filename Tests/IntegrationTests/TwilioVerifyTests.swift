@@ -195,3 +195,39 @@ final class TwilioDestinationCountryTests: IntegrationTestCase {
         XCTAssertEqual(try api.start(service, to: "+447700900555").status, 201)
     }
 }
+
+/// Twilio's Locale, Amount and Payee: the same texts and rules as `lg` and `/verify/psd2/json`.
+final class TwilioLocaleAndPSD2Tests: IntegrationTestCase {
+    func testLocaleOrTheNumbersCountry() throws {
+        let api = try TwilioAPIClient.create(on: server)
+        let service = try api.createService()
+        XCTAssertEqual(try api.start(service, to: "+447700900555", [("Locale", "pt-BR")]).status, 201)
+        XCTAssertEqual(server.messages().last?["body"]?.hasPrefix("Seu código AcmeApp é "), true, "\(server.messages().last ?? [:])")
+        XCTAssertEqual(try api.start(service, to: "+34612345678", channel: "call").status, 201)
+        XCTAssertEqual(server.messages().last?["body"]?.hasPrefix("Tu código de AcmeApp es "), true, "a Spanish number")
+        let refused = try api.start(service, to: "+447700900556", [("Locale", "tlh")])
+        XCTAssertEqual(refused.code, 60200)
+        XCTAssertEqual(refused.string("message"), "Invalid parameter: Locale")
+    }
+
+    func testAmountAndPayeeOnAPSD2Service() throws {
+        let api = try TwilioAPIClient.create(on: server)
+        let plain = try api.createService()
+        XCTAssertEqual(try api.start(plain, to: "+447700900555", [("Amount", "9.99"), ("Payee", "Shop")]).code, 60200,
+                       "Amount needs Psd2Enabled")
+        let psd2 = try api.createService([("FriendlyName", "Bank"), ("Psd2Enabled", "true")])
+        let started = try api.start(psd2, to: "+447700900555", [("Amount", "€9.99"), ("Payee", "Shop")])
+        XCTAssertEqual(started.status, 201, "\(started.json)")
+        XCTAssertEqual(started.string("amount"), "9.99")
+        XCTAssertEqual(started.string("payee"), "Shop")
+        XCTAssertTrue(server.messages().last?["body"]?.hasPrefix("Your code to pay €9.99 to Shop is ") == true)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+447700900555"))
+        XCTAssertEqual(try api.call("POST", "/v2/Services/\(psd2)/VerificationCheck", [("Code", pin), ("To", "+447700900555")]).code,
+                       60200, "the check names the payment")
+        XCTAssertEqual(try api.call("POST", "/v2/Services/\(psd2)/VerificationCheck",
+                                    [("Code", pin), ("To", "+447700900555"), ("Amount", "9.99"), ("Payee", "Other")]).code, 60200)
+        let ok = try api.call("POST", "/v2/Services/\(psd2)/VerificationCheck",
+                              [("Code", pin), ("To", "+447700900555"), ("Amount", "9.99"), ("Payee", "Shop")])
+        XCTAssertEqual(ok.string("status"), "approved", "\(ok.json)")
+    }
+}

@@ -80,8 +80,9 @@ public struct TwilioVerifyController: Controller {
         answer(call) {
             let service = try service(call)
             let p = call.params
-            let start = TwilioVerify.Start(to: p["To"], channel: p["Channel"],
-                                           customFriendlyName: p.has("CustomFriendlyName") ? p["CustomFriendlyName"] : nil)
+            func optional(_ name: String) -> String? { p.has(name) ? p[name] : nil }
+            let start = TwilioVerify.Start(to: p["To"], channel: p["Channel"], customFriendlyName: optional("CustomFriendlyName"),
+                                           locale: optional("Locale"), amount: optional("Amount"), payee: optional("Payee"))
             return json(try flow(call).start(start, service: service), call, status: "pending").response(status: 201)
         }
     }
@@ -112,6 +113,7 @@ public struct TwilioVerifyController: Controller {
             let p = call.params
             let checked = try flow(call).check(code: p["Code"], to: p.has("To") ? p["To"] : nil,
                                                sid: p.has("VerificationSid") ? p["VerificationSid"] : nil,
+                                               amount: p.has("Amount") ? p["Amount"] : nil, payee: p.has("Payee") ? p["Payee"] : nil,
                                                service: service, path: twilioPath)
             var answer = json(checked, call)
             if case .object(let pairs) = answer {
@@ -240,7 +242,8 @@ public struct TwilioVerifyController: Controller {
             ("sid", .string(v.note.sid)), ("service_sid", .string(v.note.serviceSID)), ("account_sid", .string(call.accountSID)),
             ("to", .string(r.number)), ("channel", .string(channel)), ("status", .string(status ?? Self.status(r))),
             ("valid", .bool(r.status == .success)),
-            ("lookup", .object([])), ("amount", .null), ("payee", .null),
+            ("lookup", .object([])), ("amount", r.payment.map { .string($0.amount) } ?? .null),
+            ("payee", r.payment.map { .string($0.payee) } ?? .null),
             // Attempt sids are `VL` + the engine's event id.
             ("send_code_attempts", .array(r.events.filter { $0.status != .failed }.map { e in
                 .object([("attempt_sid", .string("VL" + e.eventID.lowercased())), ("channel", .string(channel)),

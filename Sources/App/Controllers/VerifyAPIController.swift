@@ -12,7 +12,7 @@ import Verify
 public struct VerifyAPIController: Controller {
     public static let name = "verify_api"
     public static let usesBrowserSession = false
-    public enum Action: String { case request, check, search, control, openapi }
+    public enum Action: String { case request, check, search, control, openapi, psd2 }
     /// We charge nothing; the fields are there because SDK models expect them.
     static let price = "0.00000000", currency = "EUR"
 
@@ -31,6 +31,19 @@ public struct VerifyAPIController: Controller {
             if error.status == .invalidParameter, VerifyStart.brandProblem(params["brand"]) != nil {
                 context.app.metrics.refused("verify_brand")
             }
+            return error.response(includeRequestID: true)
+        }
+    }
+
+    /// /verify/psd2/json: starts a PSD2 payment's request; its texts name the payee and the
+    /// amount, and its code proves that payment only.
+    func psd2(_ call: ApiCall) throws -> HTTPResponse {
+        let client = call.client
+        do {
+            let start = try VerifyStart.parsePSD2 { params.has($0) ? params[$0] : nil }
+            let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
+            return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
+        } catch let error as VerifyError {
             return error.response(includeRequestID: true)
         }
     }

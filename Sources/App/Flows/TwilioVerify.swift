@@ -1,4 +1,5 @@
 import Database
+import Foundation
 import Support
 import Verify
 
@@ -24,6 +25,9 @@ struct TwilioVerify {
         var to: String
         var channel: String
         var customFriendlyName: String?
+        var locale: String?
+        var amount: String?
+        var payee: String?
     }
 
     /// A verification as answered: the engine's request (with its events) and the face's note.
@@ -49,6 +53,16 @@ struct TwilioVerify {
             brand = custom
         }
         var request = VerifyStart(number: number, brand: brand)
+        // Locale as Twilio spells it ("de", "pt-BR"), or else the number's country.
+        if let locale = start.locale {
+            guard let language = VerifyLanguage(code: locale) else { throw TwilioError.invalid("Locale") }
+            request.language = language
+        } else {
+            request.language = VerifyLanguage.forNumber(number)
+        }
+        if start.amount != nil || start.payee != nil {
+            request.payment = try Self.payment(amount: start.amount, payee: start.payee, service: service)
+        }
         request.codeLength = service.codeLength
         request.pinExpiry = Self.lifetime
         request.workflow = Workflow(id: channel == .sms ? 6 : 7)!
@@ -98,7 +112,8 @@ struct TwilioVerify {
 
     /// Checks `code` against the pending verification named by `sid`, or else the one to `to`.
     /// Returns it as it stands after the check (approved, or still pending after a wrong code).
-    func check(code: String, to: String?, sid: String?, service: TwilioService, path: String) throws -> Verification {
+    func check(code: String, to: String?, sid: String?, amount: String? = nil, payee: String? = nil,
+               service: TwilioService, path: String) throws -> Verification {
         guard !code.isEmpty, code.count <= 10, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw TwilioError.invalid("Code")
         }
@@ -114,6 +129,13 @@ struct TwilioVerify {
             throw TwilioError.invalid("To")
         }
         guard let note else { throw TwilioError.notFound(path) }
+        if let payment = try app.verify.search(requestID: note.requestID, accountID: accountSID, now: now)?.payment {
+            // PSD2: the check names the payment it approves; another payee or amount is refused.
+            guard let amount = amount, VerifyStart.Payment.amount(Self.euros(amount)) == payment.amount else {
+                throw TwilioError.invalid("Amount")
+            }
+            guard payee == payment.payee else { throw TwilioError.invalid("Payee") }
+        }
         do {
             _ = try app.verify.check(requestID: note.requestID, code: code, accountID: accountSID, ip: "", now: now)
         } catch let error as VerifyError where error.status == .wrongCode {
@@ -122,6 +144,24 @@ struct TwilioVerify {
             throw TwilioError(error, path: path)
         }
         return try verification(note)
+    }
+
+    /// Twilio's Amount and Payee (a Psd2Enabled service only), under the `/verify/psd2/json` rules:
+    /// a payee of 1–18 printable characters, an amount in euros ("39.99", "€39.99").
+    static func payment(amount: String?, payee: String?, service: TwilioService) throws -> VerifyStart.Payment {
+        guard service.psd2Enabled, let amount, let normalized = VerifyStart.Payment.amount(euros(amount)) else {
+            throw TwilioError.invalid("Amount")
+        }
+        guard let payee, VerifyStart.brandProblem(payee, length: VerifyStart.Payment.payeeLength) == nil else {
+            throw TwilioError.invalid("Payee")
+        }
+        return VerifyStart.Payment(payee: payee, amount: normalized)
+    }
+
+    /// An amount without its euro sign.
+    static func euros(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "€", with: "")
+            .trimmingCharacters(in: .whitespaces)
     }
 
     // MARK: Updating

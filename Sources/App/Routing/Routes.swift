@@ -21,7 +21,7 @@ import HTTP
 ///     post :resend; post :call                                   (verifications: the texted PIN)
 ///     post :totp; post :recovery                                 (second_factor: app or recovery code)
 ///   end
-///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
+///   match "/verify/json", "/verify/(check|search|control|psd2)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
 ///   resources "/v2/Services" (+ Verifications, VerificationCheck) => "twilio_verify#…"  (Twilio Verify v2)
 ///
@@ -108,6 +108,7 @@ public enum Routes {
             r.add(method, "/verify/check/json", VerifyAPIController.self, .check, gate: api) { try $0.check($1) }
             r.add(method, "/verify/search/json", VerifyAPIController.self, .search, gate: api) { try $0.search($1) }
             r.add(method, "/verify/control/json", VerifyAPIController.self, .control, gate: api) { try $0.control($1) }
+            r.add(method, "/verify/psd2/json", VerifyAPIController.self, .psd2, gate: starting) { try $0.psd2($1) }
         }
         r.get("/verify/openapi.json", VerifyAPIController.self, .openapi, gate: .open) { c, _ in try c.openapi() }
 
