@@ -59,7 +59,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 }
                 // The request is stored with its first event already claimed, and the event's row
                 // sent with it: two statements, asked together, and with them the commit.
-                let first = firing(event: 0, of: start.workflow, requestID: requestID, payment: start.payment, codeLength: start.codeLength,
+                let first = firing(event: 0, of: start.workflow, requestID: requestID, payment: start.payment,
+                                   customCode: start.customCode, codeLength: start.codeLength,
                                    pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
                 guard let first else { throw VerifyError(.internalError, "Internal Error") }
                 if start.withholdsCode {
@@ -78,7 +79,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 }
                 let written = try db.finalQueries([
                     VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                                  claimingFirstEvent: first.claim),
+                                                  claimingFirstEvent: first.claim,
+                                                  sealedCustomCode: start.customCode.map { sealCustomCode($0, requestID: requestID) }),
                     VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
                 ])
                 guard let requestRow = written[0].first, let eventRow = written[1].first else {
@@ -206,6 +208,15 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         if let outcome { throw outcome }
     }
 
+    public func approve(requestID: String, accountID: String, now: Int64) throws {
+        let approved = try database.write { db -> Bool in
+            guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db), r.hasCustomCode else { return false }
+            try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
+            return true
+        }
+        if !approved { throw Self.inactive(requestID) }
+    }
+
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
         var send: SendThrottle.Send?
         let claimed: Result<Claimed, VerifyError>
@@ -302,6 +313,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     private func claim(_ request: VerifyRequest, index: Int, ip: String, now: Int64,
                        in db: DatabaseConnection) throws -> Claimed? {
         guard let next = firing(event: index, of: request.workflow, requestID: request.requestID, payment: request.payment,
+                                customCode: try request.sealedCustomCode.map { try openCustomCode($0, requestID: request.requestID) },
                                 codeLength: request.codeLength,
                                 pinExpiry: request.pinExpiry, nextEventWait: request.nextEventWait, now: now),
               try VerifyRequest.claimEvent(pk: request.pk, index: index, next.claim, now: now, in: db) else { return nil }
@@ -312,10 +324,10 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     /// Event `index` of a workflow about to fire. Nil past the workflow's end.
     private func firing(event index: Int, of workflow: Workflow, requestID: String, payment: VerifyStart.Payment?,
-                        codeLength: Int, pinExpiry: Int,
+                        customCode: String? = nil, codeLength: Int, pinExpiry: Int,
                         nextEventWait: Int, now: Int64) -> Firing? {
         guard let kind = workflow.event(at: index) else { return nil }
-        let pin = SecureRandom.digits(codeLength)
+        let pin = customCode ?? SecureRandom.digits(codeLength)
         let hasMore = workflow.event(at: index + 1) != nil
         return Firing(kind: kind, pin: pin, claim: VerifyRequest.EventClaim(
             pinDigest: digest(pin: pin, requestID: requestID, payment: payment), pinExpiresAt: now + Int64(pinExpiry),
@@ -365,6 +377,21 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     func digest(pin: String, requestID: String, payment: VerifyStart.Payment? = nil) -> [UInt8] {
         guard let payment else { return Digest.hmacSHA256(key: key, message: "\(requestID):\(pin)") }
         return Digest.hmacSHA256(key: key, message: "\(requestID):\(pin):\(payment.amount):\(payment.payee)")
+    }
+
+    /// A custom code at rest: AES-256-GCM under a key derived from the PIN key, the request id as
+    /// associated data (a sealed code copied to another request does not open).
+    func sealCustomCode(_ code: String, requestID: String) -> [UInt8] {
+        customCodeBox.seal(Array(code.utf8), associatedData: Array(requestID.utf8))
+    }
+
+    func openCustomCode(_ sealed: [UInt8], requestID: String) throws -> String {
+        String(decoding: try customCodeBox.open(sealed, associatedData: Array(requestID.utf8)), as: UTF8.self)
+    }
+
+    private var customCodeBox: SecretBox {
+        // HMAC output is 32 bytes, SecretBox's key size: init cannot fail.
+        try! SecretBox(key: Digest.hmacSHA256(key: key, message: "custom-code-box"))
     }
 
     // MARK: Helpers

@@ -35,6 +35,10 @@ public struct VerifyStart: Sendable, Equatable {
     public var language: VerifyLanguage = .enUS
     /// A PSD2 payment (`/verify/psd2/json`): whom and how much (euros, "12.50") the code approves.
     public var payment: Payment?
+    /// The client's own code (`pin_code`, Twilio's CustomCode), 4–10 digits, sent by every event
+    /// instead of one of ours; only for a client allowed custom codes (the API checks).
+    public var customCode: String?
+    public static let customCodeLengths = 4...10
 
     /// What a PSD2 code approves: its texts name it, and its HMAC covers it.
     public struct Payment: Sendable, Equatable {
@@ -133,6 +137,12 @@ public struct VerifyStart: Sendable, Equatable {
         let wait = try integer("next_event_wait", allowed: nextEventWaitRange.contains)
         if let n = try integer("workflow_id", allowed: Workflow.ids.contains) { start.workflow = Workflow(id: n)! }
         if let wait { start.nextEventWait = wait }
+        if let code = value("pin_code"), !code.isEmpty {
+            guard customCodeLengths.contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw VerifyError.invalid("pin_code")
+            }
+            start.customCode = code
+        }
         if let expiry {
             // Vonage: with both given, pin_expiry must be an exact multiple of next_event_wait.
             if let wait, expiry % wait != 0 { throw VerifyError.invalid("pin_expiry") }

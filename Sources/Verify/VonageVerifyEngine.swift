@@ -143,6 +143,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                       ("next_event_wait", String(start.nextEventWait)), ("workflow_id", String(start.workflow.id))]
         if start.senderID != "verify" { fields.append(("sender_id", start.senderID)) }
         if start.language != .enUS { fields.append(("lg", start.language.rawValue)) }
+        if let code = start.customCode { fields.append(("pin_code", code)) }
         if let payment = start.payment {
             // Vonage's PSD2 request names the payee instead of a brand.
             fields.removeAll { $0.0 == "brand" }
@@ -237,6 +238,14 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
 
     public func cancelAtOnce(requestID: String, accountID: String, now: Int64) throws {
         try cancel(requestID: requestID, accountID: accountID, now: now)
+    }
+
+    /// Only our record moves: Vonage has no "approve", and its request simply runs out.
+    public func approve(requestID: String, accountID: String, now: Int64) throws {
+        guard let r = try current(requestID, accountID: accountID, now: now), r.status == .inProgress, r.hasCustomCode else {
+            throw Self.inactive(requestID)
+        }
+        try database.write { try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: $0) }
     }
 
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {

@@ -93,13 +93,19 @@ case "api-keys":
             fail("api-keys limit: no active key (or no single key named) \(rest[1])")
         }
         print(limit.map { "\(key): at most \($0) texts and calls a day (UTC)." } ?? "\(key): no daily limit.")
+    case ("custom-codes", 3):
+        guard ["on", "off"].contains(rest[2]) else { fail("usage: twofa api-keys custom-codes KEY on|off", status: 2) }
+        guard starting({ try APIKeyCommands.customCodes(config, apiKey: rest[1], allowed: rest[2] == "on") }) else {
+            fail("api-keys custom-codes: no active key \(rest[1])")
+        }
+        print(rest[2] == "on" ? "\(rest[1]) may send its own codes (pin_code, CustomCode)." : "\(rest[1]): no custom codes.")
     case ("revoke", 2):
         guard starting({ try APIKeyCommands.revoke(config, apiKey: rest[1]) }) else {
             fail("api-keys revoke: no active key \(rest[1])")
         }
         print("Revoked \(rest[1]).")
     default:
-        fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | revoke KEY")
+        fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | custom-codes KEY on|off | revoke KEY")
     }
 
 case "users", "audit":

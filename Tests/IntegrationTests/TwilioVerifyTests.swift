@@ -122,8 +122,9 @@ final class TwilioVerifyTests: IntegrationTestCase {
         XCTAssertEqual(try api.call("GET", "/v2/Services/\(service)/Verifications/\(sid)").code, 20404)
         let pin = try XCTUnwrap(server.lastPIN(to: number))
         XCTAssertEqual(try api.check(service, code: pin, to: number).code, 20404, "a canceled code no longer works")
-        let approve = try api.call("POST", "/v2/Services/\(service)/Verifications/\(sid)", [("Status", "approved")])
-        XCTAssertEqual(approve.code, 60200)
+        let other = try XCTUnwrap(try api.start(service, to: number).string("sid"))
+        let approve = try api.call("POST", "/v2/Services/\(service)/Verifications/\(other)", [("Status", "approved")])
+        XCTAssertEqual(approve.code, 60200, "only a custom code's verification is approved without a code")
     }
 
     func testTooManyWrongCodes() throws {
@@ -229,5 +230,26 @@ final class TwilioLocaleAndPSD2Tests: IntegrationTestCase {
         let ok = try api.call("POST", "/v2/Services/\(psd2)/VerificationCheck",
                               [("Code", pin), ("To", "+447700900555"), ("Amount", "9.99"), ("Payee", "Shop")])
         XCTAssertEqual(ok.string("status"), "approved", "\(ok.json)")
+    }
+}
+
+/// Custom codes: only a client allowed them (`api-keys custom-codes KEY on`), and on Twilio only
+/// under a service with CustomCodeEnabled; such a verification may be approved by the client.
+final class TwilioCustomCodeTests: IntegrationTestCase {
+    func testCustomCodeNeedsTheServiceAndThePermission() throws {
+        let api = try TwilioAPIClient.create(on: server)
+        let plain = try api.createService()
+        let custom = try api.createService([("FriendlyName", "AcmeApp"), ("CustomCodeEnabled", "true")])
+        XCTAssertEqual(try api.start(custom, to: "+447700900555", [("CustomCode", "424242")]).code, 60200, "the client is not allowed")
+        XCTAssertTrue(try APIKeyCommands.customCodes(server.app.config, apiKey: api.accountSID, allowed: true))
+        XCTAssertEqual(try api.start(plain, to: "+447700900555", [("CustomCode", "424242")]).code, 60200, "the service does not allow")
+        XCTAssertTrue(server.messages().isEmpty)
+        let started = try api.start(custom, to: "+447700900555", [("CustomCode", "424242")])
+        XCTAssertEqual(started.status, 201, "\(started.json)")
+        XCTAssertEqual(server.lastPIN(to: "+447700900555"), "424242")
+        let sid = try XCTUnwrap(started.string("sid"))
+        let approved = try api.call("POST", "/v2/Services/\(custom)/Verifications/\(sid)", [("Status", "approved")])
+        XCTAssertEqual(approved.string("status"), "approved", "\(approved.json)")
+        XCTAssertEqual(try api.call("GET", "/v2/Services/\(custom)/Verifications/\(sid)").code, 20404)
     }
 }

@@ -258,3 +258,37 @@ final class VerifyLanguageAPITests: IntegrationTestCase {
         XCTAssertEqual(try api.check(id, pin)["status"] as? String, "16")
     }
 }
+
+/// `pin_code`: status 20 unless the client is allowed custom codes; then every event sends that
+/// code, and it is kept only sealed, until the request ends.
+final class VerifyCustomCodeTests: IntegrationTestCase {
+    func testPinCodeNeedsThePermissionAndEveryEventSendsIt() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let refused = try api.request("447700900555", [("pin_code", "8642")])
+        XCTAssertEqual(refused["status"] as? String, "20", "\(refused)")
+        XCTAssertEqual(refused["error_text"] as? String, "This account does not support the parameter: pin_code.")
+        XCTAssertTrue(server.messages().isEmpty)
+        XCTAssertEqual(try server.metric(#"twofa_refusals_total{reason="verify_custom_code"}"#), 1)
+
+        XCTAssertTrue(try APIKeyCommands.customCodes(server.app.config, apiKey: api.apiKey, allowed: true))
+        XCTAssertEqual(try api.request("447700900555", [("pin_code", "12")])["status"] as? String, "3")
+        let started = try api.request("447700900555", [("pin_code", "8642"), ("workflow_id", "2")])
+        XCTAssertEqual(started["status"] as? String, "0", "\(started)")
+        let id = try XCTUnwrap(started["request_id"] as? String)
+        XCTAssertEqual(server.lastPIN(to: "+447700900555"), "8642")
+        let sealed = try server.app.database.read {
+            try $0.queryOne("SELECT custom_code FROM verify_requests WHERE request_id = ?", [.text(id)])?.blob("custom_code")
+        }
+        XCTAssertNotNil(sealed)
+        XCTAssertNil(String(decoding: sealed ?? [], as: UTF8.self).range(of: "8642"), "kept sealed, not as typed")
+        server.clock.advance(seconds: 31)
+        XCTAssertEqual(try api.control(id, "trigger_next_event")["status"] as? String, "0")
+        XCTAssertEqual(server.messages().filter { $0["to"] == "+447700900555" }.count, 2)
+        XCTAssertEqual(server.lastPIN(to: "+447700900555"), "8642", "the next event sends the same code")
+        XCTAssertEqual(try api.check(id, "8642")["status"] as? String, "0")
+        let after = try server.app.database.read {
+            try $0.queryOne("SELECT custom_code FROM verify_requests WHERE request_id = ?", [.text(id)])?.blob("custom_code")
+        }
+        XCTAssertNil(after, "gone once the request ends")
+    }
+}

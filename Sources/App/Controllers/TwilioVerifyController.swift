@@ -82,7 +82,8 @@ public struct TwilioVerifyController: Controller {
             let p = call.params
             func optional(_ name: String) -> String? { p.has(name) ? p[name] : nil }
             let start = TwilioVerify.Start(to: p["To"], channel: p["Channel"], customFriendlyName: optional("CustomFriendlyName"),
-                                           locale: optional("Locale"), amount: optional("Amount"), payee: optional("Payee"))
+                                           locale: optional("Locale"), amount: optional("Amount"), payee: optional("Payee"),
+                                           customCode: optional("CustomCode"))
             return json(try flow(call).start(start, service: service), call, status: "pending").response(status: 201)
         }
     }
@@ -97,13 +98,15 @@ public struct TwilioVerifyController: Controller {
         }
     }
 
-    /// `Status=canceled`; `approved` is for custom codes, which this face does not take yet.
+    /// `Status=canceled`, or `approved` for a verification with a custom code (as on Twilio).
     func updateVerification(_ call: TwilioCall) throws -> HTTPResponse {
         answer(call) {
-            let service = try service(call)
-            guard call.params["Status"] == "canceled" else { throw TwilioError.invalid("Status") }
-            let canceled = try flow(call).cancel(sid: call.path["Sid"] ?? "", service: service, path: twilioPath)
-            return json(canceled, call).response()
+            let service = try service(call), sid = call.path["Sid"] ?? ""
+            switch call.params["Status"] {
+            case "canceled": return json(try flow(call).cancel(sid: sid, service: service, path: twilioPath), call).response()
+            case "approved": return json(try flow(call).approve(sid: sid, service: service, path: twilioPath), call).response()
+            default: throw TwilioError.invalid("Status")
+            }
         }
     }
 
@@ -127,7 +130,7 @@ public struct TwilioVerifyController: Controller {
     // MARK: Helpers
 
     private func flow(_ call: TwilioCall) -> TwilioVerify {
-        TwilioVerify(app: context.app, accountSID: call.accountSID, now: context.now)
+        TwilioVerify(app: context.app, client: call.client, now: context.now)
     }
 
     /// The route's service, the caller's own; anyone else's is 20404 like a made-up sid.

@@ -25,6 +25,7 @@ public struct VerifyAPIController: Controller {
         let client = call.client
         do {
             let start = try VerifyStart.parse { params.has($0) ? params[$0] : nil }
+            try Self.admitCustomCode(start, client: client, context: context)
             let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
             return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
         } catch let error as VerifyError {
@@ -41,6 +42,7 @@ public struct VerifyAPIController: Controller {
         let client = call.client
         do {
             let start = try VerifyStart.parsePSD2 { params.has($0) ? params[$0] : nil }
+            try Self.admitCustomCode(start, client: client, context: context)
             let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
             return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
         } catch let error as VerifyError {
@@ -118,6 +120,13 @@ public struct VerifyAPIController: Controller {
     }
 
     // MARK: Helpers
+
+    /// A `pin_code` from a client not allowed custom codes: status 20, as Vonage answers.
+    static func admitCustomCode(_ start: VerifyStart, client: ApiClient, context: RequestContext) throws {
+        guard start.customCode != nil, !client.customCodes else { return }
+        context.app.metrics.refused("verify_custom_code")
+        throw VerifyError.customCodeNotAllowed
+    }
 
     private func required(_ name: String) throws -> String {
         let value = params[name]

@@ -14,8 +14,9 @@ import Verify
 /// nothing once a new one is asked for. Each start counts toward the number's send limit.
 struct TwilioVerify {
     let app: Application
-    let accountSID: String
+    let client: ApiClient
     let now: Int64
+    var accountSID: String { client.apiKey }
 
     /// Twilio's verification lifetime: ten minutes.
     static let lifetime = 600
@@ -28,6 +29,7 @@ struct TwilioVerify {
         var locale: String?
         var amount: String?
         var payee: String?
+        var customCode: String?
     }
 
     /// A verification as answered: the engine's request (with its events) and the face's note.
@@ -62,6 +64,12 @@ struct TwilioVerify {
         }
         if start.amount != nil || start.payee != nil {
             request.payment = try Self.payment(amount: start.amount, payee: start.payee, service: service)
+        }
+        if let code = start.customCode {
+            // Twilio: the service must enable custom codes; here the client must be allowed them too.
+            guard service.customCodeEnabled, client.customCodes, VerifyStart.customCodeLengths.contains(code.count),
+                  code.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw TwilioError.invalid("CustomCode") }
+            request.customCode = code
         }
         request.codeLength = service.codeLength
         request.pinExpiry = Self.lifetime
@@ -165,6 +173,18 @@ struct TwilioVerify {
     }
 
     // MARK: Updating
+
+    /// `Status=approved`: a verification with a custom code, which the client checked itself.
+    func approve(sid: String, service: TwilioService, path: String) throws -> Verification {
+        guard let found = try pending(sid: sid, service: service) else { throw TwilioError.notFound(path) }
+        guard found.request.hasCustomCode else { throw TwilioError.invalid("Status") }
+        do {
+            try app.verify.approve(requestID: found.note.requestID, accountID: accountSID, now: now)
+        } catch let error as VerifyError {
+            throw TwilioError(error, path: path)
+        }
+        return try verification(found.note)
+    }
 
     func cancel(sid: String, service: TwilioService, path: String) throws -> Verification {
         guard let found = try pending(sid: sid, service: service) else { throw TwilioError.notFound(path) }
