@@ -182,6 +182,24 @@ final class TwilioVerifyTests: IntegrationTestCase {
     }
 }
 
+/// The face's note on a request goes with the request (VERIFY_RETENTION_DAYS after it ended).
+final class TwilioRetentionTests: IntegrationTestCase {
+    func testTheNoteGoesWithItsRequest() throws {
+        let api = try TwilioAPIClient.create(on: server)
+        let service = try api.createService()
+        XCTAssertEqual(try api.start(service, to: "+447700900201").status, 201)
+        XCTAssertEqual(try api.start(service, to: "+447700900202").status, 201)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+447700900202"))
+        XCTAssertEqual(try api.check(service, code: pin, to: "+447700900202").string("status"), "approved")
+        server.clock.advance(seconds: 31 * 86_400)
+        let report = try server.prune()
+        XCTAssertEqual(report.rows("verify_requests"), 1, "\(report)")
+        XCTAssertEqual(report.rows("twilio_verifications"), 1, "\(report)")
+        let left = try server.app.database.read { try $0.queryOne("SELECT count(*) AS n FROM twilio_verifications")?.int("n") }
+        XCTAssertEqual(left, 1, "the pending one's note stays with it")
+    }
+}
+
 /// SMS_COUNTRIES on the Twilio face: Twilio's 60605 (geo permissions), before any send.
 final class TwilioDestinationCountryTests: IntegrationTestCase {
     override var environment: [String: String] { ["SMS_COUNTRIES": "GB"] }
