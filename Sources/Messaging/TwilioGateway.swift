@@ -41,14 +41,15 @@ public final class TwilioGateway: SMSGateway, VoiceGateway {
         guard !from.hasPrefix("MG") else {
             throw DeliveryError.unsent(reason: "Twilio calls need a phone number in TWILIO_FROM, not a Messaging Service SID")
         }
-        let receipt = try post("Calls.json", [("To", call.to), ("From", from), ("Twiml", Self.twiml(say: call.text))],
+        let receipt = try post("Calls.json", [("To", call.to), ("From", from), ("Twiml", Self.twiml(say: call.text, language: call.language))],
                                label: "Twilio call to \(Redact.phone(call.to))")
         Log.info("call to \(Redact.phone(call.to)) accepted by Twilio (\(receipt.messageID ?? "no sid"))")
         return receipt
     }
 
     /// `<Response><Say>text</Say></Response>`, the text XML-escaped.
-    public static func twiml(say text: String) -> String {
+    /// `language` other than Twilio's default en-US goes in `<Say language="…">`.
+    public static func twiml(say text: String, language: String = "en-US") -> String {
         var escaped = ""
         for ch in text {
             switch ch {
@@ -60,7 +61,9 @@ public final class TwilioGateway: SMSGateway, VoiceGateway {
             default: escaped.append(ch)
             }
         }
-        return "<Response><Say>\(escaped)</Say></Response>"
+        let tag = language == "en-US" || !language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") })
+            ? "" : " language=\"\(language)\""
+        return "<Response><Say\(tag)>\(escaped)</Say></Response>"
     }
 
     private func post(_ resource: String, _ fields: [(String, String)], label: String) throws -> DeliveryReceipt {

@@ -2,7 +2,9 @@
 public struct VoiceCall: Sendable, Equatable {
     public let to: String
     public let text: String
-    public init(to: String, text: String) { self.to = to; self.text = text }
+    /// The BCP 47 tag of the text's language (`de-DE`): the provider's voice for it reads the text.
+    public let language: String
+    public init(to: String, text: String, language: String = "en-US") { self.to = to; self.text = text; self.language = language }
 
     /// The words for a PIN call, digit by digit and said twice, because a listener
     /// cannot scroll back: "Your twofa code is 1, 2, 3, 4, 5, 6. Again: 1, 2, 3, 4, 5, 6."

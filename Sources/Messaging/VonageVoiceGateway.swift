@@ -43,7 +43,9 @@ public final class VonageVoiceGateway: VoiceGateway {
         }
         let body = #"{"to":[{"type":"phone","number":"# + JSON.quote(ProviderText.digits(call.to)) + "}],"
             + #""from":{"type":"phone","number":"# + JSON.quote(ProviderText.digits(from)) + "},"
-            + #""ncco":[{"action":"talk","text":"# + JSON.quote(call.text) + "}]}"
+            + #""ncco":[{"action":"talk","text":"# + JSON.quote(call.text)
+            // Vonage's default voice is en-US; another language is named so its voice reads the text.
+            + (call.language == "en-US" ? "" : #","language":"# + JSON.quote(call.language)) + "}]}"
         let request = OutboundRequest(url: try OutboundRequest.url(baseURL, "/v1/calls"), headers: [
             ("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), ("Accept", "application/json"),
         ], body: Array(body.utf8), label: "Vonage call to \(Redact.phone(call.to))")

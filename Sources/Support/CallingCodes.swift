@@ -21,6 +21,16 @@ public enum CallingCodes {
         return nil
     }
 
+    /// The calling code (digits, no `+`) of the ISO 3166-1 alpha-2 `country`, or nil: its
+    /// shortest prefix in the table (`US` → 1, `RE` → 262).
+    public static func callingCode(of country: String) -> String? {
+        let iso = country.uppercased()
+        // The NANP's members are listed by area code, Kazakhstan by +7 6 / +7 7: their code is 1 or 7.
+        if iso == "US" || iso == "CA" || nanpCountries.values.contains(iso) { return "1" }
+        if iso == "KZ" { return "7" }
+        return table.filter { $0.value == iso }.keys.min { ($0.count, $0) < ($1.count, $1) }
+    }
+
     /// Every country the table can place a number in (what SMS_COUNTRIES may name).
     public static let countries: Set<String> = Set(table.values)
 

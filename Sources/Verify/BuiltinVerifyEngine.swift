@@ -65,7 +65,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 }
                 // The request is stored with its first event already claimed, and the event's row
                 // sent with it: two statements, asked together, and with them the commit.
-                let first = firing(event: 0, of: start.workflow, requestID: requestID, codeLength: start.codeLength,
+                let first = firing(event: 0, of: start.workflow, requestID: requestID, payment: start.payment,
+                                   customCode: start.customCode, codeLength: start.codeLength,
                                    pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
                 guard let first else { throw VerifyError(.internalError, "Internal Error") }
                 if start.withholdsCode {
@@ -84,7 +85,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 }
                 let written = try db.finalQueries([
                     VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                                  claimingFirstEvent: first.claim),
+                                                  claimingFirstEvent: first.claim,
+                                                  sealedCustomCode: start.customCode.map { sealCustomCode($0, requestID: requestID) }),
                     VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
                 ])
                 guard let requestRow = written[0].first, let eventRow = written[1].first else {
@@ -147,7 +149,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             let lastEvent = try VerifyEvent.all(requestPK: r.pk, in: db).last
             let eventID = lastEvent?.eventID ?? ""
             let kind = lastEvent?.kind ?? .sms
-            if ConstantTime.equals(self.digest(pin: code, requestID: r.requestID), digest) {
+            if ConstantTime.equals(self.digest(pin: code, requestID: r.requestID, payment: r.payment), digest) {
                 try VerifyCheck.record(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now, in: db)
                 try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
                 compared = (kind, r, true)
@@ -182,9 +184,21 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     // MARK: Control
 
     public func cancel(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now, vonageRules: true)
+    }
+
+    public func cancelAtOnce(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now, vonageRules: false)
+    }
+
+    private func cancel(requestID: String, accountID: String, now: Int64, vonageRules: Bool) throws {
         let outcome: VerifyError? = try database.write { db in
             guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else {
                 return Self.inactive(requestID)
+            }
+            if !vonageRules {
+                try VerifyRequest.finalize(pk: r.pk, .cancelled, now: now, in: db)
+                return nil
             }
             if now - r.createdAt < 30 {
                 return VerifyError(.controlRefused, "Verification request ['\(requestID)'] can't be cancelled within the first 30 seconds.",
@@ -198,6 +212,15 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             return nil
         }
         if let outcome { throw outcome }
+    }
+
+    public func approve(requestID: String, accountID: String, now: Int64) throws {
+        let approved = try database.write { db -> Bool in
+            guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db), r.hasCustomCode else { return false }
+            try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
+            return true
+        }
+        if !approved { throw Self.inactive(requestID) }
     }
 
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
@@ -295,7 +318,9 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     /// on (another claimer won) or the workflow has no such event.
     private func claim(_ request: VerifyRequest, index: Int, ip: String, now: Int64,
                        in db: DatabaseConnection) throws -> Claimed? {
-        guard let next = firing(event: index, of: request.workflow, requestID: request.requestID, codeLength: request.codeLength,
+        guard let next = firing(event: index, of: request.workflow, requestID: request.requestID, payment: request.payment,
+                                customCode: try request.sealedCustomCode.map { try openCustomCode($0, requestID: request.requestID) },
+                                codeLength: request.codeLength,
                                 pinExpiry: request.pinExpiry, nextEventWait: request.nextEventWait, now: now),
               try VerifyRequest.claimEvent(pk: request.pk, index: index, next.claim, now: now, in: db) else { return nil }
         let event = try VerifyEvent.claim(requestID: request.requestID, kind: next.kind, number: request.number, ip: ip,
@@ -304,13 +329,14 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     }
 
     /// Event `index` of a workflow about to fire. Nil past the workflow's end.
-    private func firing(event index: Int, of workflow: Workflow, requestID: String, codeLength: Int, pinExpiry: Int,
+    private func firing(event index: Int, of workflow: Workflow, requestID: String, payment: VerifyStart.Payment?,
+                        customCode: String? = nil, codeLength: Int, pinExpiry: Int,
                         nextEventWait: Int, now: Int64) -> Firing? {
         guard let kind = workflow.event(at: index) else { return nil }
-        let pin = SecureRandom.digits(codeLength)
+        let pin = customCode ?? SecureRandom.digits(codeLength)
         let hasMore = workflow.event(at: index + 1) != nil
         return Firing(kind: kind, pin: pin, claim: VerifyRequest.EventClaim(
-            pinDigest: digest(pin: pin, requestID: requestID), pinExpiresAt: now + Int64(pinExpiry),
+            pinDigest: digest(pin: pin, requestID: requestID, payment: payment), pinExpiresAt: now + Int64(pinExpiry),
             nextEventAt: hasMore ? now + Int64(nextEventWait) : nil))
     }
 
@@ -322,8 +348,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         var delivered = true
         do {
             switch claimed.kind {
-            case .sms: try sms.send(SMSMessage(to: r.number, body: Self.smsText(brand: r.brand, pin: claimed.pin, expiry: r.pinExpiry)))
-            case .tts: _ = try voice.call(VoiceCall(to: r.number, text: VoiceCall.pinScript(brandName: r.brand, pin: claimed.pin)))
+            case .sms: try sms.send(SMSMessage(to: r.number, body: Self.smsText(r, pin: claimed.pin)))
+            case .tts: _ = try voice.call(VoiceCall(to: r.number, text: Self.voiceText(r, pin: claimed.pin), language: r.language.voiceTag))
             case .email:
                 guard let email else { throw DeliveryError.unsent(reason: "e-mail is not configured") }
                 _ = try email.send(VerifyEmail.message(to: r.number, brand: r.brand, pin: claimed.pin, expiry: r.pinExpiry))
@@ -341,13 +367,40 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     }
 
     public static func smsText(brand: String, pin: String, expiry: Int) -> String {
-        let minutes = expiry / 60
-        let span = expiry % 60 == 0 ? "\(minutes) minute\(minutes == 1 ? "" : "s")" : "\(expiry) seconds"
-        return "Your \(brand) code is \(pin). It expires in \(span)."
+        VerifyLanguage.enUS.sms(brand: brand, pin: pin, expiry: expiry)
     }
 
-    func digest(pin: String, requestID: String) -> [UInt8] {
-        Digest.hmacSHA256(key: key, message: "\(requestID):\(pin)")
+    /// A request's text in its language; a PSD2 request's names the payee and the amount.
+    static func smsText(_ r: VerifyRequest, pin: String) -> String {
+        guard let payment = r.payment else { return r.language.sms(brand: r.brand, pin: pin, expiry: r.pinExpiry) }
+        return r.language.psd2SMS(payee: payment.payee, amount: payment.amount, pin: pin, expiry: r.pinExpiry)
+    }
+
+    static func voiceText(_ r: VerifyRequest, pin: String) -> String {
+        guard let payment = r.payment else { return r.language.voice(brand: r.brand, pin: pin) }
+        return r.language.psd2Voice(payee: payment.payee, amount: payment.amount, pin: pin)
+    }
+
+    /// The PIN's HMAC, bound to its request and, for PSD2, to the payment: a code proves that
+    /// payee and amount (dynamic linking), and a row altered to name others makes it fail.
+    func digest(pin: String, requestID: String, payment: VerifyStart.Payment? = nil) -> [UInt8] {
+        guard let payment else { return Digest.hmacSHA256(key: key, message: "\(requestID):\(pin)") }
+        return Digest.hmacSHA256(key: key, message: "\(requestID):\(pin):\(payment.amount):\(payment.payee)")
+    }
+
+    /// A custom code at rest: AES-256-GCM under a key derived from the PIN key, the request id as
+    /// associated data (a sealed code copied to another request does not open).
+    func sealCustomCode(_ code: String, requestID: String) -> [UInt8] {
+        customCodeBox.seal(Array(code.utf8), associatedData: Array(requestID.utf8))
+    }
+
+    func openCustomCode(_ sealed: [UInt8], requestID: String) throws -> String {
+        String(decoding: try customCodeBox.open(sealed, associatedData: Array(requestID.utf8)), as: UTF8.self)
+    }
+
+    private var customCodeBox: SecretBox {
+        // HMAC output is 32 bytes, SecretBox's key size: init cannot fail.
+        try! SecretBox(key: Digest.hmacSHA256(key: key, message: "custom-code-box"))
     }
 
     // MARK: Helpers

@@ -28,4 +28,5 @@ public struct VerifyError: Error, Equatable, CustomStringConvertible {
     public static let quotaExceeded = VerifyError(.quotaExceeded, "Partner quota exceeded")
     public static let unsupportedNetwork = VerifyError(.unsupportedNetwork, "The destination number is not in a supported network")
     public static let badCredentials = VerifyError(.invalidCredentials, "Bad credentials")
+    public static let customCodeNotAllowed = VerifyError(.customCodeNotAllowed, "This account does not support the parameter: pin_code.")
 }

@@ -33,6 +33,12 @@ public struct VerifyRequest: Sendable, Equatable {
     public let lastEventAt: Int64?
     /// The web flow it serves (VerifyStart.purpose); "" for the API.
     public let purpose: String
+    public let language: VerifyLanguage
+    /// A PSD2 request's payment (`payee`, `amount`); nil otherwise.
+    public let payment: VerifyStart.Payment?
+    /// A custom code, sealed (BuiltinVerifyEngine.sealCustomCode); nil for the engine's own codes.
+    let sealedCustomCode: [UInt8]?
+    public var hasCustomCode: Bool { sealedCustomCode != nil }
     /// Filled by `search` only.
     public var events: [VerifyEvent] = []
     public var checks: [VerifyCheck] = []
@@ -45,7 +51,7 @@ public struct VerifyRequest: Sendable, Equatable {
     static let columns = """
         id, request_id, account_id, number, brand, sender_id, code_length, pin_expiry, next_event_wait, workflow_id,
         pin_digest, pin_expires_at, status, wrong_checks, event_index, next_event_at, client_ip, created_at,
-        finalized_at, first_event_at, last_event_at, purpose
+        finalized_at, first_event_at, last_event_at, purpose, language, payee, amount, custom_code
         """
 
     init(row: Row) {
@@ -71,6 +77,13 @@ public struct VerifyRequest: Sendable, Equatable {
         firstEventAt = row.int64("first_event_at")
         lastEventAt = row.int64("last_event_at")
         purpose = row.string("purpose") ?? ""
+        language = VerifyLanguage(rawValue: row.string("language") ?? "") ?? .enUS
+        if let payee = row.string("payee"), let amount = row.string("amount") {
+            payment = VerifyStart.Payment(payee: payee, amount: amount)
+        } else {
+            payment = nil
+        }
+        sealedCustomCode = row.blob("custom_code")
     }
 
     /// 32 lowercase hex characters from the CSPRNG, like Vonage's.
@@ -81,7 +94,7 @@ public struct VerifyRequest: Sendable, Equatable {
             .map(VerifyRequest.init)
     }
 
-    static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
+    public static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
         let statement = liveStatement(accountID: accountID, number: number, purpose: purpose)
         return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
     }
@@ -105,7 +118,7 @@ public struct VerifyRequest: Sendable, Equatable {
     static func insert(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
                        claimingFirstEvent firstEvent: EventClaim? = nil, in db: DatabaseConnection) throws -> VerifyRequest {
         let statement = insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                        claimingFirstEvent: firstEvent)
+                                        claimingFirstEvent: firstEvent, sealedCustomCode: nil)
         guard let row = try db.queryOne(statement.sql, statement.parameters) else {
             throw DatabaseError.constraint(message: "INSERT returned no row")
         }
@@ -115,27 +128,30 @@ public struct VerifyRequest: Sendable, Equatable {
     /// `insert` as a statement, to send together with others; its row is the stored request
     /// (both engines know RETURNING).
     static func insertStatement(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
-                                claimingFirstEvent firstEvent: EventClaim?) -> SQLStatement {
+                                claimingFirstEvent firstEvent: EventClaim?, sealedCustomCode: [UInt8]? = nil) -> SQLStatement {
         let claimedAt: SQLValue = firstEvent == nil ? .null : .integer(now)
         return ("""
             INSERT INTO verify_requests (request_id, account_id, number, brand, sender_id, code_length, pin_expiry,
                 next_event_wait, workflow_id, status, client_ip, created_at,
-                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at, purpose)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                event_index, pin_digest, pin_expires_at, next_event_at, first_event_at, last_event_at, purpose,
+                language, payee, amount, custom_code)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'IN PROGRESS', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             RETURNING \(columns)
             """, [.text(requestID), .text(accountID), .text(start.number), .text(start.brand), .text(start.senderID),
                   .integer(Int64(start.codeLength)), .integer(Int64(start.pinExpiry)), .integer(Int64(start.nextEventWait)),
                   .integer(Int64(start.workflow.id)), .text(ip), .integer(now),
                   .integer(firstEvent == nil ? 0 : 1), firstEvent.map { .blob($0.pinDigest) } ?? .null,
                   firstEvent.map { .integer($0.pinExpiresAt) } ?? .null,
-                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt, .text(start.purpose)])
+                  firstEvent?.nextEventAt.map(SQLValue.integer) ?? .null, claimedAt, claimedAt, .text(start.purpose),
+                  .text(start.language.rawValue), start.payment.map { .text($0.payee) } ?? .null,
+                  start.payment.map { .text($0.amount) } ?? .null, sealedCustomCode.map(SQLValue.blob) ?? .null])
     }
 
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first
     /// writer wins when two transitions race.
     static func finalize(pk: Int64, _ status: Status, now: Int64, in db: DatabaseConnection) throws {
         try db.execute("""
-            UPDATE verify_requests SET status = ?, finalized_at = ?, next_event_at = NULL, pin_digest = NULL
+            UPDATE verify_requests SET status = ?, finalized_at = ?, next_event_at = NULL, pin_digest = NULL, custom_code = NULL
             WHERE id = ? AND status = ?
             """, [.text(status.rawValue), .integer(now), .integer(pk), .text(Status.inProgress.rawValue)])
     }
@@ -177,14 +193,14 @@ public struct VerifyRequest: Sendable, Equatable {
     /// Requests with no event left whose last PIN has expired become EXPIRED.
     static func expireFinished(now: Int64, in db: DatabaseConnection) throws -> Int {
         try db.execute("""
-            UPDATE verify_requests SET status = 'EXPIRED', finalized_at = ?, pin_digest = NULL
+            UPDATE verify_requests SET status = 'EXPIRED', finalized_at = ?, pin_digest = NULL, custom_code = NULL
             WHERE status = 'IN PROGRESS' AND next_event_at IS NULL AND pin_expires_at IS NOT NULL AND pin_expires_at <= ?
             """, [.integer(now), .integer(now)])
         return db.changes
     }
 
     /// Whether this request, as read at `now`, has run out: no event left and the PIN expired.
-    func hasRunOut(now: Int64) -> Bool {
+    public func hasRunOut(now: Int64) -> Bool {
         status == .inProgress && nextEventAt == nil && (pinExpiresAt.map { $0 <= now } ?? false)
     }
 }

@@ -17,6 +17,8 @@ public enum VerifyStatus: String, Sendable {
     case tooManyWrongCodes = "17"
     case tooManyRequestIDs = "18"
     case controlRefused = "19"
+    /// "This account does not support the parameter: pin_code": here, a client not allowed custom codes.
+    case customCodeNotAllowed = "20"
     /// Search only: "No response found".
     case searchNotFound = "101"
 }

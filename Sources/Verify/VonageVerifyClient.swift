@@ -20,6 +20,7 @@ struct VonageVerifyClient: Sendable {
 
     enum Call: String {
         case start = "/verify/json", check = "/verify/check/json", control = "/verify/control/json"
+        case psd2 = "/verify/psd2/json"
     }
 
     /// `label` goes to the logs: it must not hold the code, the secret or a full number.

@@ -91,7 +91,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
             throw refusal.reported(for: send, to: observer, note: "; Vonage not asked")
         }
 
-        var answer = try ask(.start, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
+        var answer = try ask(start.payment == nil ? .start : .psd2, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
                              orRecordFailureOf: start, accountID: accountID, ip: ip, now: now)
         if answer.status == VerifyStatus.concurrent.rawValue, start.replacesLiveRequest || start.replacesRequestID != nil,
            let live = try live ?? ownRecord(answer.requestID, accountID: accountID), answer.requestID == live.requestID,
@@ -111,7 +111,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return live.requestID
             }
             try database.write { try VerifyRequest.finalize(pk: live.pk, .cancelled, now: now, in: $0) }
-            answer = try ask(.start, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
+            answer = try ask(start.payment == nil ? .start : .psd2, Self.fields(start), label: "Vonage Verify start to \(Redact.phone(start.number))",
                              orRecordFailureOf: start, accountID: accountID, ip: ip, now: now)
         }
         guard answer.succeeded else {
@@ -144,6 +144,13 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
                       ("code_length", String(start.codeLength)), ("pin_expiry", String(start.pinExpiry)),
                       ("next_event_wait", String(start.nextEventWait)), ("workflow_id", String(start.workflow.id))]
         if start.senderID != "verify" { fields.append(("sender_id", start.senderID)) }
+        if start.language != .enUS { fields.append(("lg", start.language.rawValue)) }
+        if let code = start.customCode { fields.append(("pin_code", code)) }
+        if let payment = start.payment {
+            // Vonage's PSD2 request names the payee instead of a brand.
+            fields.removeAll { $0.0 == "brand" }
+            fields += [("payee", payment.payee), ("amount", payment.amount)]
+        }
         return fields
     }
 
@@ -229,6 +236,18 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
         default:
             throw refusal(answer, requestID: requestID)
         }
+    }
+
+    public func cancelAtOnce(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now)
+    }
+
+    /// Only our record moves: Vonage has no "approve", and its request simply runs out.
+    public func approve(requestID: String, accountID: String, now: Int64) throws {
+        guard let r = try current(requestID, accountID: accountID, now: now), r.status == .inProgress, r.hasCustomCode else {
+            throw Self.inactive(requestID)
+        }
+        try database.write { try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: $0) }
     }
 
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {

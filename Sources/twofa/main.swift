@@ -62,9 +62,12 @@ case "migrate":
     print(applied.isEmpty ? "Nothing to migrate." : applied.map { "Applied \($0)" }.joined(separator: "\n"))
 
 case "api-keys":
-    // twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY
+    // twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | revoke KEY
     let config = starting { try AppConfig.load() }
-    let rest = Array(arguments.dropFirst())
+    // `--twilio` (create only): Twilio-style credentials, an account SID `AC…` and an auth token.
+    let twilio = arguments.contains("--twilio")
+    let rest = Array(arguments.dropFirst()).filter { $0 != "--twilio" }
+    if twilio && rest.first != "create" { fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio]", status: 2) }
     switch (rest.first, rest.count) {
     case ("create", 2), ("create", 4):
         let name = rest[1].trimmingCharacters(in: .whitespaces)
@@ -76,8 +79,8 @@ case "api-keys":
             }
             dailyLimit = n
         }
-        let (key, secret) = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit) }
-        print("api_key: \(key)\napi_secret: \(secret)")
+        let (key, secret) = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit, twilio: twilio) }
+        print(twilio ? "account_sid: \(key)\nauth_token: \(secret)" : "api_key: \(key)\napi_secret: \(secret)")
         FileHandle.standardError.write(Data("Store the secret now: it is shown only once.\n".utf8))
     case ("list", 1):
         let lines = starting { try APIKeyCommands.list(config) }
@@ -90,13 +93,19 @@ case "api-keys":
             fail("api-keys limit: no active key (or no single key named) \(rest[1])")
         }
         print(limit.map { "\(key): at most \($0) texts and calls a day (UTC)." } ?? "\(key): no daily limit.")
+    case ("custom-codes", 3):
+        guard ["on", "off"].contains(rest[2]) else { fail("usage: twofa api-keys custom-codes KEY on|off", status: 2) }
+        guard starting({ try APIKeyCommands.customCodes(config, apiKey: rest[1], allowed: rest[2] == "on") }) else {
+            fail("api-keys custom-codes: no active key \(rest[1])")
+        }
+        print(rest[2] == "on" ? "\(rest[1]) may send its own codes (pin_code, CustomCode)." : "\(rest[1]): no custom codes.")
     case ("revoke", 2):
         guard starting({ try APIKeyCommands.revoke(config, apiKey: rest[1]) }) else {
             fail("api-keys revoke: no active key \(rest[1])")
         }
         print("Revoked \(rest[1]).")
     default:
-        fail("usage: twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY")
+        fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | custom-codes KEY on|off | revoke KEY")
     }
 
 case "users", "audit":

@@ -37,4 +37,26 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(filters("POST", "/user"), ["redirectIfVerified"])
         XCTAssertEqual(filters("POST", "/verification"), ["requireLogin", "redirectIfVerified", "redirectIfNumberReset"])
     }
+
+    func testPathParametersMatchOneSegmentAfterExactPaths() {
+        let sid = "VA" + String(repeating: "a", count: 32)
+        func action(_ m: String, _ p: String) -> String? {
+            guard case .found(let route) = router.match(method: m, path: p) else { return nil }
+            return "\(route.controller)#\(route.action)"
+        }
+        XCTAssertEqual(action("GET", "/v2/Services"), "twilio_verify#listServices")
+        XCTAssertEqual(action("GET", "/v2/Services/\(sid)"), "twilio_verify#showService")
+        XCTAssertEqual(action("DELETE", "/v2/Services/\(sid)"), "twilio_verify#deleteService")
+        XCTAssertEqual(action("POST", "/v2/Services/\(sid)/Verifications/VE1"), "twilio_verify#updateVerification")
+        XCTAssertEqual(action("POST", "/v2/Services/\(sid)/VerificationCheck"), "twilio_verify#createVerificationCheck")
+        XCTAssertNil(action("GET", "/v2/Services/"), "an empty segment is no sid")
+        XCTAssertNil(action("GET", "/v2/Services/\(sid)/extra/more"))
+        guard case .methodNotAllowed(let allowed) = router.match(method: "PUT", path: "/v2/Services/\(sid)") else {
+            return XCTFail("PUT on a service should be 405")
+        }
+        XCTAssertEqual(allowed, ["DELETE", "GET", "HEAD", "POST"])
+        let pattern = PathPattern("/v2/Services/{ServiceSid}/Verifications/{Sid}")
+        XCTAssertEqual(pattern?.parameters(in: "/v2/Services/VA1/Verifications/VE2"), ["ServiceSid": "VA1", "Sid": "VE2"])
+        XCTAssertNil(PathPattern("/verify/json"), "a plain path stays an exact lookup")
+    }
 }

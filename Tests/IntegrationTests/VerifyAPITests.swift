@@ -198,3 +198,97 @@ final class VerifyAPIRateLimitTests: IntegrationTestCase {
         XCTAssertEqual(try api.search(unknown)["status"] as? String, "101", "a new minute")
     }
 }
+
+/// `lg`, the number's country, `country` for national numbers, and PSD2 (`/verify/psd2/json`).
+final class VerifyLanguageAPITests: IntegrationTestCase {
+    func testLanguageFromLgOrTheNumbersCountry() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        XCTAssertEqual(try api.request("4915112345678")["status"] as? String, "0")
+        XCTAssertEqual(server.messages().last?["body"]?.hasPrefix("Ihr Code für AcmeApp lautet "), true,
+                       "a German number gets German: \(server.messages().last ?? [:])")
+        XCTAssertEqual(try api.request("447700900555", [("lg", "fr-fr")])["status"] as? String, "0")
+        XCTAssertEqual(server.messages().last?["body"]?.hasPrefix("Votre code AcmeApp est "), true)
+        XCTAssertEqual(try api.request("447700900556", [("lg", "sv-se"), ("workflow_id", "7")])["status"] as? String, "0")
+        let call = try XCTUnwrap(server.messages().last)
+        XCTAssertEqual(call["channel"], "voice")
+        XCTAssertTrue(call["body"]?.hasPrefix("Din kod för AcmeApp är ") == true, call["body"] ?? "")
+        XCTAssertTrue(call["body"]?.contains("En gång till: ") == true)
+        XCTAssertEqual(try api.request("447700900557", [("lg", "xx-yy")])["status"] as? String, "3")
+        XCTAssertEqual(try api.request("447700900557", [("lg", "DE-DE")])["status"] as? String, "3", "Vonage's codes are lowercase")
+    }
+
+    func testNationalNumberWithCountry() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let started = try api.request("07700900555", [("country", "GB")])
+        XCTAssertEqual(started["status"] as? String, "0", "\(started)")
+        XCTAssertEqual(server.messages().last?["to"], "+447700900555")
+        XCTAssertEqual(try api.request("07700900555", [("country", "ZZ")])["status"] as? String, "3")
+    }
+
+    func testPSD2TextNamesThePaymentAndItsCodeWorks() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let started = try api.call("/verify/psd2/json", [("number", "447700900555"), ("payee", "Acme Shop"), ("amount", "12.5")])
+        XCTAssertEqual(started["status"] as? String, "0", "\(started)")
+        let id = try XCTUnwrap(started["request_id"] as? String)
+        let body = try XCTUnwrap(server.messages().last?["body"])
+        XCTAssertTrue(body.hasPrefix("Your code to pay €12.50 to Acme Shop is "), body)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+447700900555"))
+        XCTAssertEqual(try api.check(id, pin)["status"] as? String, "0")
+        XCTAssertEqual(try api.search(id)["status"] as? String, "SUCCESS")
+
+        let german = try api.call("/verify/psd2/json", [("number", "4915112345678"), ("payee", "Laden"), ("amount", "1000")])
+        XCTAssertEqual(german["status"] as? String, "0")
+        XCTAssertTrue(server.messages().last?["body"]?.hasPrefix("Ihr Code für die Zahlung von 1.000,00\u{00A0}€ an Laden lautet ") == true,
+                      server.messages().last?["body"] ?? "")
+
+        XCTAssertEqual(try api.call("/verify/psd2/json", [("number", "447700900556"), ("amount", "5")])["status"] as? String, "2")
+        XCTAssertEqual(try api.call("/verify/psd2/json", [("number", "447700900556"), ("payee", "A payee far too long"),
+                                                           ("amount", "5")])["status"] as? String, "3")
+        XCTAssertEqual(try api.call("/verify/psd2/json", [("number", "447700900556"), ("payee", "Shop"),
+                                                           ("amount", "5,00")])["status"] as? String, "3")
+    }
+
+    func testPSD2CodeIsBoundToItsPayment() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let started = try api.call("/verify/psd2/json", [("number", "447700900555"), ("payee", "Acme Shop"), ("amount", "12.50")])
+        let id = try XCTUnwrap(started["request_id"] as? String)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+447700900555"))
+        // Whoever could change the stored payment (to send the approval elsewhere) makes the code fail.
+        try server.app.database.write { try $0.execute("UPDATE verify_requests SET payee = 'Mallory' WHERE request_id = ?", [.text(id)]) }
+        XCTAssertEqual(try api.check(id, pin)["status"] as? String, "16")
+    }
+}
+
+/// `pin_code`: status 20 unless the client is allowed custom codes; then every event sends that
+/// code, and it is kept only sealed, until the request ends.
+final class VerifyCustomCodeTests: IntegrationTestCase {
+    func testPinCodeNeedsThePermissionAndEveryEventSendsIt() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let refused = try api.request("447700900555", [("pin_code", "8642")])
+        XCTAssertEqual(refused["status"] as? String, "20", "\(refused)")
+        XCTAssertEqual(refused["error_text"] as? String, "This account does not support the parameter: pin_code.")
+        XCTAssertTrue(server.messages().isEmpty)
+        XCTAssertEqual(try server.metric(#"twofa_refusals_total{reason="verify_custom_code"}"#), 1)
+
+        XCTAssertTrue(try APIKeyCommands.customCodes(server.app.config, apiKey: api.apiKey, allowed: true))
+        XCTAssertEqual(try api.request("447700900555", [("pin_code", "12")])["status"] as? String, "3")
+        let started = try api.request("447700900555", [("pin_code", "8642"), ("workflow_id", "2")])
+        XCTAssertEqual(started["status"] as? String, "0", "\(started)")
+        let id = try XCTUnwrap(started["request_id"] as? String)
+        XCTAssertEqual(server.lastPIN(to: "+447700900555"), "8642")
+        let sealed = try server.app.database.read {
+            try $0.queryOne("SELECT custom_code FROM verify_requests WHERE request_id = ?", [.text(id)])?.blob("custom_code")
+        }
+        XCTAssertNotNil(sealed)
+        XCTAssertNil(String(decoding: sealed ?? [], as: UTF8.self).range(of: "8642"), "kept sealed, not as typed")
+        server.clock.advance(seconds: 31)
+        XCTAssertEqual(try api.control(id, "trigger_next_event")["status"] as? String, "0")
+        XCTAssertEqual(server.messages().filter { $0["to"] == "+447700900555" }.count, 2)
+        XCTAssertEqual(server.lastPIN(to: "+447700900555"), "8642", "the next event sends the same code")
+        XCTAssertEqual(try api.check(id, "8642")["status"] as? String, "0")
+        let after = try server.app.database.read {
+            try $0.queryOne("SELECT custom_code FROM verify_requests WHERE request_id = ?", [.text(id)])?.blob("custom_code")
+        }
+        XCTAssertNil(after, "gone once the request ends")
+    }
+}

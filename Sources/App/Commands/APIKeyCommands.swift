@@ -2,15 +2,17 @@ import Database
 import Foundation
 import Verify
 
-/// `twofa api-keys create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY`: the
+/// `twofa api-keys create NAME [--daily-limit N] [--twilio] | custom-codes KEY on|off | list | limit KEY|NAME N|none | revoke KEY`: the
 /// operator's side of API clients. Applies pending migrations first, so it works on a fresh database.
 /// A daily limit caps the texts and calls (scheduled ones included) a key causes per UTC day;
 /// past it the API answers status 9 and the key's scheduled events are skipped (SendThrottle).
 public enum APIKeyCommands {
-    public static func create(_ config: AppConfig, name: String, dailyLimit: Int? = nil) throws -> (apiKey: String, apiSecret: String) {
+    /// `twilio`: an account SID (`AC` + 32 hex) and auth token (32 hex) for the Twilio face.
+    public static func create(_ config: AppConfig, name: String, dailyLimit: Int? = nil,
+                              twilio: Bool = false) throws -> (apiKey: String, apiSecret: String) {
         try withDatabase(config) { db in
             let (client, secret) = try db.write { conn in
-                let created = try ApiClient.create(name: name, now: now(), in: conn)
+                let created = try ApiClient.create(name: name, now: now(), style: twilio ? .twilio : .vonage, in: conn)
                 if let dailyLimit { try SendCounters.setDailyLimit(dailyLimit, accountID: created.0.apiKey, now: now(), in: conn) }
                 return created
             }
@@ -53,6 +55,11 @@ public enum APIKeyCommands {
         if text == "none" { return .some(nil) }
         guard let n = Int(text), n >= 1, n <= 100_000_000 else { return nil }
         return .some(n)
+    }
+
+    /// `custom-codes KEY on|off`: whether the key may choose its users' codes. False when no active key.
+    public static func customCodes(_ config: AppConfig, apiKey: String, allowed: Bool) throws -> Bool {
+        try withDatabase(config) { db in try db.write { try ApiClient.setCustomCodes(allowed, apiKey: apiKey, in: $0) } }
     }
 
     public static func revoke(_ config: AppConfig, apiKey: String) throws -> Bool {

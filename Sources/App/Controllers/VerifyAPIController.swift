@@ -12,7 +12,7 @@ import Verify
 public struct VerifyAPIController: Controller {
     public static let name = "verify_api"
     public static let usesBrowserSession = false
-    public enum Action: String { case request, check, search, control, openapi }
+    public enum Action: String { case request, check, search, control, openapi, psd2 }
     /// We charge nothing; the fields are there because SDK models expect them.
     static let price = "0.00000000", currency = "EUR"
 
@@ -25,12 +25,27 @@ public struct VerifyAPIController: Controller {
         let client = call.client
         do {
             let start = try VerifyStart.parse { params.has($0) ? params[$0] : nil }
+            try Self.admitCustomCode(start, client: client, context: context)
             let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
             return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
         } catch let error as VerifyError {
             if error.status == .invalidParameter, VerifyStart.brandProblem(params["brand"]) != nil {
                 context.app.metrics.refused("verify_brand")
             }
+            return error.response(includeRequestID: true)
+        }
+    }
+
+    /// /verify/psd2/json: starts a PSD2 payment's request; its texts name the payee and the
+    /// amount, and its code proves that payment only.
+    func psd2(_ call: ApiCall) throws -> HTTPResponse {
+        let client = call.client
+        do {
+            let start = try VerifyStart.parsePSD2 { params.has($0) ? params[$0] : nil }
+            try Self.admitCustomCode(start, client: client, context: context)
+            let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
+            return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
+        } catch let error as VerifyError {
             return error.response(includeRequestID: true)
         }
     }
@@ -105,6 +120,13 @@ public struct VerifyAPIController: Controller {
     }
 
     // MARK: Helpers
+
+    /// A `pin_code` from a client not allowed custom codes: status 20, as Vonage answers.
+    static func admitCustomCode(_ start: VerifyStart, client: ApiClient, context: RequestContext) throws {
+        guard start.customCode != nil, !client.customCodes else { return }
+        context.app.metrics.refused("verify_custom_code")
+        throw VerifyError.customCodeNotAllowed
+    }
 
     private func required(_ name: String) throws -> String {
         let value = params[name]

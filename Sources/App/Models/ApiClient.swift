@@ -9,6 +9,8 @@ public struct ApiClient: Sendable, Equatable {
     public let apiKey: String
     public let createdAt: Int64
     public let revokedAt: Int64?
+    /// May choose its users' codes (`pin_code`, Twilio's CustomCode): `twofa api-keys custom-codes KEY on`.
+    public var customCodes = false
 
     public var isRevoked: Bool { revokedAt != nil }
 
@@ -18,20 +20,32 @@ public struct ApiClient: Sendable, Equatable {
         apiKey = row.string("api_key") ?? ""
         createdAt = row.int64("created_at") ?? 0
         revokedAt = row.int64("revoked_at")
+        customCodes = row.int("custom_codes") == 1
     }
 
     /// Creates a client; returns it with the secret, which is never retrievable again.
-    public static func create(name: String, now: Int64, in db: DatabaseConnection) throws -> (ApiClient, secret: String) {
+    /// The credentials' shape: Vonage's key and secret, or Twilio's account SID and auth token.
+    public enum Style: Sendable { case vonage, twilio }
+
+    public static func create(name: String, now: Int64, style: Style = .vonage, in db: DatabaseConnection) throws -> (ApiClient, secret: String) {
         // Keys are 16 hex characters, secrets 64: both survive any form or URL encoding untouched.
-        let key = Hex.encode(SecureRandom.bytes(8))
-        let secret = Hex.encode(SecureRandom.bytes(32))
+        // Twilio's: `AC` + 32 hex and a 32-hex token (128 random bits, still only a SHA-256 kept).
+        let key = style == .twilio ? "AC" + Hex.encode(SecureRandom.bytes(16)) : Hex.encode(SecureRandom.bytes(8))
+        let secret = Hex.encode(SecureRandom.bytes(style == .twilio ? 16 : 32))
         let id = try db.insert("INSERT INTO api_clients (name, api_key, secret_digest, created_at) VALUES (?, ?, ?, ?)",
                        [.text(name), .text(key), .blob(Digest.sha256(secret)), .integer(now)])
         return (ApiClient(id: id, name: name, apiKey: key, createdAt: now, revokedAt: nil), secret)
     }
 
     public static func all(in db: DatabaseConnection) throws -> [ApiClient] {
-        try db.query("SELECT id, name, api_key, created_at, revoked_at FROM api_clients ORDER BY id").map(ApiClient.init)
+        try db.query("SELECT id, name, api_key, created_at, revoked_at, custom_codes FROM api_clients ORDER BY id").map(ApiClient.init)
+    }
+
+    /// Allows or forbids the active key's custom codes; false when there is no such key.
+    public static func setCustomCodes(_ allowed: Bool, apiKey: String, in db: DatabaseConnection) throws -> Bool {
+        try db.execute("UPDATE api_clients SET custom_codes = ? WHERE api_key = ? AND revoked_at IS NULL",
+                       [.integer(allowed ? 1 : 0), .text(apiKey)])
+        return db.changes == 1
     }
 
     /// Revokes the key; false when there is no such (unrevoked) key.
@@ -45,7 +59,7 @@ public struct ApiClient: Sendable, Equatable {
     /// constant time; an unknown key costs the same hash so both failures look alike.
     public static func authenticate(apiKey: String, secret: String, in db: DatabaseConnection) throws -> ApiClient? {
         let row = try db.queryOne("""
-            SELECT id, name, api_key, created_at, revoked_at, secret_digest FROM api_clients WHERE api_key = ?
+            SELECT id, name, api_key, created_at, revoked_at, custom_codes, secret_digest FROM api_clients WHERE api_key = ?
             """, [.text(apiKey)])
         let stored = row?.blob("secret_digest") ?? [UInt8](repeating: 0, count: 32)
         let matches = ConstantTime.equals(Digest.sha256(secret), stored)

@@ -1,9 +1,12 @@
 import HTTP
 
-/// Exact-path routing (our routes have no parameters): a dictionary lookup per request.
+/// Exact-path routing: a dictionary lookup per request. The few paths with a `{parameter}`
+/// segment (the Twilio face's `/v2/Services/{ServiceSid}`…) are tried only when no exact path
+/// matches, one pattern after the other (`PathPattern`).
 public struct Router: Sendable {
     public private(set) var routes: [Route] = []
     private var table: [String: [String: Route]] = [:]
+    private var patterns: [(pattern: PathPattern, byMethod: [String: Route])] = []
 
     public init() {}
 
@@ -19,7 +22,10 @@ public struct Router: Sendable {
 
     /// The routes drawn at `path`, by verb: one dictionary lookup, then `choose` by verb (again
     /// when `_method` changes it, without looking the path up twice).
-    func routes(at path: String) -> [String: Route]? { table[path] }
+    func routes(at path: String) -> [String: Route]? {
+        if let exact = table[path] { return exact }
+        return patterns.first { $0.pattern.matches(path) }?.byMethod
+    }
 
     static func choose(_ method: String, from byMethod: [String: Route]?) -> Match {
         guard let byMethod else { return .notFound }
@@ -67,7 +73,16 @@ public struct Router: Sendable {
                           checks: gate.names, usesBrowserSession: C.usesBrowserSession,
                           quick: quick, hashesPassword: hashesPassword, handler: handler)
         routes.append(route)
-        table[path, default: [:]][method] = route
+        if let pattern = PathPattern(path) {
+            if let i = patterns.firstIndex(where: { $0.pattern.text == path }) {
+                precondition(patterns[i].byMethod[method] == nil, "route \(method) \(path) drawn twice")
+                patterns[i].byMethod[method] = route
+            } else {
+                patterns.append((pattern, [method: route]))
+            }
+        } else {
+            table[path, default: [:]][method] = route
+        }
     }
 
     mutating func get<C: Controller, P>(_ path: String, _ c: C.Type, _ action: C.Action, gate: Gate<P>,

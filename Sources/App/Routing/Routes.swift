@@ -22,8 +22,9 @@ import HTTP
 ///     post :resend; post :call; post :email                      (verifications: the texted PIN, or by e-mail)
 ///     post :totp; post :recovery                                 (second_factor: app or recovery code)
 ///   end
-///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
+///   match "/verify/json", "/verify/(check|search|control|psd2)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
+///   resources "/v2/Services" (+ Verifications, VerificationCheck) => "twilio_verify#…"  (Twilio Verify v2)
 ///
 /// `r.page`: a quick page, which the event loop tries itself. Its action is a static function
 /// of a read-only value, so the compiler keeps writes and bcrypt out of it (`ReadOnlyContext`);
@@ -118,8 +119,24 @@ public enum Routes {
             r.add(method, "/verify/check/json", VerifyAPIController.self, .check, gate: api) { try $0.check($1) }
             r.add(method, "/verify/search/json", VerifyAPIController.self, .search, gate: api) { try $0.search($1) }
             r.add(method, "/verify/control/json", VerifyAPIController.self, .control, gate: api) { try $0.control($1) }
+            r.add(method, "/verify/psd2/json", VerifyAPIController.self, .psd2, gate: starting) { try $0.psd2($1) }
         }
         r.get("/verify/openapi.json", VerifyAPIController.self, .openapi, gate: .open) { c, _ in try c.openapi() }
+
+        // The Twilio Verify v2 face (HTTP Basic with an `api-keys create --twilio` account SID and token).
+        let services = "/v2/Services", service = "/v2/Services/{ServiceSid}"
+        let verifications = service + "/Verifications", verification = verifications + "/{Sid}"
+        let checks = service + "/VerificationCheck"
+        typealias T = TwilioVerifyController
+        r.post(services, T.self, .createService, gate: .twilioAccount(services)) { try $0.createService($1) }
+        r.get(services, T.self, .listServices, gate: .twilioAccount(services)) { try $0.listServices($1) }
+        r.get(service, T.self, .showService, gate: .twilioAccount(service)) { try $0.showService($1) }
+        r.post(service, T.self, .updateService, gate: .twilioAccount(service)) { try $0.updateService($1) }
+        r.delete(service, T.self, .deleteService, gate: .twilioAccount(service)) { try $0.deleteService($1) }
+        r.post(verifications, T.self, .createVerification, gate: .twilioAccount(verifications)) { try $0.createVerification($1) }
+        r.get(verification, T.self, .showVerification, gate: .twilioAccount(verification)) { try $0.showVerification($1) }
+        r.post(verification, T.self, .updateVerification, gate: .twilioAccount(verification)) { try $0.updateVerification($1) }
+        r.post(checks, T.self, .createVerificationCheck, gate: .twilioAccount(checks)) { try $0.createVerificationCheck($1) }
         return r
     }
 }

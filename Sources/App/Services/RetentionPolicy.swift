@@ -64,6 +64,11 @@ struct RetentionPolicy: Sendable {
             // A revoked key's budget is never read again.
             Self.rule("verify_budgets", "account_id IN (SELECT api_key FROM api_clients WHERE revoked_at IS NOT NULL)",
                       key: "account_id") { _ in [] },
+            // The Twilio face's note on a request goes once the request is gone (an hour's grace:
+            // the note is written just after its request).
+            Self.rule("twilio_verifications", """
+                created_at < ? AND NOT EXISTS (SELECT 1 FROM verify_requests r WHERE r.request_id = twilio_verifications.request_id)
+                """, key: "request_id") { [.integer($0 - 3_600)] },
         ]
     }
 

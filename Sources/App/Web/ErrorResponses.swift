@@ -19,6 +19,11 @@ enum ErrorResponses {
 
     /// An API action failed: Vonage's status 5, HTTP 200.
     static func api(_ route: Route, failedWith error: Error) -> HTTPResponse {
+        if route.controller == TwilioVerifyController.name {
+            // The Twilio face answers its failures in Twilio's shape, with an HTTP status.
+            Log.error("\(route.controller)#\(route.action) failed: \(error)")
+            return TwilioError.internalError.response()
+        }
         if case DatabaseError.unavailable(let message) = error {
             Log.warning("\(route.controller)#\(route.action): status 5, \(message)")
             return JSONValue.object([("status", .string("5")),
