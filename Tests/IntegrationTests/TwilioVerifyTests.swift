@@ -99,7 +99,7 @@ final class TwilioVerifyTests: IntegrationTestCase {
         refused(try api.call("POST", "/v2/Services", [("FriendlyName", "A"), ("CodeLength", "11")]), "CodeLength")
         refused(try api.call("POST", "/v2/Services", [("FriendlyName", "A"), ("CustomCodeEnabled", "yes")]), "CustomCodeEnabled")
         refused(try api.start(service, to: "not a number"), "To")
-        refused(try api.start(service, to: number, channel: "email"), "Channel")
+        refused(try api.start(service, to: number, channel: "email"), "To")   // a number is no address
         refused(try api.start(service, to: number, channel: "whatsapp"), "Channel")
         refused(try api.start(service, to: number, [("CustomFriendlyName", "\u{202E}evil")]), "CustomFriendlyName")
         refused(try api.check(service, code: "12a4", to: number), "Code")
@@ -125,6 +125,24 @@ final class TwilioVerifyTests: IntegrationTestCase {
         let other = try XCTUnwrap(try api.start(service, to: number).string("sid"))
         let approve = try api.call("POST", "/v2/Services/\(service)/Verifications/\(other)", [("Status", "approved")])
         XCTAssertEqual(approve.code, 60200, "only a custom code's verification is approved without a code")
+    }
+
+    func testEmailChannelSendsTheCodeByEmailAndChecksByAddress() throws {
+        let api = try TwilioAPIClient.create(on: server)
+        let service = try api.createService([("FriendlyName", "AcmeApp")])
+        let address = "ann@Example.COM"
+        let started = try api.start(service, to: address, channel: "email")
+        XCTAssertEqual(started.status, 201, "\(started.json)")
+        XCTAssertEqual(started.string("channel"), "email")
+        XCTAssertEqual(started.string("to"), "ann@example.com", "the domain is kept lowercased")
+        let mail = try XCTUnwrap(server.messages().last)
+        XCTAssertEqual(mail["channel"], "email")
+        XCTAssertEqual(mail["to"], "ann@example.com")
+        let pin = try XCTUnwrap(server.lastPIN(to: "ann@example.com"))
+        XCTAssertEqual(try api.check(service, code: wrong(pin), to: "ann@example.com").string("status"), "pending")
+        let good = try api.check(service, code: pin, to: "ann@example.com")
+        XCTAssertEqual(good.string("status"), "approved", "\(good.json)")
+        XCTAssertEqual(good.string("channel"), "email")
     }
 
     func testTooManyWrongCodes() throws {

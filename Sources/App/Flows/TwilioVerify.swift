@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Messaging
 import Support
 import Verify
 
@@ -41,12 +42,8 @@ struct TwilioVerify {
     // MARK: Starting
 
     func start(_ start: Start, service: TwilioService) throws -> Verification {
-        guard let channel = TwilioVerification.Channel(rawValue: start.channel) else {
-            // `email` included: the engine sends texts and calls only.
-            throw TwilioError.invalid("Channel")
-        }
-        guard !start.to.isEmpty, start.to.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
-              case .success(let number) = PhoneNumber.normalize(start.to) else { throw TwilioError.invalid("To") }
+        guard let channel = TwilioVerification.Channel(rawValue: start.channel) else { throw TwilioError.invalid("Channel") }
+        let number = try Self.destination(start.to, channel: channel)
         var brand = service.friendlyName
         if let custom = start.customFriendlyName {
             guard VerifyStart.brandProblem(custom, length: TwilioService.friendlyNameLength) == nil else {
@@ -54,7 +51,7 @@ struct TwilioVerify {
             }
             brand = custom
         }
-        var request = VerifyStart(number: number, brand: brand)
+        var request = channel == .email ? VerifyStart(email: number, brand: brand) : VerifyStart(number: number, brand: brand)
         // Locale as Twilio spells it ("de", "pt-BR"), or else the number's country.
         if let locale = start.locale {
             guard let language = VerifyLanguage(code: locale) else { throw TwilioError.invalid("Locale") }
@@ -73,7 +70,11 @@ struct TwilioVerify {
         }
         request.codeLength = service.codeLength
         request.pinExpiry = Self.lifetime
-        request.workflow = Workflow(id: channel == .sms ? 6 : 7)!
+        switch channel {
+        case .sms: request.workflow = Workflow(id: 6)!
+        case .call: request.workflow = Workflow(id: 7)!
+        case .email: break   // VerifyStart(email:) chose the e-mail workflow
+        }
         // A pending verification of this service to the number is replaced (see the type's comment);
         // any other live request to it (another service's, the Vonage face's) refuses with 60212.
         if let live = try liveVerification(to: number, service: service) { request.replacesRequestID = live.requestID }
@@ -86,6 +87,18 @@ struct TwilioVerify {
         let note = TwilioVerification(requestID: requestID, serviceSID: service.sid, channel: channel, createdAt: now)
         try app.database.write { try note.insert(in: $0) }
         return try verification(note)
+    }
+
+    /// `To` as the engine keeps it: an E.164 number for texts and calls, an address for e-mail.
+    static func destination(_ to: String, channel: TwilioVerification.Channel) throws -> String {
+        if channel == .email {
+            let address = EmailAddress.normalize(to)
+            guard EmailAddress.problem(address) == nil else { throw TwilioError.invalid("To") }
+            return address
+        }
+        guard !to.isEmpty, to.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
+              case .success(let number) = PhoneNumber.normalize(to) else { throw TwilioError.invalid("To") }
+        return number
     }
 
     // MARK: Reading
@@ -130,9 +143,7 @@ struct TwilioVerify {
             guard let requestID = TwilioVerification.requestID(fromSID: sid) else { throw TwilioError.invalid("VerificationSid") }
             note = try app.database.read { try TwilioVerification.find(requestID: requestID, serviceSID: service.sid, in: $0) }
         } else if let to {
-            guard case .success(let number) = PhoneNumber.normalize(to),
-                  to.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }) else { throw TwilioError.invalid("To") }
-            note = try liveVerification(to: number, service: service)
+            note = try liveVerification(to: Self.destination(to, channel: to.contains("@") ? .email : .sms), service: service)
         } else {
             throw TwilioError.invalid("To")
         }

@@ -3,7 +3,7 @@ import Database
 /// The Twilio face's note on an engine request: the Service it was started under and its
 /// Twilio channel. The verification's sid is `VE` + the engine's request_id.
 struct TwilioVerification: Sendable, Equatable {
-    enum Channel: String, Sendable, CaseIterable { case sms, call }
+    enum Channel: String, Sendable, CaseIterable { case sms, call, email }
 
     let requestID: String
     let serviceSID: String
