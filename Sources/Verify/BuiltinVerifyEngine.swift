@@ -194,6 +194,15 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         if let outcome { throw outcome }
     }
 
+    public func cancelAnytime(requestID: String, accountID: String, now: Int64) throws {
+        let cancelled: Bool = try database.write { db in
+            guard let r = try liveRequest(requestID, accountID: accountID, now: now, in: db) else { return false }
+            try VerifyRequest.finalize(pk: r.pk, .cancelled, now: now, in: db)
+            return true
+        }
+        if !cancelled { throw Self.inactive(requestID) }
+    }
+
     public func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws {
         var send: SendThrottle.Send?
         let claimed: Result<Claimed, VerifyError>

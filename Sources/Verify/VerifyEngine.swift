@@ -10,6 +10,16 @@ public protocol VerifyEngine: Sendable {
     /// The request with its events and checks, or nil when unknown to this account.
     func search(requestID: String, accountID: String, now: Int64) throws -> VerifyRequest?
     func cancel(requestID: String, accountID: String, now: Int64) throws
+    /// Cancels a request in progress whenever asked (Vonage Verify v2's DELETE, which has none of
+    /// v1's "not within 30 seconds, not after the second event" rules).
+    func cancelAnytime(requestID: String, accountID: String, now: Int64) throws
     /// Fires the next event of the workflow now. `ip` as in `start` (empty for API callers).
     func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws
+}
+
+extension VerifyEngine {
+    /// An engine that forwards to Vonage's v1 API can only cancel under v1's rules.
+    public func cancelAnytime(requestID: String, accountID: String, now: Int64) throws {
+        try cancel(requestID: requestID, accountID: accountID, now: now)
+    }
 }

@@ -1,9 +1,12 @@
 import HTTP
 
-/// Exact-path routing (our routes have no parameters): a dictionary lookup per request.
+/// Exact-path routing: a dictionary lookup per request. A path with `{name}` segments
+/// (`/v2/verify/{request_id}`) is a pattern, tried only when no exact path matches; its
+/// action reads the segment from the request's path.
 public struct Router: Sendable {
     public private(set) var routes: [Route] = []
     private var table: [String: [String: Route]] = [:]
+    private var patterns: [(segments: [Substring], byMethod: [String: Route])] = []
 
     public init() {}
 
@@ -19,7 +22,16 @@ public struct Router: Sendable {
 
     /// The routes drawn at `path`, by verb: one dictionary lookup, then `choose` by verb (again
     /// when `_method` changes it, without looking the path up twice).
-    func routes(at path: String) -> [String: Route]? { table[path] }
+    func routes(at path: String) -> [String: Route]? {
+        if let exact = table[path] { return exact }
+        guard !patterns.isEmpty else { return nil }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return patterns.first { pattern in
+            pattern.segments.count == segments.count && zip(pattern.segments, segments).allSatisfy { want, got in
+                want.hasPrefix("{") ? !got.isEmpty : want == got
+            }
+        }?.byMethod
+    }
 
     static func choose(_ method: String, from byMethod: [String: Route]?) -> Match {
         guard let byMethod else { return .notFound }
@@ -64,9 +76,19 @@ public struct Router: Sendable {
                                                       handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
         let route = Route(method: method, path: path, controller: C.name, action: action.rawValue,
-                          checks: gate.names, usesBrowserSession: C.usesBrowserSession,
+                          checks: gate.names, usesBrowserSession: C.usesBrowserSession, readsOwnBody: C.readsOwnBody,
                           quick: quick, hashesPassword: hashesPassword, handler: handler)
         routes.append(route)
+        if path.contains("{") {
+            let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+            if let i = patterns.firstIndex(where: { $0.segments == segments }) {
+                precondition(patterns[i].byMethod[method] == nil, "route \(method) \(path) drawn twice")
+                patterns[i].byMethod[method] = route
+            } else {
+                patterns.append((segments, [method: route]))
+            }
+            return
+        }
         table[path, default: [:]][method] = route
     }
 

@@ -23,6 +23,7 @@ import HTTP
 ///   end
 ///   match "/verify/json", "/verify/(check|search|control)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
+///   post "/v2/verify", post|delete "/v2/verify/:request_id", post "/v2/verify/:request_id/next_workflow" => "verify_v2#…"
 ///
 /// `r.page`: a quick page, which the event loop tries itself. Its action is a static function
 /// of a read-only value, so the compiler keeps writes and bcrypt out of it (`ReadOnlyContext`);
@@ -109,6 +110,13 @@ public enum Routes {
             r.add(method, "/verify/control/json", VerifyAPIController.self, .control, gate: api) { try $0.control($1) }
         }
         r.get("/verify/openapi.json", VerifyAPIController.self, .openapi, gate: .open) { c, _ in try c.openapi() }
+
+        // Vonage Verify v2 over the same engine (HTTP Basic; JSON bodies; problem bodies on errors).
+        let v2 = Gate.apiClientV2
+        r.post("/v2/verify", VonageV2Controller.self, .start, gate: v2) { try $0.start($1) }
+        r.post("/v2/verify/{request_id}", VonageV2Controller.self, .check, gate: v2) { try $0.check($1) }
+        r.delete("/v2/verify/{request_id}", VonageV2Controller.self, .cancel, gate: v2) { try $0.cancel($1) }
+        r.post("/v2/verify/{request_id}/next_workflow", VonageV2Controller.self, .nextWorkflow, gate: v2) { try $0.nextWorkflow($1) }
         return r
     }
 }
