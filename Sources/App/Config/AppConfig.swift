@@ -105,6 +105,9 @@ public struct AppConfig: Sendable {
     public var auditRetentionDays = 365
     public var pruneInterval = 300
     public var pruneBatchSize = 500
+    /// Verify API callbacks (WebhookDeliverer): retried with backoff until a 2xx or until
+    /// WEBHOOK_GIVE_UP seconds after the request ended.
+    public var webhookGiveUp = 86_400
     /// A batch is one write transaction: past this it holds the writer longer than a request should wait.
     public static let pruneBatchSizeMax = 10_000
 
@@ -194,6 +197,8 @@ public struct AppConfig: Sendable {
         config.pruneInterval = try values.int("prune_interval", env: "PRUNE_INTERVAL", in: 10...86_400, default: config.pruneInterval)
         config.pruneBatchSize = try values.int("prune_batch_size", env: "PRUNE_BATCH_SIZE", in: 1...Self.pruneBatchSizeMax,
                                                default: config.pruneBatchSize)
+        config.webhookGiveUp = try values.int("webhook_give_up", env: "WEBHOOK_GIVE_UP", in: 60...604_800,
+                                              default: config.webhookGiveUp)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.passwordResetHold = try values.int("password_reset_hold", env: "PASSWORD_RESET_HOLD", in: 0...86_400 * 30,

@@ -111,6 +111,9 @@ public final class Metrics: @unchecked Sendable {
     /// A password reset or passwordless request over the per-address limit (UntoldRequestLimit), by `flow`.
     public func untoldRequestThrottled(_ flow: String) { count("untold_requests_throttled", flow) }
 
+    /// A Verify API callback attempt: `delivered`, `failed` (retried later) or `given_up`.
+    public func webhookDelivery(_ outcome: String) { count("webhook_deliveries", outcome) }
+
     private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
         events[name + "\u{1F}" + channel, default: 0] += n
@@ -212,6 +215,7 @@ public final class Metrics: @unchecked Sendable {
         Self.family("pruned_rows", "Rows removed by the retention pruner", by: "table", events: events, into: &out)
         Self.family("untold_requests_throttled", "Password reset and passwordless requests over the per-address limit: nothing sent",
                     by: "flow", events: events, into: &out)
+        Self.family("webhook_deliveries", "Verify API callback attempts, by outcome", by: "outcome", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"
