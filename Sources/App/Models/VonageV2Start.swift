@@ -103,8 +103,10 @@ struct VonageV2Start {
 
     private static func integer(_ object: [String: Any], _ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = object[name], !(value is NSNull) else { return nil }
+        // The range is checked on the double first: a huge number must not reach an Int conversion.
         guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
-              number.doubleValue == Double(number.intValue), range.contains(number.intValue) else {
+              (Double(range.lowerBound)...Double(range.upperBound)).contains(number.doubleValue),
+              number.doubleValue == Double(number.intValue) else {
             throw Problem.invalid(name, "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number.intValue
