@@ -145,4 +145,33 @@ final class WebhookTests: IntegrationTestCase {
         XCTAssertLessThanOrEqual(tried, 2 * 26, "about one attempt an hour at most")
         XCTAssertGreaterThan(server.app.metrics.render().components(separatedBy: "outcome=\"given_up\"} 2").count, 1)
     }
+
+    func testTheCommandLineSetsACallbackURLAndPrintsTheSecretOnce() throws {
+        receiver = try FakeProvider([], fallback: FakeProvider.Reply(status: 200, json: "{}"))
+        let twofa = TwofaCommand(server: server)
+        let created = try twofa.run(["api-keys", "create", "shop", "--callback-url", receiver.baseURL.absoluteString + "/hook",
+                                     "--daily-limit", "5"])
+        XCTAssertEqual(created.status, 0, created.err)
+        func value(_ name: String) throws -> String {
+            let line = try XCTUnwrap(created.out.split(separator: "\n").first { $0.hasPrefix(name + ": ") }, created.out)
+            return String(line.dropFirst(name.count + 2))
+        }
+        let secret = try value("signature_secret")
+        XCTAssertNotNil(secret.range(of: "^[0-9a-f]{64}$", options: .regularExpression))
+        let hooked = Client(v2: VonageV2Tests.V2(port: server.port, key: try value("api_key"), secret: try value("api_secret")),
+                            signatureSecret: secret)
+        _ = try completed(hooked)
+        XCTAssertEqual(try server.app.webhooks.run(), 2)
+        XCTAssertNotNil(claims(try XCTUnwrap(receiver.requests.first), secret: secret))
+        XCTAssertFalse(try twofa.run(["api-keys", "list"]).out.contains(secret), "never shown again")
+        XCTAssertFalse(try server.databaseContents().range(of: Data(secret.utf8)) != nil, "kept sealed, not in clear")
+
+        for bad in ["ftp://example.com/hook", "not a url", "/relative"] {
+            let refused = try twofa.run(["api-keys", "create", "x", "--callback-url", bad])
+            XCTAssertEqual(refused.status, 1, bad)
+            XCTAssertTrue(refused.err.contains("--callback-url must be"), refused.err)
+        }
+        XCTAssertEqual(try twofa.run(["api-keys", "create", "x", "--callback-url"]).status, 1)
+    }
 }
+
