@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import HTTP
 import Support
@@ -31,6 +32,8 @@ public struct VonageV2Controller: Controller {
             return refuse(problem)
         } catch let error as VerifyError {
             return refuse(Self.problem(for: error, channel: "workflow[0].to"))
+        } catch {
+            return failed(error)
         }
     }
 
@@ -46,6 +49,8 @@ public struct VonageV2Controller: Controller {
             return JSONValue.object([("request_id", .string(VonageV2ID.show(id))), ("status", .string("completed"))]).response()
         } catch let error as VerifyError {
             return refuse(Self.problem(for: error, channel: "code"))
+        } catch {
+            return failed(error)
         }
     }
 
@@ -56,6 +61,8 @@ public struct VonageV2Controller: Controller {
             return JSONValue.object([]).response()
         } catch let error as VerifyError {
             return refuse(Self.problem(for: error, channel: "workflow"))
+        } catch {
+            return failed(error)
         }
     }
 
@@ -66,6 +73,8 @@ public struct VonageV2Controller: Controller {
             return HTTPResponse(status: 204)
         } catch let error as VerifyError {
             return refuse(Self.problem(for: error, channel: "request_id"))
+        } catch {
+            return failed(error)
         }
     }
 
@@ -75,6 +84,17 @@ public struct VonageV2Controller: Controller {
     private func requestID() -> String {
         let segments = context.request.path.split(separator: "/")
         return segments.count >= 3 ? VonageV2ID.read(String(segments[2])) : ""
+    }
+
+    /// Anything else (the database is down…) as a problem body too, not v1's status 5.
+    private func failed(_ error: Error) -> HTTPResponse {
+        if case DatabaseError.unavailable(let message) = error {
+            Log.warning("verify_v2: 503, \(message)")
+            return Problem(status: 503, kind: "internal-error", title: "Service Unavailable",
+                           detail: "The database is unavailable; try again.").response(instance: instance)
+        }
+        Log.error("verify_v2 failed: \(error)")
+        return Problem.internalError.response(instance: instance)
     }
 
     private func refuse(_ problem: Problem) -> HTTPResponse {

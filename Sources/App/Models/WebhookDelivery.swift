@@ -14,7 +14,7 @@ struct WebhookDelivery: Equatable {
     let giveUpAt: Int64
 
     /// How long a claim holds a row before another instance may try it: longer than one attempt.
-    static let lease: Int64 = 60
+    static let lease: Int64 = 120
     /// Pause after failed attempt `n`: 2, 4, 8 … seconds, at most an hour.
     static func backoff(afterAttempt n: Int) -> Int64 { min(3_600, Int64(1) << Int64(min(max(n, 1), 12))) }
 
@@ -61,6 +61,12 @@ struct WebhookDelivery: Equatable {
               AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
             RETURNING id, api_key, url, body, jti, attempts, give_up_at
             """, [.integer(now + lease), .integer(now), .integer(Int64(limit)), .integer(now)]).map(WebhookDelivery.init)
+    }
+
+    /// Gives back a claimed delivery that was not tried (a shutdown): due at once, its claim uncounted.
+    static func release(_ delivery: WebhookDelivery, now: Int64, in db: DatabaseConnection) throws {
+        try db.execute("UPDATE webhook_deliveries SET next_attempt_at = ?, attempts = attempts - 1 WHERE id = ?",
+                       [.integer(now), .integer(delivery.id)])
     }
 
     static func markDelivered(id: Int64, now: Int64, in db: DatabaseConnection) throws {

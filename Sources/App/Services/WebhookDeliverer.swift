@@ -23,7 +23,11 @@ public final class WebhookDeliverer: @unchecked Sendable {
     /// optimisation: a new process starts a whole give-up period back.
     private var sweptSince: Int64?
 
-    static let batch = 50
+    /// Ended requests read per sweep transaction.
+    static let sweepBatch = 50
+    /// Deliveries claimed at a time: few enough that all are tried well within the lease, each
+    /// attempt being bounded by the client's 10 s timeout.
+    static let claimBatch = 5
     /// A sweep re-reads this far back, for requests ended just before the last sweep but committed after it.
     static let sweepOverlap: Int64 = 120
 
@@ -38,11 +42,14 @@ public final class WebhookDeliverer: @unchecked Sendable {
     /// one already received must not be sent again after a restart.
     private let passLock = NSLock()
     private var stopped = false   // guarded by passLock
+    /// Set by `stop` before it waits, so a long pass ends after the attempt in flight.
+    private let stopping = ManagedAtomicFlag()
 
     public func start() { task.start { [weak self] in self?.tick() } }
 
     /// Stops the thread and waits (at most one attempt's timeout and a little) for its pass to end.
     public func stop() {
+        stopping.set()
         task.stop()
         let idle = passLock.lock(before: Date().addingTimeInterval(12))
         stopped = true
@@ -62,12 +69,21 @@ public final class WebhookDeliverer: @unchecked Sendable {
     public func run() throws -> Int {
         try sweep()
         var delivered = 0
-        while true {
+        while !stopping.isSet {
             let now = clock()
-            let due = try database.write { try WebhookDelivery.claimDue(now: now, limit: Self.batch, in: $0) }
-            for delivery in due where try deliver(delivery) { delivered += 1 }
-            if due.count < Self.batch { return delivered }
+            let due = try database.write { try WebhookDelivery.claimDue(now: now, limit: Self.claimBatch, in: $0) }
+            for (i, delivery) in due.enumerated() {
+                if stopping.isSet {
+                    // Shutting down: what was claimed but not tried is due again at once, for the next process.
+                    let rest = Array(due[i...])
+                    try database.write { db in for d in rest { try WebhookDelivery.release(d, now: now, in: db) } }
+                    return delivered
+                }
+                if try deliver(delivery) { delivered += 1 }
+            }
+            if due.count < Self.claimBatch { return delivered }
         }
+        return delivered
     }
 
     private func sweep() throws {
@@ -76,7 +92,7 @@ public final class WebhookDeliverer: @unchecked Sendable {
         let since = max(now - giveUp, (sweptSince ?? 0) - Self.sweepOverlap)
         lock.unlock()
         let full = try database.write { db -> Bool in
-            let rows = try WebhookDelivery.unqueued(since: since, limit: Self.batch, in: db)
+            let rows = try WebhookDelivery.unqueued(since: since, limit: Self.sweepBatch, in: db)
             var urls: [String: String?] = [:]
             for row in rows {
                 let apiKey = row.string("account_id") ?? ""
@@ -90,7 +106,7 @@ public final class WebhookDeliverer: @unchecked Sendable {
                     try WebhookDelivery.enqueue(callback, url: url, now: now, giveUpAt: ended + giveUp, in: db)
                 }
             }
-            return rows.count == Self.batch
+            return rows.count == Self.sweepBatch
         }
         // A full batch may have left more behind: the next sweep starts from the same place.
         if !full {
@@ -129,4 +145,12 @@ public final class WebhookDeliverer: @unchecked Sendable {
                     + (gaveUp ? "; given up" : "; will retry"))
         return false
     }
+}
+
+/// A flag one thread sets and others read.
+private final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
