@@ -173,5 +173,22 @@ final class WebhookTests: IntegrationTestCase {
         }
         XCTAssertEqual(try twofa.run(["api-keys", "create", "x", "--callback-url"]).status, 1)
     }
+
+    func testV1RequestsOfTheKeyGetTheSameCallbacks() throws {
+        receiver = try FakeProvider([], fallback: FakeProvider.Reply(status: 200, json: "{}"))
+        let hooked = try client()
+        let v1 = VerifyAPIClient(port: server.port, apiKey: hooked.v2.key, apiSecret: hooked.v2.secret)
+        let id = try XCTUnwrap(try v1.request(number, [("workflow_id", "5")])["request_id"] as? String)
+        let pin = try XCTUnwrap(server.lastPIN(to: "+" + number))
+        XCTAssertEqual(try v1.check(id, pin)["status"] as? String, "0")
+        XCTAssertEqual(try server.app.webhooks.run(), 2)
+        let summary = try XCTUnwrap(receiver.requests.map(FakeProvider.json).first { $0["type"] as? String == "summary" })
+        XCTAssertEqual(summary["request_id"] as? String, [8, 4, 4, 4, 12].reduce(into: (id[...], [String]())) { acc, n in
+            acc.1.append(String(acc.0.prefix(n))); acc.0 = acc.0.dropFirst(n) }.1.joined(separator: "-"), "the same id, as a UUID")
+        let steps = try XCTUnwrap(summary["workflow"] as? [[String: Any]])
+        XCTAssertEqual(steps.map { $0["channel"] as? String }, ["sms", "voice"])
+        XCTAssertEqual(steps.map { $0["status"] as? String }, ["completed", "unused"])
+        XCTAssertNil(steps[1]["initiated_at"], "a step never started has no start time")
+    }
 }
 
