@@ -11,7 +11,7 @@ public protocol VerifyEngine: Sendable {
     func search(requestID: String, accountID: String, now: Int64) throws -> VerifyRequest?
     func cancel(requestID: String, accountID: String, now: Int64) throws
     /// Cancels without Vonage v1's rules (not within 30 seconds, not after two events): the
-    /// Twilio face, since Twilio cancels any pending verification. The `vonage` engine can only
+    /// Twilio face and Vonage v2's DELETE, since both cancel any pending verification. The `vonage` engine can only
     /// ask Vonage, whose rules then apply.
     func cancelAtOnce(requestID: String, accountID: String, now: Int64) throws
     /// Marks a live request verified without a code: the Twilio face's `Status=approved`, for a
@@ -20,3 +20,4 @@ public protocol VerifyEngine: Sendable {
     /// Fires the next event of the workflow now. `ip` as in `start` (empty for API callers).
     func triggerNextEvent(requestID: String, accountID: String, ip: String, now: Int64) throws
 }
+

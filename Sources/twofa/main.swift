@@ -35,6 +35,7 @@ case "serve":
         Log.info("shutting down: finishing in-flight requests")
         app.scheduler.stop()
         app.pruner.stop()
+        app.webhooks.stop()
         server.shutdown()
         if !app.afterResponse.wait(seconds: 10) { Log.warning("stopping with a code still being sent") }
         // Nothing may still be running when exit() tears the process down.
@@ -52,6 +53,7 @@ case "serve":
     starting { try server.start() }
     app.scheduler.start()   // fires Verify events (the voice call after an unanswered SMS)
     app.pruner.start()      // removes what we no longer keep (RetentionPolicy), every PRUNE_INTERVAL
+    app.webhooks.start()    // sends the Verify API's callbacks from their queue in the database
     Log.info("twofa listening on http://\(config.host):\(server.port) (\(config.environment.rawValue))")
     Log.flush(timeout: 0)   // supervisors and tests wait for this line: not a batch's delay later
     dispatchMain()
@@ -62,25 +64,34 @@ case "migrate":
     print(applied.isEmpty ? "Nothing to migrate." : applied.map { "Applied \($0)" }.joined(separator: "\n"))
 
 case "api-keys":
-    // twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | revoke KEY
+    // twofa api-keys create NAME [--daily-limit N] [--twilio] [--callback-url URL] | list | limit KEY|NAME N|none | custom-codes KEY on|off | revoke KEY
     let config = starting { try AppConfig.load() }
     // `--twilio` (create only): Twilio-style credentials, an account SID `AC…` and an auth token.
     let twilio = arguments.contains("--twilio")
     let rest = Array(arguments.dropFirst()).filter { $0 != "--twilio" }
-    if twilio && rest.first != "create" { fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio]", status: 2) }
+    if twilio && rest.first != "create" { fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] [--callback-url URL]", status: 2) }
     switch (rest.first, rest.count) {
-    case ("create", 2), ("create", 4):
+    case ("create", 2...6) where rest.count % 2 == 0:
         let name = rest[1].trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { fail("api-keys create: NAME must be 1 to 100 characters") }
+        let usage = "usage: twofa api-keys create NAME [--daily-limit N] [--twilio] [--callback-url URL]  (N: texts and calls a UTC day, 1 or more)"
         var dailyLimit: Int?
-        if rest.count == 4 {
-            guard rest[2] == "--daily-limit", let n = Int(rest[3]), n >= 1, n <= 100_000_000 else {
-                fail("usage: twofa api-keys create NAME [--daily-limit N]  (N: texts and calls a UTC day, 1 or more)")
+        var callbackURL: String?
+        for i in stride(from: 2, to: rest.count, by: 2) {
+            switch rest[i] {
+            case "--daily-limit":
+                guard dailyLimit == nil, let n = Int(rest[i + 1]), n >= 1, n <= 100_000_000 else { fail(usage) }
+                dailyLimit = n
+            case "--callback-url":
+                guard callbackURL == nil else { fail(usage) }
+                if let problem = APIKeyCommands.callbackURLProblem(rest[i + 1]) { fail("api-keys create: --callback-url must be \(problem)") }
+                callbackURL = rest[i + 1]
+            default: fail(usage)
             }
-            dailyLimit = n
         }
-        let (key, secret) = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit, twilio: twilio) }
-        print(twilio ? "account_sid: \(key)\nauth_token: \(secret)" : "api_key: \(key)\napi_secret: \(secret)")
+        let created = starting { try APIKeyCommands.create(config, name: name, dailyLimit: dailyLimit, twilio: twilio, callbackURL: callbackURL) }
+        print(twilio ? "account_sid: \(created.apiKey)\nauth_token: \(created.apiSecret)" : "api_key: \(created.apiKey)\napi_secret: \(created.apiSecret)")
+        if let signatureSecret = created.signatureSecret { print("signature_secret: \(signatureSecret)") }
         FileHandle.standardError.write(Data("Store the secret now: it is shown only once.\n".utf8))
     case ("list", 1):
         let lines = starting { try APIKeyCommands.list(config) }
@@ -105,7 +116,7 @@ case "api-keys":
         }
         print("Revoked \(rest[1]).")
     default:
-        fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] | list | limit KEY|NAME N|none | custom-codes KEY on|off | revoke KEY")
+        fail("usage: twofa api-keys create NAME [--daily-limit N] [--twilio] [--callback-url URL] | list | limit KEY|NAME N|none | custom-codes KEY on|off | revoke KEY")
     }
 
 case "users", "audit":
@@ -167,7 +178,7 @@ case "help", "-h", "--help":
           serve     apply pending migrations, then serve HTTP (the default)
           migrate   apply pending migrations and exit
           routes    print the route table with its before-action filters
-          api-keys  create NAME [--daily-limit N] | list | limit KEY|NAME N|none | revoke KEY: clients of the Verify JSON API
+          api-keys  create NAME [--daily-limit N] [--callback-url URL] | list | limit KEY|NAME N|none | revoke KEY: clients of the Verify JSON API
           users     list | show USER | delete USER | unlock USER (after 100 failed logins in a row)
                     import --rails PATH_OR_URL [--default-country CC]: accounts of a Rails two-factor app
                     reset-second-factor USER: a lost phone without app or recovery codes: removes the app, recovery

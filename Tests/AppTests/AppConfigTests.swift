@@ -80,8 +80,12 @@ final class AppConfigTests: XCTestCase {
         XCTAssertEqual([set.verifyRetentionDays, set.auditRetentionDays, set.pruneInterval, set.pruneBatchSize], [7, 90, 60, 50])
         env["PRUNE_BATCH_SIZE"] = "10000"
         XCTAssertEqual(try AppConfig.load(environment: env).pruneBatchSize, 10_000, "the largest batch allowed")
+        XCTAssertEqual(plain.webhookGiveUp, 86_400)
+        env["WEBHOOK_GIVE_UP"] = "3600"
+        XCTAssertEqual(try AppConfig.load(environment: env).webhookGiveUp, 3_600)
         for (name, value) in [("VERIFY_RETENTION_DAYS", "0"), ("AUDIT_RETENTION_DAYS", "forever"), ("PRUNE_INTERVAL", "5"),
-                              ("PRUNE_BATCH_SIZE", "0"), ("PRUNE_BATCH_SIZE", "10001")] {
+                              ("PRUNE_BATCH_SIZE", "0"), ("PRUNE_BATCH_SIZE", "10001"), ("WEBHOOK_GIVE_UP", "59"),
+                              ("WEBHOOK_GIVE_UP", "604801"), ("WEBHOOK_GIVE_UP", "a day")] {
             var env = base
             env[name] = value
             XCTAssertThrowsError(try AppConfig.load(environment: env), "\(name)=\(value)") { error in

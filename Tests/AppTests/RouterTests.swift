@@ -17,6 +17,26 @@ final class RouterTests: XCTestCase {
         }
     }
 
+    func testPathsWithASegmentParameter() {
+        let id = "0123456789abcdef0123456789abcdef"
+        for (method, path, action) in [("POST", "/v2/verify", "verify_v2#start"), ("POST", "/v2/verify/\(id)", "verify_v2#check"),
+                                       ("DELETE", "/v2/verify/\(id)", "verify_v2#cancel"),
+                                       ("POST", "/v2/verify/\(id)/next_workflow", "verify_v2#next_workflow")] {
+            guard case .found(let route) = router.match(method: method, path: path) else { return XCTFail("\(method) \(path) not routed") }
+            XCTAssertEqual("\(route.controller)#\(route.action)", action)
+            XCTAssertTrue(route.readsOwnBody, "the v2 actions parse their nested JSON themselves")
+        }
+        guard case .methodNotAllowed(let allowed) = router.match(method: "GET", path: "/v2/verify/\(id)") else {
+            return XCTFail("GET on a v2 request should be 405")
+        }
+        XCTAssertEqual(allowed, ["DELETE", "POST"])
+        for path in ["/v2/verify/", "/v2/verify/\(id)/other", "/v2/verify/\(id)/next_workflow/x", "/v2/verify//next_workflow"] {
+            guard case .notFound = router.match(method: "POST", path: path) else { return XCTFail("\(path) should be 404") }
+        }
+        guard case .found(let exact) = router.match(method: "POST", path: "/verify/json") else { return XCTFail("/verify/json") }
+        XCTAssertFalse(exact.readsOwnBody)
+    }
+
     func testHeadFollowsGetAndWrongVerbsListAllowed() {
         guard case .found = router.match(method: "HEAD", path: "/") else { return XCTFail("HEAD /") }
         guard case .methodNotAllowed(let allowed) = router.match(method: "GET", path: "/session") else {

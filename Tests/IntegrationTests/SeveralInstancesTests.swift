@@ -216,4 +216,26 @@ final class SeveralInstancesTests: IntegrationTestCase {
         XCTAssertEqual(statuses.filter { $0 == "9" }.count, 6, "\(statuses)")
         XCTAssertEqual(server.messages().count, 3)
     }
+
+    func testCallbacksAreSentOnceWhenEveryInstanceDeliversAtOnce() throws {
+        let receiver = try FakeProvider([], fallback: FakeProvider.Reply(status: 204, json: ""))
+        defer { receiver.stop() }
+        let created = try APIKeyCommands.create(server.app.config, name: "hooked", dailyLimit: nil,
+                                                callbackURL: receiver.baseURL.absoluteString + "/hook")
+        let api = VonageV2Tests.V2(port: server.port, key: created.apiKey, secret: created.apiSecret)
+        var ids: [String] = []
+        for i in 0..<8 {
+            let number = "4477009005\(10 + i)"
+            let id = try XCTUnwrap(try api.start([["channel": "sms", "to": number]]).json["request_id"] as? String)
+            XCTAssertEqual(try api.call("POST", "/v2/verify/\(id)", ["code": try XCTUnwrap(server.lastPIN(to: "+" + number))]).status, 200)
+            ids.append(id)
+        }
+        let instances = [server!, b, c]
+        DispatchQueue.concurrentPerform(iterations: 6) { i in _ = try? instances[i % 3].app.webhooks.run() }
+        let sent = receiver.requests.map { request -> String in
+            let body = FakeProvider.json(request)
+            return "\(body["request_id"] as? String ?? "?") \(body["type"] as? String ?? "?")"
+        }
+        XCTAssertEqual(sent.sorted(), ids.flatMap { ["\($0) event", "\($0) summary"] }.sorted(), "each callback once, whoever sent it")
+    }
 }

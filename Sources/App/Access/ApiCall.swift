@@ -24,6 +24,21 @@ extension Gate where Passed == ApiCall {
     }
 }
 
+extension Gate where Passed == ApiCall {
+    /// Vonage Verify v2's gate: HTTP Basic with our api key and secret (Vonage's JWT bearer
+    /// needs an application's key pair, which we don't issue). Refusals are problem bodies:
+    /// 401 for missing or wrong credentials, 429 over the rate limit.
+    static let apiClientV2 = Gate(names: ["authenticateApiClient"]) { context in
+        switch try ApiCall.authenticate(context) {
+        case .success(let client): return .admitted(ApiCall(context: context, client: client))
+        case .failure(let refusal):
+            context.app.metrics.refused(refusal.status == .throttled ? "verify_v2_throttled" : "verify_v2_credentials")
+            let problem: Problem = refusal.status == .throttled ? .throttled : .unauthorized
+            return .answered(problem.response(instance: context.request.requestID))
+        }
+    }
+}
+
 extension ApiCall {
     static func authenticate(_ context: RequestContext) throws -> Result<ApiClient, VerifyError> {
         let params = context.params, app = context.app

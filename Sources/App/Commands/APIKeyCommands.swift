@@ -2,23 +2,35 @@ import Database
 import Foundation
 import Verify
 
-/// `twofa api-keys create NAME [--daily-limit N] [--twilio] | custom-codes KEY on|off | list | limit KEY|NAME N|none | revoke KEY`: the
+/// `twofa api-keys create NAME [--daily-limit N] [--twilio] [--callback-url URL] | custom-codes KEY on|off | list | limit KEY|NAME N|none | revoke KEY`: the
 /// operator's side of API clients. Applies pending migrations first, so it works on a fresh database.
 /// A daily limit caps the texts and calls (scheduled ones included) a key causes per UTC day;
 /// past it the API answers status 9 and the key's scheduled events are skipped (SendThrottle).
 public enum APIKeyCommands {
-    /// `twilio`: an account SID (`AC` + 32 hex) and auth token (32 hex) for the Twilio face.
     public static func create(_ config: AppConfig, name: String, dailyLimit: Int? = nil,
                               twilio: Bool = false) throws -> (apiKey: String, apiSecret: String) {
-        try withDatabase(config) { db in
-            let (client, secret) = try db.write { conn in
-                let created = try ApiClient.create(name: name, now: now(), style: twilio ? .twilio : .vonage, in: conn)
-                if let dailyLimit { try SendCounters.setDailyLimit(dailyLimit, accountID: created.0.apiKey, now: now(), in: conn) }
-                return created
+        let created = try create(config, name: name, dailyLimit: dailyLimit, twilio: twilio, callbackURL: nil)
+        return (created.apiKey, created.apiSecret)
+    }
+
+    /// `twilio`: an account SID (`AC` + 32 hex) and auth token (32 hex) for the Twilio face.
+    /// With `callbackURL`, the key's Verify callbacks go there, signed with a new signature
+    /// secret that is returned (and never shown again).
+    public static func create(_ config: AppConfig, name: String, dailyLimit: Int?, twilio: Bool = false, callbackURL: String?) throws
+        -> (apiKey: String, apiSecret: String, signatureSecret: String?) {
+        let keys = KeyGenerator(secretKeyBase: config.secretKeyBase)
+        return try withDatabase(config) { db in
+            try db.write { conn in
+                let (client, secret) = try ApiClient.create(name: name, now: now(), style: twilio ? .twilio : .vonage, in: conn)
+                if let dailyLimit { try SendCounters.setDailyLimit(dailyLimit, accountID: client.apiKey, now: now(), in: conn) }
+                let signature = try callbackURL.map { try ApiClient.setCallback(apiKey: client.apiKey, url: $0, keys: keys, in: conn) }
+                return (client.apiKey, secret, signature)
             }
-            return (client.apiKey, secret)
         }
     }
+
+    /// Why `url` can't be a callback URL, or nil.
+    public static func callbackURLProblem(_ url: String) -> String? { ApiClient.callbackURLProblem(url) }
 
     /// One line per key: key, state, texts and calls today (of the daily limit), created date, name.
     /// Secrets are never shown again.

@@ -110,6 +110,9 @@ public struct AppConfig: Sendable {
     /// sender; SMTP_CA_FILE certificates to trust instead of the system's). Nil without SMTP_URL:
     /// e-mails go to the outbox outside production, and production has no e-mail.
     public var smtp: SMTPSettings?
+    /// Verify API callbacks (WebhookDeliverer): retried with backoff until a 2xx or until
+    /// WEBHOOK_GIVE_UP seconds after the request ended.
+    public var webhookGiveUp = 86_400
     /// A batch is one write transaction: past this it holds the writer longer than a request should wait.
     public static let pruneBatchSizeMax = 10_000
 
@@ -199,6 +202,8 @@ public struct AppConfig: Sendable {
         config.pruneInterval = try values.int("prune_interval", env: "PRUNE_INTERVAL", in: 10...86_400, default: config.pruneInterval)
         config.pruneBatchSize = try values.int("prune_batch_size", env: "PRUNE_BATCH_SIZE", in: 1...Self.pruneBatchSizeMax,
                                                default: config.pruneBatchSize)
+        config.webhookGiveUp = try values.int("webhook_give_up", env: "WEBHOOK_GIVE_UP", in: 60...604_800,
+                                              default: config.webhookGiveUp)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
         config.passwordResetHold = try values.int("password_reset_hold", env: "PASSWORD_RESET_HOLD", in: 0...86_400 * 30,

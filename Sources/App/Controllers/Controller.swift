@@ -12,9 +12,12 @@ public protocol Controller {
     /// True (the default) for pages: cookie session, CSRF on every non-GET, form bodies only.
     /// API controllers answer false: they take the API stack, and their gate checks the API key.
     static var usesBrowserSession: Bool { get }
+    /// True for an API controller that parses its own (nested JSON) body; false by default.
+    static var readsOwnBody: Bool { get }
     init(_ context: RequestContext)
 }
 
 extension Controller {
     public static var usesBrowserSession: Bool { true }
+    public static var readsOwnBody: Bool { false }
 }

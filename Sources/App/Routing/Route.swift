@@ -11,6 +11,9 @@ public final class Route: Sendable {
     public let checks: [String]
     /// False for API controllers: no session cookie, no CSRF check, JSON bodies accepted.
     public let usesBrowserSession: Bool
+    /// An API action that parses its own body (nested JSON: Vonage Verify v2), so the API
+    /// stack leaves the body alone instead of flattening it into parameters.
+    public let readsOwnBody: Bool
     /// A page drawn with `Router.page`: its action only reads (`ReadOnlyContext`), so the
     /// event loop tries it itself, and hands it to a worker only if the session in front of
     /// it needs a write (see `BlockingGuard`).
@@ -24,13 +27,14 @@ public final class Route: Sendable {
     let handler: @Sendable (RequestContext) throws -> HTTPResponse
 
     init(method: String, path: String, controller: String, action: String, checks: [String],
-         usesBrowserSession: Bool, quick: Bool, hashesPassword: Bool, handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+         usesBrowserSession: Bool, readsOwnBody: Bool = false, quick: Bool, hashesPassword: Bool, handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         self.method = method
         self.path = path
         self.controller = controller
         self.action = action
         self.checks = checks
         self.usesBrowserSession = usesBrowserSession
+        self.readsOwnBody = readsOwnBody
         self.quick = quick
         self.hashesPassword = hashesPassword
         self.label = "\(controller)#\(action)"

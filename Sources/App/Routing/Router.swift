@@ -70,7 +70,7 @@ public struct Router: Sendable {
                                                       handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
         let route = Route(method: method, path: path, controller: C.name, action: action.rawValue,
-                          checks: gate.names, usesBrowserSession: C.usesBrowserSession,
+                          checks: gate.names, usesBrowserSession: C.usesBrowserSession, readsOwnBody: C.readsOwnBody,
                           quick: quick, hashesPassword: hashesPassword, handler: handler)
         routes.append(route)
         if let pattern = PathPattern(path) {

@@ -25,6 +25,7 @@ import HTTP
 ///   match "/verify/json", "/verify/(check|search|control|psd2)/json" => "verify_api#…", via: [:get, :post]
 ///   get "/verify/openapi.json" => "verify_api#openapi"
 ///   resources "/v2/Services" (+ Verifications, VerificationCheck) => "twilio_verify#…"  (Twilio Verify v2)
+///   post "/v2/verify", post|delete "/v2/verify/:request_id", post "/v2/verify/:request_id/next_workflow" => "verify_v2#…"
 ///
 /// `r.page`: a quick page, which the event loop tries itself. Its action is a static function
 /// of a read-only value, so the compiler keeps writes and bcrypt out of it (`ReadOnlyContext`);
@@ -137,6 +138,12 @@ public enum Routes {
         r.get(verification, T.self, .showVerification, gate: .twilioAccount(verification)) { try $0.showVerification($1) }
         r.post(verification, T.self, .updateVerification, gate: .twilioAccount(verification)) { try $0.updateVerification($1) }
         r.post(checks, T.self, .createVerificationCheck, gate: .twilioAccount(checks)) { try $0.createVerificationCheck($1) }
+        // Vonage Verify v2 over the same engine (HTTP Basic; JSON bodies; problem bodies on errors).
+        let v2 = Gate.apiClientV2
+        r.post("/v2/verify", VonageV2Controller.self, .start, gate: v2) { try $0.start($1) }
+        r.post("/v2/verify/{request_id}", VonageV2Controller.self, .check, gate: v2) { try $0.check($1) }
+        r.delete("/v2/verify/{request_id}", VonageV2Controller.self, .cancel, gate: v2) { try $0.cancel($1) }
+        r.post("/v2/verify/{request_id}/next_workflow", VonageV2Controller.self, .nextWorkflow, gate: v2) { try $0.nextWorkflow($1) }
         return r
     }
 }

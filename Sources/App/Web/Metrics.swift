@@ -113,6 +113,9 @@ public final class Metrics: @unchecked Sendable {
     /// Issue 16: e-mail addresses confirmed, removed, fallback turned on/off (`outcome`).
     public func emailAddressChanged(_ outcome: String) { count("email_addresses", outcome) }
 
+    /// A Verify API callback attempt: `delivered`, `failed` (retried later) or `given_up`.
+    public func webhookDelivery(_ outcome: String) { count("webhook_deliveries", outcome) }
+
     private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
         events[name + "\u{1F}" + channel, default: 0] += n
@@ -216,6 +219,7 @@ public final class Metrics: @unchecked Sendable {
                     by: "flow", events: events, into: &out)
         Self.family("email_addresses", "E-mail addresses confirmed, removed, and codes by e-mail turned on or off (issue 16)",
                     by: "outcome", events: events, into: &out)
+        Self.family("webhook_deliveries", "Verify API callback attempts, by outcome", by: "outcome", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

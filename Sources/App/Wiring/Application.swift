@@ -23,6 +23,9 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// Removes what we no longer keep (RetentionPolicy), in small batches (started by
     /// `twofa serve`; tests call `pruner.run()`).
     public let pruner: Pruner
+    /// Sends the Verify API's callbacks from their queue in the database (started by `twofa
+    /// serve`; tests call `webhooks.run()`).
+    public let webhooks: WebhookDeliverer
     /// Texts that are not PINs (the "your number was changed" notice); PINs go through `verify`.
     let sms: SMSGateway
     /// E-mail (SMTP_URL; the outbox outside production without it); nil: e-mail is off.
@@ -87,6 +90,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                                                            pinKey: keys.key(for: "pin"), metrics: metrics, clock: clock)
         pruner = Pruner(database: database, policy: RetentionPolicy(config: config), batchSize: config.pruneBatchSize,
                         interval: TimeInterval(config.pruneInterval), clock: clock, metrics: metrics)
+        webhooks = WebhookDeliverer(database: database, keys: keys, giveUp: config.webhookGiveUp, clock: clock, metrics: metrics)
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
         self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
                                                      cost: config.bcryptCost, niceness: Int32(config.bcryptNice))

@@ -14,7 +14,7 @@ struct APIBody: Middleware {
             return Self.error("the query string is not valid URL encoding", status: 400)
         }
         exchange.query = query
-        if !request.body.isEmpty {
+        if !request.body.isEmpty, exchange.route?.readsOwnBody != true {
             let type = request.headers["Content-Type"]?.lowercased() ?? ""
             if type.hasPrefix("application/json") {
                 guard let pairs = Self.jsonParameters(request.body) else {
