@@ -31,6 +31,29 @@ final class VonageV2Tests: IntegrationTestCase {
         return V2(port: server.port, key: key, secret: secret)
     }
 
+    func testEmailLocaleAndCustomCode() throws {
+        let api = try v2()
+        let mailed = try api.start([["channel": "email", "to": "Ann@Example.com"]])
+        XCTAssertEqual(mailed.status, 202, "\(mailed.json)")
+        let mail = try XCTUnwrap(server.messages().last)
+        XCTAssertEqual(mail["channel"], "email")
+        XCTAssertEqual(mail["to"], "Ann@example.com")
+        let id = try XCTUnwrap(mailed.json["request_id"] as? String)
+        let pin = try XCTUnwrap(server.lastPIN(to: "Ann@example.com"))
+        XCTAssertEqual(try api.call("POST", "/v2/verify/\(id)", ["code": pin]).json["status"] as? String, "completed")
+
+        XCTAssertEqual(try api.start([["channel": "sms", "to": "447700900571"]], ["locale": "de-de"]).status, 202)
+        XCTAssertEqual(server.messages().last?["body"]?.hasPrefix("Ihr Code für AcmeApp lautet "), true, "\(server.messages().last ?? [:])")
+        XCTAssertEqual(try api.start([["channel": "sms", "to": "33612345678"]]).status, 202)
+        XCTAssertEqual(server.messages().last?["body"]?.hasPrefix("Votre code AcmeApp est "), true, "without a locale, the number's country's")
+
+        XCTAssertTrue(try APIKeyCommands.customCodes(server.app.config, apiKey: api.key, allowed: true))
+        let custom = try api.start([["channel": "sms", "to": "447700900572"]], ["code": "424242"])
+        XCTAssertEqual(custom.status, 202, "\(custom.json)")
+        XCTAssertEqual(server.lastPIN(to: "+447700900572"), "424242")
+        XCTAssertEqual(try api.start([["channel": "sms", "to": "447700900573"]], ["code": "12"]).status, 422)
+    }
+
     func testStartWrongCodeRightCode() throws {
         let api = try v2()
         let started = try api.start([["channel": "sms", "to": number]], ["code_length": 8, "locale": "en-gb", "client_ref": "my-ref"])
@@ -105,7 +128,9 @@ final class VonageV2Tests: IntegrationTestCase {
         XCTAssertEqual(reason(try api.start([["channel": "sms", "to": number]], ["locale": "xx-yy"])), "locale")
         XCTAssertEqual(reason(try api.start([["channel": "sms", "to": number]], ["code": "1234"])), "code")
         XCTAssertEqual(reason(try api.start([["channel": "whatsapp", "to": number, "from": number]])), "workflow[0].channel")
-        XCTAssertEqual(reason(try api.start([["channel": "email", "to": "a@example.com"]])), "workflow[0].channel")
+        XCTAssertEqual(reason(try api.start([["channel": "sms", "to": number], ["channel": "email", "to": "a@example.com"]])),
+                       "workflow[1].channel", "an e-mail step is a workflow of its own here")
+        XCTAssertEqual(reason(try api.start([["channel": "email", "to": "not an address"]])), "workflow[0].to")
         XCTAssertEqual(reason(try api.start([["channel": "sms", "to": number], ["channel": "voice", "to": "447700900562"]])), "workflow[1].to")
         XCTAssertEqual(reason(try api.start([["channel": "voice", "to": number], ["channel": "sms", "to": number]])), "workflow")
         XCTAssertEqual(reason(try api.start([["channel": "sms", "to": "not a number"]])), "workflow[0].to")

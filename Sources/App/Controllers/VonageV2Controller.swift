@@ -22,7 +22,7 @@ public struct VonageV2Controller: Controller {
     /// POST /v2/verify → 202 `{request_id}`.
     func start(_ call: ApiCall) throws -> HTTPResponse {
         do {
-            let parsed = try VonageV2Start.parse(context.request.body)
+            let parsed = try VonageV2Start.parse(context.request.body, allowsCustomCodes: call.client.customCodes)
             let id = try engine.start(parsed.start, accountID: call.client.apiKey, ip: "", now: context.now)
             if let ref = parsed.clientRef {
                 try context.app.database.write { try VerifyClientRef.record(requestID: id, clientRef: ref, in: $0) }

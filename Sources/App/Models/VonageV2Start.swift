@@ -1,4 +1,5 @@
 import Foundation
+import Messaging
 import Support
 import Verify
 
@@ -21,7 +22,8 @@ struct VonageV2Start {
     /// Channels Vonage knows that this engine does not deliver.
     static let foreignChannels: Set<String> = ["whatsapp", "whatsapp_interactive", "silent_auth"]
 
-    static func parse(_ body: [UInt8]) throws -> VonageV2Start {
+    /// `allowsCustomCodes`: the API key may send its own `code` (`twofa api-keys custom-codes KEY on`).
+    static func parse(_ body: [UInt8], allowsCustomCodes: Bool = false) throws -> VonageV2Start {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             throw Problem.invalid("body", "a JSON object is required")
         }
@@ -35,6 +37,7 @@ struct VonageV2Start {
 
         var kinds: [VerifyEvent.Kind] = []
         var number: String?
+        var address: String?
         var senderID: String?
         for (i, item) in steps.enumerated() {
             let name = "workflow[\(i)]"
@@ -45,10 +48,14 @@ struct VonageV2Start {
             case "sms": kinds.append(.sms)
             case "voice": kinds.append(.tts)
             case "email":
-                // The e-mail channel belongs to the engine's e-mail gateway, which this build lacks.
-                throw Problem.invalid("\(name).channel", "the email channel is not available on this server")
+                // A request here has one destination: an e-mail step is the whole workflow.
+                guard steps.count == 1 else { throw Problem.invalid("\(name).channel", "email must be the workflow's only step here") }
+                let normalized = EmailAddress.normalize(to)
+                if let problem = EmailAddress.problem(normalized) { throw Problem.invalid("\(name).to", "an e-mail address: \(problem)") }
+                address = normalized
+                continue
             case _ where foreignChannels.contains(channel):
-                throw Problem.invalid("\(name).channel", "\(channel) is not offered here: use sms or voice")
+                throw Problem.invalid("\(name).channel", "\(channel) is not offered here: use sms, voice or email")
             default:
                 throw Problem.invalid("\(name).channel", "one of sms, voice, email")
             }
@@ -68,21 +75,31 @@ struct VonageV2Start {
                 senderID = text
             }
         }
-        // The engine runs Vonage v1's workflows; a v2 list of steps is one of them or refused.
-        guard let workflowID = Workflow.all.first(where: { $0.value == kinds })?.key else {
-            throw Problem.invalid("workflow", "this order of channels is not offered here; use sms, voice, sms+voice, "
-                                  + "sms+sms, voice+voice, sms+voice+voice or sms+sms+voice")
+        var start: VerifyStart
+        if let address {
+            start = VerifyStart(email: address, brand: brand)
+        } else {
+            // The engine runs Vonage v1's workflows; a v2 list of steps is one of them or refused.
+            guard let workflowID = Workflow.all.first(where: { $0.value == kinds })?.key else {
+                throw Problem.invalid("workflow", "this order of channels is not offered here; use sms, voice, sms+voice, "
+                                      + "sms+sms, voice+voice, sms+voice+voice, sms+sms+voice, or email alone")
+            }
+            start = VerifyStart(number: number!, brand: brand)
+            start.workflow = Workflow(id: workflowID)!
+            if let senderID { start.senderID = senderID }
         }
-        var start = VerifyStart(number: number!, brand: brand)
-        start.workflow = Workflow(id: workflowID)!
-        if let senderID { start.senderID = senderID }
         start.codeLength = try integer(object, "code_length", in: codeLengths) ?? defaultCodeLength
         let timeout = try integer(object, "channel_timeout", in: channelTimeouts) ?? defaultChannelTimeout
         // Each step's code lives until the next step: one wait, the same for both.
         start.nextEventWait = timeout
         start.pinExpiry = timeout
-        if object["code"] != nil && !(object["code"] is NSNull) {
-            throw Problem.invalid("code", "custom codes are not enabled for this API key")
+        if let code = object["code"], !(code is NSNull) {
+            guard allowsCustomCodes else { throw Problem.invalid("code", "custom codes are not enabled for this API key") }
+            guard let text = code as? String, VerifyStart.customCodeLengths.contains(text.count),
+                  text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw Problem.invalid("code", "\(VerifyStart.customCodeLengths.lowerBound) to \(VerifyStart.customCodeLengths.upperBound) digits")
+            }
+            start.customCode = text
         }
         var parsed = VonageV2Start(start: start)
         if let ref = object["client_ref"], !(ref is NSNull) {
@@ -98,6 +115,10 @@ struct VonageV2Start {
             }
             parsed.locale = text
         }
+        // The texts' language: the locale where we write it (es-us reads as Latin American
+        // Spanish), else the number's country's, as on v1.
+        parsed.start.language = parsed.locale.flatMap { VerifyLanguage(code: $0 == "es-us" ? "es-mx" : $0) }
+            ?? VerifyLanguage.forNumber(parsed.start.number)
         return parsed
     }
 
