@@ -56,6 +56,14 @@ public struct AuditEvent: Sendable, Equatable {
         case accountDeletionRefused = "account_deletion_refused"
         case dataDownloaded = "data_downloaded"
         case fullNumberShown = "full_number_shown"
+        // Issue 17: passkeys.
+        case passkeyAdded = "passkey_added"
+        case passkeyRenamed = "passkey_renamed"
+        case passkeyRemoved = "passkey_removed"
+        case passkeyUsed = "passkey_used"
+        case passkeyLogin = "passkey_login"
+        case passkeyRefused = "passkey_refused"
+        case passkeyCloneWarning = "passkey_clone_warning"
 
         /// What the Activity page says.
         public var label: String {
@@ -102,6 +110,13 @@ public struct AuditEvent: Sendable, Equatable {
             case .accountDeletionRefused: return "Account deletion refused (wrong password or code)"
             case .dataDownloaded: return "Your data downloaded"
             case .fullNumberShown: return "Full phone number shown"
+            case .passkeyAdded: return "Passkey added"
+            case .passkeyRenamed: return "Passkey renamed"
+            case .passkeyRemoved: return "Passkey removed"
+            case .passkeyUsed: return "Passkey used for the second step"
+            case .passkeyLogin: return "Signed in with a passkey"
+            case .passkeyRefused: return "Passkey refused"
+            case .passkeyCloneWarning: return "Passkey's sign counter went backwards (it may have been copied)"
             }
         }
 
@@ -110,7 +125,7 @@ public struct AuditEvent: Sendable, Equatable {
             [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
              .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber,
              .passwordResetCodeFailed, .passwordResetRefused, .passwordResetHeld, .passwordResetCancelled,
-             .accountDeletionRefused].contains(self)
+             .accountDeletionRefused, .passkeyRefused, .passkeyCloneWarning].contains(self)
         }
     }
 

@@ -109,6 +109,16 @@ public enum Routes {
             r.add(method, "/verify/control/json", VerifyAPIController.self, .control, gate: api) { try $0.control($1) }
         }
         r.get("/verify/openapi.json", VerifyAPIController.self, .openapi, gate: .open) { c, _ in try c.openapi() }
+
+        // Issue 17: passkeys on the Two-factor page, as the second step, and as a login of their own.
+        r.post("/user/passkeys/new", PasskeysController.self, .new, gate: .signedIn) { try $0.new($1) }
+        r.post("/user/passkeys", PasskeysController.self, .create, gate: .signedIn) { try $0.create($1) }
+        r.patch("/user/passkeys", PasskeysController.self, .update, gate: .signedIn) { try $0.update($1) }
+        r.delete("/user/passkeys", PasskeysController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.get("/verification/passkey", PasskeyStepController.self, .new, gate: .pendingSecondFactor) { try $0.new($1) }
+        r.post("/verification/passkey", PasskeyStepController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }
+        r.post("/passkey_login/options", PasskeyLoginController.self, .options, gate: .passkeyGuest) { try $0.options($1) }
+        r.post("/passkey_login", PasskeyLoginController.self, .create, gate: .passkeyGuest) { try $0.create($1) }
         return r
     }
 }

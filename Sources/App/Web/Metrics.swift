@@ -111,6 +111,12 @@ public final class Metrics: @unchecked Sendable {
     /// A password reset or passwordless request over the per-address limit (UntoldRequestLimit), by `flow`.
     public func untoldRequestThrottled(_ flow: String) { count("untold_requests_throttled", flow) }
 
+    /// Issue 17: a passkey ceremony that went through (`outcome`: registered, second_factor,
+    /// login_two_factors, login_one_factor, clone_warned), and one refused, by `reason`
+    /// (a `WebAuthnError.Kind`, or no_challenge, unknown_credential, wrong_account, duplicate, clone).
+    public func passkey(_ outcome: String) { count("passkeys", outcome) }
+    public func passkeyRefused(_ reason: String) { count("passkeys_refused", reason) }
+
     private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
         events[name + "\u{1F}" + channel, default: 0] += n
@@ -212,6 +218,8 @@ public final class Metrics: @unchecked Sendable {
         Self.family("pruned_rows", "Rows removed by the retention pruner", by: "table", events: events, into: &out)
         Self.family("untold_requests_throttled", "Password reset and passwordless requests over the per-address limit: nothing sent",
                     by: "flow", events: events, into: &out)
+        Self.family("passkeys", "Passkey ceremonies that went through", by: "outcome", events: events, into: &out)
+        Self.family("passkeys_refused", "Passkey ceremonies refused", by: "reason", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

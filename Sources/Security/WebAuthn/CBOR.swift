@@ -15,6 +15,7 @@ public enum CBOR: Equatable, Sendable {
     public struct Pair: Equatable, Sendable {
         public let key: CBOR
         public let value: CBOR
+        public init(key: CBOR, value: CBOR) { self.key = key; self.value = value }
     }
 
     /// The integer value, if this is an integer that fits an Int.
