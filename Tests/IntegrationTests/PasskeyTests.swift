@@ -67,6 +67,13 @@ final class PasskeyTests: PasskeyTestCase {
         XCTAssertTrue(try browser.get("/user/sessions").body.contains("signed in with a passkey (Work laptop)"))
         XCTAssertTrue(try browser.get("/user/activity").body.contains("Passkey used for the second step"))
         XCTAssertEqual(try server.metric("twofa_passkeys_total{outcome=\"second_factor\"}"), 1)
+        // What we hold: the name and times on /user/data and in its download, never the key or IDs.
+        XCTAssertTrue(try browser.get("/user/data").body.contains("Work laptop"))
+        let download = try browser.get("/user/data/download").body
+        XCTAssertTrue(download.contains("\"name\":\"Work laptop\""), download)
+        let stored = try XCTUnwrap(read { try $0.queryOne("SELECT credential_id, user_handle FROM passkeys") })
+        XCTAssertFalse(download.contains(stored.string("credential_id")!))
+        XCTAssertFalse(download.contains(stored.string("user_handle")!))
 
         // Rename, then remove (the password again).
         let id = try XCTUnwrap(read { try $0.queryOne("SELECT id FROM passkeys")?.int64("id") })
