@@ -28,7 +28,7 @@ public struct PasskeyLoginController: Controller {
         do {
             proof = try PasskeyCeremony.assertion(.login, account: nil, requireUserVerification: false, context: context)
         } catch let refusal as PasskeyCeremony.Refusal {
-            PasskeyCeremony.count(refusal, context: context)
+            PasskeyCeremony.count(refusal, account: nil, context: context)
             return try SessionsController.form(context.readOnly, username: "", error: refusal.reason, status: refusal.status)
         }
         guard let user = try app.database.read({ try User.find(id: proof.passkey.userID, in: $0) }) else {

@@ -28,7 +28,7 @@ public struct PasskeyStepController: Controller {
             return try LoginFlow.complete(pending, event: .passkeyUsed, detail: proof.passkey.name,
                                           remember: LoginFlow.wantsRemember(context))
         } catch let refusal as PasskeyCeremony.Refusal {
-            PasskeyCeremony.count(refusal, context: context)
+            PasskeyCeremony.count(refusal, account: pending.user.id, context: context)
             return try page(pending, status: refusal.status, error: refusal.reason)
         }
     }

@@ -35,8 +35,7 @@ public struct PasskeysController: Controller {
             context.flash(.notice, "Passkey \"\(passkey.name)\" added. We'll offer it first when you log in.")
             return context.redirect(to: "/user/two_factor")
         } catch let refusal as PasskeyCeremony.Refusal {
-            PasskeyCeremony.count(refusal, context: context)
-            context.audit(.passkeyRefused, userID: user.id, detail: refusal.code)
+            PasskeyCeremony.count(refusal, account: user.id, context: context)
             // A new challenge: the refused one is spent. The password was already confirmed for it.
             return try page(signedIn, status: refusal.status, error: refusal.reason)
         }

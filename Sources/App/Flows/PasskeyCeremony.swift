@@ -18,6 +18,8 @@ enum PasskeyCeremony {
         let reason: String
         /// Stable word for the metric and the log.
         let code: String
+        /// The account the refused passkey belongs to, when that is known.
+        var userID: Int64? = nil
     }
 
     static let ceremonyTimeoutMilliseconds = WebAuthnChallenge.lifetime * 1000
@@ -168,15 +170,18 @@ enum PasskeyCeremony {
         return Proof(passkey: passkey, userVerified: assertion.userVerified)
     }
 
-    /// Counts and logs a refusal on a known account; returns it to throw.
+    /// `refusal`, naming the account whose passkey it was; returns it to throw.
     static func refused(_ refusal: Refusal, userID: Int64?, context: RequestContext) -> Refusal {
-        if let userID { context.audit(.passkeyRefused, userID: userID, detail: refusal.code) }
-        return refusal
+        var named = refusal
+        named.userID = userID
+        return named
     }
 
-    /// Every refusal passes here once (the controllers call it as they answer).
-    static func count(_ refusal: Refusal, context: RequestContext) {
+    /// Every refusal passes here once, as the controller answers: counted, and written to the
+    /// activity log of the account involved (the passkey's, else `account`: the one logging in).
+    static func count(_ refusal: Refusal, account: Int64?, context: RequestContext) {
         context.app.metrics.passkeyRefused(refusal.code)
+        if let userID = refusal.userID ?? account { context.audit(.passkeyRefused, userID: userID, detail: refusal.code) }
         Log.info("passkey refused: \(refusal.code)")
     }
 }
