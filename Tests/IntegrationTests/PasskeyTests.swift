@@ -105,8 +105,12 @@ final class PasskeyTests: PasskeyTestCase {
         XCTAssertEqual(try browser.get("/").status, 303, "still half logged in")
         XCTAssertEqual(try server.metric("twofa_passkeys_refused_total{reason=\"userNotVerified\"}"), 1)
         XCTAssertEqual(try events("passkey_refused"), 1)
-        // The page offers the other ways.
+        // The page offers the other ways, and they offer the passkey back.
         XCTAssertTrue(refused.body.contains("Text me a code instead"))
+        XCTAssertEqual(try browser.post("/verification/resend", []).location, "/verification/new")
+        XCTAssertTrue(try browser.get("/verification/new").body.contains("Use your passkey instead"))
+        let pin = try XCTUnwrap(server.lastPIN(to: "+447700900451"))
+        XCTAssertEqual(try enterPIN(browser, pin).location, "/")
     }
 
     func testRegistrationMustVerifyTheUser() throws {

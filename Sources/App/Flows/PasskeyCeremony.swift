@@ -53,6 +53,13 @@ enum PasskeyCeremony {
         }
     }
 
+    /// Whether the second step's other pages offer "Use your passkey instead".
+    static func offered(_ pending: PendingSecondFactor) throws -> Bool {
+        let app = pending.context.app
+        guard app.config.passkeys.enabled else { return false }
+        return try app.database.read { try Passkey.count(userID: pending.user.id, in: $0) } > 0
+    }
+
     // MARK: Verifying
 
     /// The challenge issued to this browser for `purpose`, used up now.
