@@ -31,13 +31,17 @@ final class PasskeySettingsTests: XCTestCase {
         XCTAssertEqual(settings.rpID, "example.com")
         XCTAssertTrue(settings.login)
         XCTAssertEqual(settings.clonePolicy, .refuse)
+        // Written as the browser writes it: no default port, no trailing slash.
+        XCTAssertEqual(try load(["WEBAUTHN_ORIGINS": "HTTPS://Login.Example.com:443/"]).passkeys.origins, ["https://login.example.com"])
+        XCTAssertEqual(try load(["WEBAUTHN_ORIGINS": "http://localhost:80"]).passkeys.origins, ["http://localhost"])
         // The RP ID defaults to the first origin's host.
         XCTAssertEqual(try load(["WEBAUTHN_ORIGINS": "https://login.example.com"]).passkeys.rpID, "login.example.com")
     }
 
     func testInvalidSettingsStopStartUp() {
         for (overrides, expected) in [
-            (["WEBAUTHN_ORIGINS": "http://127.0.0.1:3000"], "plain HTTP"),
+            (["WEBAUTHN_ORIGINS": "http://login.example.com"], "plain HTTP"),
+            (["WEBAUTHN_ORIGINS": "http://127.0.0.1:3000"], "IP address"),
             (["WEBAUTHN_ORIGINS": "https://127.0.0.1:3000"], "IP address"),
             (["WEBAUTHN_ORIGINS": "https://[::1]:3000"], "IP address"),
             (["WEBAUTHN_ORIGINS": "https://login.example.com", "WEBAUTHN_RP_ID": "10.0.0.1"], "IP address"),

@@ -66,14 +66,21 @@ public struct PasskeySettings: Sendable {
     private static func origin(_ text: String) throws -> String {
         let lower = text.lowercased()
         guard let url = URL(string: lower), let scheme = url.scheme, let host = url.host, !host.isEmpty,
-              url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil,
+              url.path.isEmpty || url.path == "/", url.query == nil, url.fragment == nil, url.user == nil,
               scheme == "https" || scheme == "http" else {
             throw ConfigError("WEBAUTHN_ORIGINS: \"\(text)\" is not an origin like https://login.example.com (scheme, host, optional port; no path)")
+        }
+        if IPAddress(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) != nil {
+            throw ConfigError("WEBAUTHN_ORIGINS: \"\(text)\" is at an IP address, which browsers refuse for passkeys: use a host name (http://localhost:3000 in development)")
         }
         if scheme == "http", host != "localhost", !host.hasSuffix(".localhost") {
             throw ConfigError("WEBAUTHN_ORIGINS: \"\(text)\" is plain HTTP; browsers only run passkeys over https (or at http://localhost)")
         }
-        return lower
+        // As the browser serialises it into clientDataJSON (HTML "ASCII serialization of an
+        // origin"): no trailing slash, and no port when it is the scheme's default.
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = url.port.map { $0 == defaultPort ? "" : ":\($0)" } ?? ""
+        return "\(scheme)://\(host)\(port)"
     }
 
     private static func host(of origin: String) -> String { URL(string: origin)?.host ?? "" }
