@@ -88,7 +88,16 @@
   }
 
   var login = document.getElementById("passkey-login");
-  if (login && supported) {
+  // Opened at another address than the passkeys' site (e.g. 127.0.0.1 for localhost), the browser
+  // would refuse: ask the server for nothing, and say where passkeys work when asked.
+  var host = location.hostname, rpId = login ? login.dataset.rpId : "";
+  var atOurSite = host === rpId || host.slice(-(rpId.length + 1)) === "." + rpId;
+  if (login && !atOurSite) {
+    document.getElementById("passkey-login-button").addEventListener("click", function () {
+      showError("Passkeys work at " + rpId + ", not at this address.");
+    });
+  }
+  if (login && supported && atOurSite) {
     var pending = null;   // the autofill request, aborted when the button starts a modal one
 
     var fetchOptions = function () {

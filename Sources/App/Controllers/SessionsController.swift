@@ -90,6 +90,7 @@ public struct SessionsController: Controller {
         if context.config.passkeys.login {
             locals["passkey_login"] = .bool(true)
             locals["script"] = .string(context.assetPath("passkeys.js"))
+            locals["rp_id"] = .string(context.config.passkeys.rpID)
         }
         if let error { locals["error"] = .string(error) }
         return try context.render("sessions/new", title: "Log in", status: status, locals)
