@@ -9,7 +9,9 @@ final class SecurityHeaderTests: IntegrationTestCase {
         let csp = response.header("content-security-policy") ?? ""
         XCTAssertTrue(csp.contains("frame-ancestors 'none'"), "\(what): CSP \(csp)", file: file, line: line)
         XCTAssertTrue(csp.contains("default-src 'none'"), "\(what): CSP \(csp)", file: file, line: line)
-        XCTAssertFalse(csp.contains("unsafe-inline") || csp.contains("script-src"), "\(what): no script allowed", file: file, line: line)
+        // Scripts only as files from our own origin (public/passkeys.js, issue 17): never inline or eval'd.
+        XCTAssertTrue(csp.contains("script-src 'self';"), "\(what): CSP \(csp)", file: file, line: line)
+        XCTAssertFalse(csp.contains("unsafe-inline") || csp.contains("unsafe-eval"), "\(what): no inline script", file: file, line: line)
         XCTAssertEqual(response.header("x-content-type-options"), "nosniff", what, file: file, line: line)
         XCTAssertEqual(response.header("referrer-policy"), "same-origin", what, file: file, line: line)
         XCTAssertNil(response.header("strict-transport-security"), "\(what): no HSTS over plain HTTP", file: file, line: line)

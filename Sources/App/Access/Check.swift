@@ -45,6 +45,15 @@ enum Check {
     }
 
     /// The passwordless pages exist only with PASSWORDLESS_LOGIN=on; otherwise they are a 404.
+    static let requirePasskeyLogin = "requirePasskeyLogin"
+
+    /// Passkey-only login's routes: a 404 unless PASSKEY_LOGIN=on (issue 17).
+    static func requirePasskeyLogin(_ context: RequestContext) throws -> HTTPResponse? {
+        guard !context.app.config.passkeys.login else { return nil }
+        return try context.render("errors/show", title: "Not found", status: 404,
+                                  ["heading": "Page not found", "detail": "There is nothing at this address."])
+    }
+
     static func requirePasswordlessLogin(_ context: RequestContext) throws -> HTTPResponse? {
         guard !context.app.config.passwordlessLogin else { return nil }
         return try context.render("errors/show", title: "Not found", status: 404,

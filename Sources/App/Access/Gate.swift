@@ -32,6 +32,16 @@ extension Gate where Passed == Guest {
         }
     }
 
+    /// Passkey-only login: a 404 unless PASSKEY_LOGIN=on, then as `guest`.
+    static var passkeyGuest: Gate {
+        Gate(names: [Check.requirePasskeyLogin, Check.redirectIfVerified]) { context in
+            if let early = try Check.requirePasskeyLogin(context) ?? Check.redirectIfVerified(context) {
+                return .answered(early)
+            }
+            return .admitted(Guest(context: context))
+        }
+    }
+
     /// The passwordless pages: a 404 unless PASSWORDLESS_LOGIN=on, then as `guest`.
     static var passwordlessGuest: Gate {
         Gate(names: [Check.requirePasswordlessLogin, Check.redirectIfVerified]) { context in

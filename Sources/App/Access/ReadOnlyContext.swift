@@ -22,6 +22,8 @@ struct ReadOnlyContext {
     var params: Parameters { context.params }
     var now: Int64 { context.now }
     var config: AppConfig { context.app.config }
+    /// `/assets/<name>?v=<hash>` for a file under public/ (a page's script).
+    func assetPath(_ name: String) -> String { context.app.assets.path(of: name) }
     /// The request's cookie `name` (under its `__Host-` name when secure; see RequestContext).
     func cookie(_ name: String) -> String? { context.cookie(name) }
 

@@ -96,6 +96,9 @@ public struct AppConfig: Sendable {
     public var passwordlessLogin = false
     /// Passwordless login may create an account for a verified unknown number (PASSWORDLESS_SIGNUP=on).
     public var passwordlessSignup = false
+    /// Passkeys (issue 17): where ceremonies may run, the RP ID, passkey-only login and what a
+    /// sign counter that went backwards does. See `PasskeySettings`.
+    public var passkeys = PasskeySettings()
     /// Seconds a password reset of a phone-only account, asked for from a browser the account
     /// does not know, waits before the new password works (PASSWORD_RESET_HOLD; 0 = at once).
     public var passwordResetHold = 86_400
@@ -206,6 +209,12 @@ public struct AppConfig: Sendable {
                                               default: config.webhookGiveUp)
         config.passwordlessLogin = try onOff("passwordless_login", "PASSWORDLESS_LOGIN")
         config.passwordlessSignup = try onOff("passwordless_signup", "PASSWORDLESS_SIGNUP")
+        config.passkeys = try PasskeySettings.parse(
+            login: try onOff("passkey_login", "PASSKEY_LOGIN"),
+            origins: try values.string("webauthn_origins", env: "WEBAUTHN_ORIGINS", default: ""),
+            rpID: try values.string("webauthn_rp_id", env: "WEBAUTHN_RP_ID", default: ""),
+            clonePolicy: try values.string("passkey_clone_policy", env: "PASSKEY_CLONE_POLICY", default: "warn"),
+            environment: config.environment)
         config.passwordResetHold = try values.int("password_reset_hold", env: "PASSWORD_RESET_HOLD", in: 0...86_400 * 30,
                                                   default: config.passwordResetHold)
         config.secureCookies = try onOff("secure_cookies", "SECURE_COOKIES",

@@ -83,9 +83,15 @@ public struct SessionsController: Controller {
         try Self.form(context.readOnly, username: username, error: error, status: status)
     }
 
-    private static func form(_ context: ReadOnlyContext, username: String, error: String?, status: Int = 200) throws -> HTTPResponse {
+    static func form(_ context: ReadOnlyContext, username: String, error: String?, status: Int = 200) throws -> HTTPResponse {
         var locals: [String: TemplateValue] = ["username": .string(username),
                                                "passwordless": .bool(context.config.passwordlessLogin)]
+        // Issue 17: "Sign in with a passkey" and autofill, run by the page script.
+        if context.config.passkeys.login {
+            locals["passkey_login"] = .bool(true)
+            locals["script"] = .string(context.assetPath("passkeys.js"))
+            locals["rp_id"] = .string(context.config.passkeys.rpID)
+        }
         if let error { locals["error"] = .string(error) }
         return try context.render("sessions/new", title: "Log in", status: status, locals)
     }

@@ -204,6 +204,7 @@ public struct TextedCodeStepController: Controller {
             locals["problem"] = "There is no code waiting for you. Ask for one below."
         }
         if locals["can_enter_code"] == nil { locals["can_call"] = true }
+        locals["has_passkey"] = .bool(try PasskeyCeremony.offered(pending))   // issue 17
         if let error { locals["error"] = .string(error) }
         locals["has_app"] = .bool(try context.app.database.read { try TOTPCredential.isEnabled(userID: user.id, in: $0) })
         if EmailCode.isAvailable(context.app), request?.lastEventKind != .email || locals["can_enter_code"] == nil,

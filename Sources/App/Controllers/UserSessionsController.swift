@@ -29,6 +29,7 @@ public struct UserSessionsController: Controller {
                 "signed_in": .string(Formatting.time(s.createdAt)),
                 "current": .bool(s.id == current.id),
                 "pending": .bool(!s.verified),
+                "passkey": .string(s.passkeyName ?? ""),
             ]
         }
         return try context.render("user_sessions/index", title: "Your sessions", [

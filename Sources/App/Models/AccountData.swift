@@ -23,6 +23,8 @@ struct AccountData {
     let recoveryCodesLeft: Int
     let sessions: [ActiveSession]
     let devices: [RememberedDevice]
+    /// Issue 17: names and times only (never a credential ID, key or user handle).
+    let passkeys: [Passkey]
     /// The activity log, oldest first: all of it, or the page's newest `pageEvents`.
     let events: [AuditEvent]
     /// Events of the log not in `events` (older than the page shows; the download holds them).
@@ -61,6 +63,7 @@ struct AccountData {
             sessions: try Session.active(userID: user.id, now: now, idleTimeout: config.sessionIdleTimeout,
                                          lifetime: config.sessionLifetime, in: db),
             devices: try RememberedDevice.active(userID: user.id, now: now, in: db),
+            passkeys: try Passkey.all(userID: user.id, in: db),
             events: events, olderEvents: older)
     }
 
@@ -85,7 +88,9 @@ struct AccountData {
                 ("emailed_code", .bool(emailCodes)),
                 ("recovery_codes_left", .int(Int64(recoveryCodesLeft))),
                 ("remembered_device_count", .int(Int64(devices.count))),
+                ("passkey_count", .int(Int64(passkeys.count))),
             ])),
+            ("passkeys", passkeysJSON),
             ("sessions", .array(sessions.map { s in
                 .object([
                     ("browser", .string(UserAgentSummary.describe(s.userAgent))),
@@ -119,6 +124,16 @@ struct AccountData {
         ])
     }
 
+    /// Separate from `json`, whose one expression would otherwise be too long to type-check.
+    private var passkeysJSON: JSONValue {
+        .array(passkeys.map { p -> JSONValue in
+            let lastUsed: JSONValue = p.lastUsedAt.map(Self.time) ?? .null
+            let warned: JSONValue = p.cloneWarnedAt.map(Self.time) ?? .null
+            return .object([("name", .string(p.name)), ("added_at", Self.time(p.createdAt)), ("last_used_at", lastUsed),
+                            ("synced", .bool(p.backedUp)), ("counter_went_back_at", warned)])
+        })
+    }
+
     private static func time(_ seconds: Int64) -> JSONValue {
         .string(Timestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(seconds))))
     }
@@ -148,6 +163,10 @@ struct AccountData {
                 ["browser": .string(UserAgentSummary.describe(d.userAgent)), "ip": .string(d.ip.isEmpty ? "unknown" : d.ip),
                  "remembered": .string(Formatting.time(d.createdAt)),
                  "last_used": .string(d.lastUsedAt.map(Formatting.time) ?? "never"), "expires": .string(Formatting.time(d.expiresAt))]
+            }),
+            "passkeys": .array(passkeys.map { p in
+                ["name": .string(p.name), "added": .string(Formatting.time(p.createdAt)),
+                 "last_used": .string(p.lastUsedAt.map(Formatting.time) ?? "never")]
             }),
             "older_events": .int(olderEvents),
             "page_events": .int(events.count),

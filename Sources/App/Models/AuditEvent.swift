@@ -61,6 +61,14 @@ public struct AuditEvent: Sendable, Equatable {
         case emailFallbackOn = "email_fallback_on"
         case emailFallbackOff = "email_fallback_off"
         case emailCodeRefused = "email_code_refused"
+        // Issue 17: passkeys.
+        case passkeyAdded = "passkey_added"
+        case passkeyRenamed = "passkey_renamed"
+        case passkeyRemoved = "passkey_removed"
+        case passkeyUsed = "passkey_used"
+        case passkeyLogin = "passkey_login"
+        case passkeyRefused = "passkey_refused"
+        case passkeyCloneWarning = "passkey_clone_warning"
 
         /// What the Activity page says.
         public var label: String {
@@ -112,6 +120,13 @@ public struct AuditEvent: Sendable, Equatable {
             case .emailFallbackOn: return "Codes by e-mail turned on"
             case .emailFallbackOff: return "Codes by e-mail turned off"
             case .emailCodeRefused: return "Code by e-mail refused (not turned on)"
+            case .passkeyAdded: return "Passkey added"
+            case .passkeyRenamed: return "Passkey renamed"
+            case .passkeyRemoved: return "Passkey removed"
+            case .passkeyUsed: return "Passkey used for the second step"
+            case .passkeyLogin: return "Signed in with a passkey"
+            case .passkeyRefused: return "Passkey refused"
+            case .passkeyCloneWarning: return "Passkey's sign counter went backwards (it may have been copied)"
             }
         }
 
@@ -120,7 +135,7 @@ public struct AuditEvent: Sendable, Equatable {
             [.loginFailed, .loginThrottled, .accountLocked, .pinFailed, .sendRefused, .totpFailed, .recoveryCodeFailed,
              .deviceLoginPastBan, .deviceLoginLimited, .signUpWithNumber,
              .passwordResetCodeFailed, .passwordResetRefused, .passwordResetHeld, .passwordResetCancelled,
-             .accountDeletionRefused, .emailCodeRefused].contains(self)
+             .accountDeletionRefused, .emailCodeRefused, .passkeyRefused, .passkeyCloneWarning].contains(self)
         }
     }
 

@@ -8,6 +8,8 @@ public struct ActiveSession: Sendable, Equatable {
     public let verified: Bool
     public let createdAt: Int64
     public let lastSeenAt: Int64
+    /// The passkey this session was signed in with (issue 17), if one was used.
+    public var passkeyName: String? = nil
 }
 
 extension Session {
@@ -15,13 +17,13 @@ extension Session {
     public static func active(userID: Int64, now: Int64, idleTimeout: Int, lifetime: Int,
                               in db: DatabaseConnection) throws -> [ActiveSession] {
         try db.query("""
-            SELECT id, ip, user_agent, verified_at, created_at, last_seen_at FROM sessions
+            SELECT id, ip, user_agent, verified_at, created_at, last_seen_at, passkey_name FROM sessions
             WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?
             ORDER BY last_seen_at DESC, id DESC
             """, [.integer(userID), .integer(now - Int64(idleTimeout)), .integer(now - Int64(lifetime))]).map { row in
             ActiveSession(id: row.int64("id") ?? 0, ip: row.string("ip") ?? "", userAgent: row.string("user_agent") ?? "",
                           verified: row.int64("verified_at") != nil, createdAt: row.int64("created_at") ?? 0,
-                          lastSeenAt: row.int64("last_seen_at") ?? 0)
+                          lastSeenAt: row.int64("last_seen_at") ?? 0, passkeyName: row.string("passkey_name"))
         }
     }
 

@@ -6,9 +6,10 @@ import Security
 /// `verifiedAt` stays nil until the PIN is entered: a half-logged-in session.
 public struct Session: Sendable, Equatable {
     /// The proof that opened the session (`sessions.first_factor`). `.phone` (a passwordless code)
-    /// means the second step may not be another code to the same phone.
+    /// means the second step may not be another code to the same phone; `.passkey` (issue 17) a
+    /// passkey without user verification, which counts as one factor.
     public enum FirstFactor: String, Sendable {
-        case password, phone
+        case password, phone, passkey
     }
 
     public let id: Int64

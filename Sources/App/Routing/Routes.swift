@@ -144,6 +144,15 @@ public enum Routes {
         r.post("/v2/verify/{request_id}", VonageV2Controller.self, .check, gate: v2) { try $0.check($1) }
         r.delete("/v2/verify/{request_id}", VonageV2Controller.self, .cancel, gate: v2) { try $0.cancel($1) }
         r.post("/v2/verify/{request_id}/next_workflow", VonageV2Controller.self, .nextWorkflow, gate: v2) { try $0.nextWorkflow($1) }
+        // Issue 17: passkeys on the Two-factor page, as the second step, and as a login of their own.
+        r.post("/user/passkeys/new", PasskeysController.self, .new, gate: .signedIn) { try $0.new($1) }
+        r.post("/user/passkeys", PasskeysController.self, .create, gate: .signedIn) { try $0.create($1) }
+        r.patch("/user/passkeys", PasskeysController.self, .update, gate: .signedIn) { try $0.update($1) }
+        r.delete("/user/passkeys", PasskeysController.self, .destroy, gate: .signedIn) { try $0.destroy($1) }
+        r.get("/verification/passkey", PasskeyStepController.self, .new, gate: .pendingSecondFactor) { try $0.new($1) }
+        r.post("/verification/passkey", PasskeyStepController.self, .create, gate: .pendingSecondFactor) { try $0.create($1) }
+        r.post("/passkey_login/options", PasskeyLoginController.self, .options, gate: .passkeyGuest) { try $0.options($1) }
+        r.post("/passkey_login", PasskeyLoginController.self, .create, gate: .passkeyGuest) { try $0.create($1) }
         return r
     }
 }

@@ -14,6 +14,17 @@ enum SecondFactorSettingsPage {
             (try TOTPCredential.isEnabled(userID: user.id, in: db), try RecoveryCode.remaining(userID: user.id, in: db),
              try RememberedDevice.active(userID: user.id, now: now, in: db), try User.hasPassword(userID: user.id, in: db))
         }
+        let passkeys = try context.read { try Passkey.all(userID: user.id, in: $0) }
+        let passkeyRows: [TemplateValue] = passkeys.map { p in
+            [
+                "id": .string(String(p.id)),
+                "name": .string(p.name),
+                "created": .string(Formatting.time(p.createdAt)),
+                "last_used": .string(p.lastUsedAt.map(Formatting.time) ?? "not yet"),
+                "backed_up": .bool(p.backedUp),
+                "clone_warned": .bool(p.cloneWarnedAt != nil),
+            ]
+        }
         let currentDevice = context.cookie(RememberedDevice.cookieName).flatMap { Int64($0.prefix { $0 != "." }) }
         let rows: [TemplateValue] = devices.map { d in
             [
@@ -35,6 +46,9 @@ enum SecondFactorSettingsPage {
             "masked_number": .string(Redact.phone(user.number)),
             "has_password": .bool(hasPassword),
             "errors": errors.templateValue,
+            "passkeys_enabled": .bool(context.config.passkeys.enabled),
+            "passkey_login": .bool(context.config.passkeys.login),
+            "passkeys": .array(passkeyRows),
         ])
     }
 }

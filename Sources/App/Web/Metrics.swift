@@ -116,6 +116,12 @@ public final class Metrics: @unchecked Sendable {
     /// A Verify API callback attempt: `delivered`, `failed` (retried later) or `given_up`.
     public func webhookDelivery(_ outcome: String) { count("webhook_deliveries", outcome) }
 
+    /// Issue 17: a passkey ceremony that went through (`outcome`: registered, second_factor,
+    /// login_two_factors, login_one_factor, clone_warned), and one refused, by `reason`
+    /// (a `WebAuthnError.Kind`, or no_challenge, unknown_credential, wrong_account, duplicate, clone).
+    public func passkey(_ outcome: String) { count("passkeys", outcome) }
+    public func passkeyRefused(_ reason: String) { count("passkeys_refused", reason) }
+
     private func count(_ name: String, _ channel: String, by n: Int = 1) {
         eventLock.lock()
         events[name + "\u{1F}" + channel, default: 0] += n
@@ -220,6 +226,8 @@ public final class Metrics: @unchecked Sendable {
         Self.family("email_addresses", "E-mail addresses confirmed, removed, and codes by e-mail turned on or off (issue 16)",
                     by: "outcome", events: events, into: &out)
         Self.family("webhook_deliveries", "Verify API callback attempts, by outcome", by: "outcome", events: events, into: &out)
+        Self.family("passkeys", "Passkey ceremonies that went through", by: "outcome", events: events, into: &out)
+        Self.family("passkeys_refused", "Passkey ceremonies refused", by: "reason", events: events, into: &out)
         out += "# HELP twofa_http_open_connections HTTP connections open right now.\n"
         out += "# TYPE twofa_http_open_connections gauge\n"
         out += "twofa_http_open_connections \(openConnections())\n"

@@ -124,6 +124,12 @@ public final class RequestContext {
         return CSRFToken.isValid(token, sessionSecret: secret)
     }
 
+    /// What ties a WebAuthn challenge to this browser (issue 17): the digest of its CSRF secret
+    /// (the session's, or a guest's cookie, made now if it has none).
+    func webAuthnBinding() -> String? {
+        csrfSecret(creating: true).map(WebAuthnChallenge.binding(csrfSecret:))
+    }
+
     private func csrfSecret(creating: Bool) -> [UInt8]? {
         if let session { return session.csrfSecret }
         if let anonymousCSRFSecret { return anonymousCSRFSecret }

@@ -4,7 +4,7 @@ import HTTP
 /// our URLs to other sites; HSTS only when we really were reached over HTTPS.
 enum SecurityHeaders {
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     static func apply(to response: inout HTTPResponse, secure: Bool) {
         // One pass drops whatever a controller set under these names; then ours go on the end.

@@ -30,6 +30,11 @@ public struct StaticAssets: Sendable {
         stylesheetPath = "/assets/application.css" + (css.map { "?v=" + $0.etag.filter { $0 != "\"" } } ?? "")
     }
 
+    /// `/assets/<name>?v=<hash>`, like the stylesheet's (a page script, issue 17).
+    public func path(of name: String) -> String {
+        "/assets/\(name)" + (files["/assets/\(name)"].map { "?v=" + $0.etag.filter { $0 != "\"" } } ?? "")
+    }
+
     func respond(to request: HTTPRequest) -> HTTPResponse? {
         guard let asset = files[request.path] else { return nil }
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -55,6 +60,7 @@ public struct StaticAssets: Sendable {
         switch (name as NSString).pathExtension {
         case "css": return "text/css; charset=utf-8"
         case "svg": return "image/svg+xml"
+        case "js": return "text/javascript; charset=utf-8"
         case "png": return "image/png"
         case "ico": return "image/x-icon"
         case "txt": return "text/plain; charset=utf-8"
