@@ -71,6 +71,9 @@ final class SMTPConnection {
 
     /// The TLS handshake, checking the certificate chain and that it names `host`.
     func startTLS(_ context: TLSClientContext, host: String) throws {
+        // Bytes already read past the STARTTLS reply came in the clear: someone in between may
+        // have appended replies to be read as if they came over TLS (CVE-2011-0411's class).
+        guard buffer.isEmpty else { throw SMTPFailure.network("data after the STARTTLS reply, before TLS", permanent: true) }
         guard let ssl = SSL_new(context.context) else { throw SMTPFailure.network("TLS unavailable", permanent: true) }
         self.ssl = ssl
         SSL_set_fd(ssl, fd)

@@ -50,17 +50,7 @@ public final class TwilioGateway: SMSGateway, VoiceGateway {
     /// `<Response><Say>text</Say></Response>`, the text XML-escaped.
     /// `language` other than Twilio's default en-US goes in `<Say language="…">`.
     public static func twiml(say text: String, language: String = "en-US") -> String {
-        var escaped = ""
-        for ch in text {
-            switch ch {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(ch)
-            }
-        }
+        let escaped = MarkupEscape.text(text)
         let tag = language == "en-US" || !language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") })
             ? "" : " language=\"\(language)\""
         return "<Response><Say\(tag)>\(escaped)</Say></Response>"

@@ -352,7 +352,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             case .tts: _ = try voice.call(VoiceCall(to: r.number, text: Self.voiceText(r, pin: claimed.pin), language: r.language.voiceTag))
             case .email:
                 guard let email else { throw DeliveryError.unsent(reason: "e-mail is not configured") }
-                _ = try email.send(VerifyEmail.message(to: r.number, brand: r.brand, pin: claimed.pin, expiry: r.pinExpiry))
+                _ = try email.send(VerifyEmail.message(to: r.number, brand: r.brand, pin: claimed.pin, text: Self.smsText(r, pin: claimed.pin)))
             }
         } catch {
             Log.error("verify \(r.requestID): \(claimed.kind.rawValue) to \(VerifyStart.redacted(r.number)) failed: \(error)")

@@ -41,6 +41,11 @@ public struct VerifyStart: Sendable, Equatable {
     public var customCode: String?
     public static let customCodeLengths = 4...10
 
+    /// Whether `code` can be a client's own code (`pin_code`, Twilio's `CustomCode`, v2's `code`).
+    public static func isCustomCode(_ code: String) -> Bool {
+        customCodeLengths.contains(code.count) && code.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     /// What a PSD2 code approves: its texts name it, and its HMAC covers it.
     public struct Payment: Sendable, Equatable {
         public let payee: String
@@ -151,9 +156,7 @@ public struct VerifyStart: Sendable, Equatable {
         if let n = try integer("workflow_id", allowed: Workflow.ids.contains) { start.workflow = Workflow(id: n)! }
         if let wait { start.nextEventWait = wait }
         if let code = value("pin_code"), !code.isEmpty {
-            guard customCodeLengths.contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw VerifyError.invalid("pin_code")
-            }
+            guard isCustomCode(code) else { throw VerifyError.invalid("pin_code") }
             start.customCode = code
         }
         if let expiry {

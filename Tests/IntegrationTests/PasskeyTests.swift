@@ -37,6 +37,19 @@ class PasskeyTestCase: IntegrationTestCase {
 }
 
 final class PasskeyTests: PasskeyTestCase {
+    /// A lost phone often holds the account's synced passkey: the operator's reset removes it.
+    func testAnOperatorsSecondFactorResetRemovesThePasskeys() throws {
+        let browser = try verifiedUser(number: number)
+        let device = SoftAuthenticator()
+        XCTAssertEqual(try addPasskey(browser, device).status, 303)
+        let reset = try TwofaCommand(server: server).run(["users", "reset-second-factor", "alice"])
+        XCTAssertEqual(reset.status, 0, reset.err)
+        XCTAssertTrue(reset.out.contains("passkeys:           1 removed"), reset.out)
+        XCTAssertEqual(try read { try $0.queryOne("SELECT count(*) AS n FROM passkeys")?.int("n") }, 0)
+        let other = server.browser()
+        XCTAssertEqual(try logIn(other).location, "/verification/number/new", "the number step, not the passkey")
+    }
+
     func testAddUseAsTheSecondStepRenameAndRemove() throws {
         let browser = try verifiedUser(number: number)
         let device = SoftAuthenticator()
@@ -186,8 +199,13 @@ final class PasskeyTests: PasskeyTestCase {
         let missing = try browser.post("/user/passkeys", [("name", "x")])
         XCTAssertEqual(missing.status, 400)
         XCTAssertTrue(missing.body.contains("incomplete"), missing.body)
+        // A refusal hands out no new challenge: only the password does (`new`), or a stolen
+        // session could add its own passkey by failing once first.
+        XCTAssertNil(SoftAuthenticator.options(in: missing.body), "a refused answer must not carry creation options")
+        let unasked = try browser.post("/user/passkeys", [("name", "x")])
+        XCTAssertNil(SoftAuthenticator.options(in: unasked.body))
         // The activity log has it; the app is still up.
-        XCTAssertEqual(try events("passkey_refused"), 2)
+        XCTAssertEqual(try events("passkey_refused"), 3)
         XCTAssertEqual(try browser.get("/user/two_factor").status, 200)
     }
 

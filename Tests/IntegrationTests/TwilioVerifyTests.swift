@@ -143,6 +143,10 @@ final class TwilioVerifyTests: IntegrationTestCase {
         let good = try api.check(service, code: pin, to: "ann@example.com")
         XCTAssertEqual(good.string("status"), "approved", "\(good.json)")
         XCTAssertEqual(good.string("channel"), "email")
+        // The e-mail says what the text would have, in the verification's language.
+        XCTAssertEqual(try api.start(service, to: "bob@example.com", channel: "email", [("Locale", "de")]).status, 201)
+        let german = try XCTUnwrap(server.messages().last)
+        XCTAssertTrue(german["body"]?.hasPrefix("Ihr Code für AcmeApp lautet ") == true, german["body"] ?? "")
     }
 
     func testTooManyWrongCodes() throws {

@@ -39,6 +39,8 @@ public enum SecondFactorResetCommand {
             "  authenticator app:  \(reset.hadApp ? "removed" : "none")",
             "  recovery codes:     \(reset.recoveryCodes) unused removed",
             "  remembered devices: \(reset.rememberedDevices) forgotten",
+            "  passkeys:           \(reset.passkeys) removed",
+            "  codes by e-mail:    \(reset.hadEmailFallback ? "turned off" : "were off")",
             "  sessions:           \(reset.sessions) ended",
             "  password resets:    \(reset.passwordResets == 0 ? "none" : "\(reset.passwordResets) held or in progress cancelled")",
             "  number:             \(Redact.phone(user.number)) no longer verified; the next login sets and confirms a number",

@@ -37,7 +37,8 @@ public struct PasskeyLoginController: Controller {
         let session = try context.startSession(for: user, firstFactor: .passkey)
         try app.database.write { try proof.passkey.mark(sessionID: session.id, in: $0) }
         let pending = PendingSecondFactor(context: context, session: session, user: user)
-        if proof.userVerified {
+        // An account whose second factor an operator reset proves a number first, however it logged in.
+        if proof.userVerified, try Check.redirectIfNumberReset(context, user: user) == nil {
             app.metrics.passkey("login_two_factors")
             return try LoginFlow.complete(pending, event: .passkeyLogin, detail: proof.passkey.name, remember: false)
         }

@@ -21,7 +21,7 @@ public struct PasskeysController: Controller {
             errors.add("passkey_password", passwordError)
             return try SecondFactorSettingsPage.render(signedIn.readOnly, status: 422, errors: errors)
         }
-        return try page(signedIn, status: 200, error: nil)
+        return try page(signedIn)
     }
 
     /// POST /user/passkeys: the browser's answer (filled in by public/passkeys.js).
@@ -36,8 +36,11 @@ public struct PasskeysController: Controller {
             return context.redirect(to: "/user/two_factor")
         } catch let refusal as PasskeyCeremony.Refusal {
             PasskeyCeremony.count(refusal, account: user.id, context: context)
-            // A new challenge: the refused one is spent. The password was already confirmed for it.
-            return try page(signedIn, status: refusal.status, error: refusal.reason)
+            // Back to the Two-factor page, with no new challenge: a challenge is issued only behind
+            // the password (`new`), or a stolen session could add its own passkey by failing once.
+            var errors = ValidationErrors()
+            errors.add("passkey_password", refusal.reason + " Enter your password to try again.")
+            return try SecondFactorSettingsPage.render(signedIn.readOnly, status: refusal.status, errors: errors)
         }
     }
 
@@ -78,19 +81,18 @@ public struct PasskeysController: Controller {
         return context.redirect(to: "/user/two_factor")
     }
 
-    private func page(_ signedIn: SignedIn, status: Int, error: String?) throws -> HTTPResponse {
+    private func page(_ signedIn: SignedIn) throws -> HTTPResponse {
         let user = signedIn.user, app = context.app
         let (handle, existing) = try app.database.read { db in
             (try Passkey.userHandle(userID: user.id, in: db), try Passkey.all(userID: user.id, in: db))
         }
         let challenge = try PasskeyCeremony.issue(.register, userHandle: handle, context: context)
-        var locals: [String: TemplateValue] = [
+        let locals: [String: TemplateValue] = [
             "options": .string(PasskeyCeremony.creationOptions(user: user, userHandle: handle, challenge: challenge,
                                                               exclude: existing, context: context)),
             "default_name": .string(UserAgentSummary.describe(context.request.headers["User-Agent"] ?? "")),
             "script": .string(app.assets.path(of: "passkeys.js")),
         ]
-        if let error { locals["error"] = .string(error) }
-        return try context.render("passkeys/new", title: "Add a passkey", status: status, locals)
+        return try context.render("passkeys/new", title: "Add a passkey", status: 200, locals)
     }
 }

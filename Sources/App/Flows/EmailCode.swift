@@ -5,8 +5,9 @@ import Verify
 /// texted codes' limits: proving an address the owner adds (`EmailChange`), and the login's
 /// fallback second factor when the owner has turned it on (`UserEmail.fallback`).
 enum EmailCode {
-    /// Whether this instance can send e-mail at all (SMTP_URL, or the outbox outside production).
-    static func isAvailable(_ app: Application) -> Bool { app.email != nil }
+    /// Whether this instance can send codes by e-mail at all: SMTP_URL (or the outbox outside
+    /// production), and the built-in engine (`VERIFY_ENGINE=vonage` sends texts and calls only).
+    static func isAvailable(_ app: Application) -> Bool { app.email != nil && app.config.verifyEngine == .builtin }
 
     /// Sends a code to `address` for `session`'s pending address; nil when it went, else the form's error.
     static func send(to address: String, session: Session, user: User, context: RequestContext) throws -> String? {

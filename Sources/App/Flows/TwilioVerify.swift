@@ -64,8 +64,7 @@ struct TwilioVerify {
         }
         if let code = start.customCode {
             // Twilio: the service must enable custom codes; here the client must be allowed them too.
-            guard service.customCodeEnabled, client.customCodes, VerifyStart.customCodeLengths.contains(code.count),
-                  code.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw TwilioError.invalid("CustomCode") }
+            guard service.customCodeEnabled, client.customCodes, VerifyStart.isCustomCode(code) else { throw TwilioError.invalid("CustomCode") }
             request.customCode = code
         }
         request.codeLength = service.codeLength

@@ -64,16 +64,18 @@ public struct Passkey: Sendable, Equatable {
     public static func create(userID: Int64, userHandle: String, credential: RelyingParty.NewCredential, name: String,
                               now: Int64, in db: DatabaseConnection) throws -> Passkey? {
         let credentialID = Base64URL.encode(credential.credentialID)
-        guard try !exists(credentialID: credentialID, in: db) else { return nil }
-        let id = try db.insert("""
+        // ON CONFLICT rather than a check first: two instances registering the same credential
+        // at once both pass a check, and on PostgreSQL a failed INSERT would abort the transaction.
+        return try db.queryOne("""
             INSERT INTO passkeys (user_id, credential_id, user_handle, public_key, algorithm, sign_count,
                                   backup_eligible, backed_up, name, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (credential_id) DO NOTHING
+            RETURNING \(columns)
             """, [.integer(userID), .text(credentialID), .text(userHandle), .blob(credential.publicKey),
                   .integer(Int64(credential.algorithm.rawValue)), .integer(Int64(credential.signCount)),
                   .integer(credential.backupEligible ? 1 : 0), .integer(credential.backedUp ? 1 : 0),
-                  .text(name), .integer(now)])
-        return try db.queryOne("SELECT \(columns) FROM passkeys WHERE id = ?", [.integer(id)]).map(Passkey.init)
+                  .text(name), .integer(now)]).map(Passkey.init)
     }
 
     /// A use: the new counter, or (`cloneWarning`) the moment a non-zero counter failed to increase.

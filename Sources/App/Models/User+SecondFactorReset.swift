@@ -1,7 +1,8 @@
 import Database
 
 /// An operator's reset of a lost second factor (`twofa users reset-second-factor`, issue 14):
-/// the account's app, recovery codes, remembered devices and sessions go, its number is no
+/// the account's app, recovery codes, passkeys, remembered devices and sessions go, codes by
+/// e-mail are turned off (the address stays, unproven as a factor until turned on again), its number is no
 /// longer proven, and its next login must prove a number (`NewNumberStepController`) before
 /// anything else.
 extension User {
@@ -10,6 +11,10 @@ extension User {
         public let hadApp: Bool
         public let recoveryCodes: Int
         public let rememberedDevices: Int
+        /// Passkeys removed: a lost phone often holds the account's synced passkey.
+        public let passkeys: Int
+        /// Whether codes by e-mail had been turned on (now off).
+        public let hadEmailFallback: Bool
         public let sessions: Int
         /// Password resets held back or in progress: asked for with a texted code, they must not
         /// outlive the operator's answer to a lost phone (the thief may hold the SIM).
@@ -25,6 +30,10 @@ extension User {
         try TOTPCredential.delete(userID: userID, in: db)
         try RecoveryCode.deleteAll(userID: userID, in: db)
         let devices = try RememberedDevice.revokeAll(userID: userID, in: db)
+        try db.execute("DELETE FROM passkeys WHERE user_id = ?", [.integer(userID)])
+        let passkeys = db.changes
+        try db.execute("UPDATE user_emails SET fallback = 0 WHERE user_id = ? AND fallback <> 0", [.integer(userID)])
+        let hadEmailFallback = db.changes > 0
         try db.execute("DELETE FROM sessions WHERE user_id = ?", [.integer(userID)])
         let sessions = db.changes
         try db.execute("DELETE FROM held_password_resets WHERE user_id = ?", [.integer(userID)])
@@ -34,8 +43,8 @@ extension User {
         try db.execute("""
             UPDATE users SET number_verified_at = NULL, second_factor_reset_at = ?, updated_at = ? WHERE id = ?
             """, [.integer(now), .integer(now), .integer(userID)])
-        return SecondFactorReset(hadApp: hadApp, recoveryCodes: codes, rememberedDevices: devices, sessions: sessions,
-                                passwordResets: resets)
+        return SecondFactorReset(hadApp: hadApp, recoveryCodes: codes, rememberedDevices: devices, passkeys: passkeys,
+                                 hadEmailFallback: hadEmailFallback, sessions: sessions, passwordResets: resets)
     }
 
     /// Whether the account was reset and has not proven a number since: its logins must set one.

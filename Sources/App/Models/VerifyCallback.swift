@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Support
 import Verify
 
 /// The callbacks of an ended Verify request in Vonage Verify v2's shapes (vonage-java-sdk
@@ -37,7 +38,13 @@ struct VerifyCallback {
         let steps = Workflow(id: row.int("workflow_id") ?? 1)?.events ?? [.sms]
         let started = try db.query("SELECT created_at FROM verify_events WHERE request_pk = ? ORDER BY id", [.integer(pk)])
             .compactMap { $0.int64("created_at") }
-        func channel(_ kind: VerifyEvent.Kind) -> JSONValue { .string(kind == .tts ? "voice" : "sms") }
+        func channel(_ kind: VerifyEvent.Kind) -> JSONValue {
+            switch kind {
+            case .sms: return .string("sms")
+            case .tts: return .string("voice")
+            case .email: return .string("email")
+            }
+        }
         let lastStep = max(0, min(started.count, steps.count) - 1)
 
         var event: [(String, JSONValue)] = [
@@ -64,11 +71,5 @@ struct VerifyCallback {
     }
 
     /// ISO 8601 in UTC with milliseconds, as Vonage writes its callbacks' times.
-    static func isoDate(_ seconds: Int64) -> String {
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000Z", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-    }
+    static func isoDate(_ seconds: Int64) -> String { Timestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(seconds))) }
 }

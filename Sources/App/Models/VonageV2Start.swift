@@ -95,8 +95,7 @@ struct VonageV2Start {
         start.pinExpiry = timeout
         if let code = object["code"], !(code is NSNull) {
             guard allowsCustomCodes else { throw Problem.invalid("code", "custom codes are not enabled for this API key") }
-            guard let text = code as? String, VerifyStart.customCodeLengths.contains(text.count),
-                  text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            guard let text = code as? String, VerifyStart.isCustomCode(text) else {
                 throw Problem.invalid("code", "\(VerifyStart.customCodeLengths.lowerBound) to \(VerifyStart.customCodeLengths.upperBound) digits")
             }
             start.customCode = text

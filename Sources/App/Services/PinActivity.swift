@@ -47,13 +47,14 @@ struct PinActivity: VerifyObserver {
         }
     }
 
-    /// The account a web request belongs to: the session at the PIN step, a number change, an
-    /// account deletion, or the owner of the number a passwordless login is for (nil before a sign-up).
+    /// The account a web request belongs to: the session at the PIN step, a number or e-mail
+    /// address change, an account deletion, or the owner of the number a passwordless login is for (nil before a sign-up).
     static func owner(of request: VerifyRequest, in db: DatabaseConnection) throws -> Int64? {
         if let row = try db.queryOne("SELECT user_id FROM sessions WHERE verify_request_id = ?", [.text(request.requestID)]) {
             return row.int64("user_id")
         }
         if let userID = try NumberChange.userID(verifyRequestID: request.requestID, in: db) { return userID }
+        if let userID = try EmailChange.userID(verifyRequestID: request.requestID, in: db) { return userID }
         if let userID = try DeletionCode.userID(verifyRequestID: request.requestID, in: db) { return userID }
         if let number = try PasswordlessLogin.number(verifyRequestID: request.requestID, in: db) {
             return try User.find(number: number, in: db)?.id

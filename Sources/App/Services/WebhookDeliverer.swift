@@ -51,16 +51,20 @@ public final class WebhookDeliverer: @unchecked Sendable {
     public func stop() {
         stopping.set()
         task.stop()
-        let idle = passLock.lock(before: Date().addingTimeInterval(12))
-        stopped = true
-        if idle { passLock.unlock() } else { Log.warning("webhooks: stopping with a callback still in flight") }
+        if passLock.lock(before: Date().addingTimeInterval(12)) {
+            stopped = true
+            passLock.unlock()
+        } else {
+            // `stopping` (atomic) already keeps any later pass from starting.
+            Log.warning("webhooks: stopping with a callback still in flight")
+        }
     }
 
     /// One pass, errors logged by PeriodicTask; returns the deliveries that succeeded.
     @discardableResult
     public func tick() -> Int {
         passLock.lock(); defer { passLock.unlock() }
-        guard !stopped else { return 0 }
+        guard !stopped, !stopping.isSet else { return 0 }
         return task.attempt { try run() } ?? 0
     }
 
