@@ -28,6 +28,11 @@ struct WebhookDelivery: Equatable {
         giveUpAt = row.int64("give_up_at") ?? 0
     }
 
+    /// Whether any live API key has a callback URL (else a sweep has nothing to look for).
+    static func anyCallbackURL(in db: DatabaseConnection) throws -> Bool {
+        try db.queryOne("SELECT 1 AS one FROM api_clients WHERE callback_url IS NOT NULL AND revoked_at IS NULL LIMIT 1") != nil
+    }
+
     /// Ended requests of clients with a callback URL, ended since `since`, that have no delivery
     /// yet (at most `limit`, oldest first), with what their callbacks need.
     static func unqueued(since: Int64, limit: Int, in db: DatabaseConnection) throws -> [Row] {

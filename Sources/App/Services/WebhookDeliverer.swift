@@ -90,14 +90,21 @@ public final class WebhookDeliverer: @unchecked Sendable {
         return delivered
     }
 
+    /// Queues the callbacks of requests that ended since the last sweep. The reading is done on a
+    /// reader, not inside a write: it re-reads `sweepOverlap` seconds of ended requests each
+    /// second, which must not hold the writer. Two instances queueing the same request change
+    /// nothing (the unique index), so the write needs no re-check.
     private func sweep() throws {
         let now = clock()
         lock.lock()
         let since = max(now - giveUp, (sweptSince ?? 0) - Self.sweepOverlap)
         lock.unlock()
-        let full = try database.write { db -> Bool in
+        let found = try database.read { db -> (callbacks: [(VerifyCallback, String, Int64)], full: Bool) in
+            // Most installations have no callback URL at all: then there is nothing to read.
+            guard try WebhookDelivery.anyCallbackURL(in: db) else { return ([], false) }
             let rows = try WebhookDelivery.unqueued(since: since, limit: Self.sweepBatch, in: db)
             var urls: [String: String?] = [:]
+            var callbacks: [(VerifyCallback, String, Int64)] = []
             for row in rows {
                 let apiKey = row.string("account_id") ?? ""
                 if urls[apiKey] == nil {
@@ -105,15 +112,20 @@ public final class WebhookDeliverer: @unchecked Sendable {
                                                          [.text(apiKey)])?.string("callback_url"))
                 }
                 guard let url = urls[apiKey] ?? nil else { continue }
-                for callback in try VerifyCallback.make(row: row, in: db) {
-                    let ended = row.int64("finalized_at") ?? now
-                    try WebhookDelivery.enqueue(callback, url: url, now: now, giveUpAt: ended + giveUp, in: db)
+                let ended = row.int64("finalized_at") ?? now
+                callbacks += try VerifyCallback.make(row: row, in: db).map { ($0, url, ended + giveUp) }
+            }
+            return (callbacks, rows.count == Self.sweepBatch)
+        }
+        if !found.callbacks.isEmpty {
+            try database.write { db in
+                for (callback, url, giveUpAt) in found.callbacks {
+                    try WebhookDelivery.enqueue(callback, url: url, now: now, giveUpAt: giveUpAt, in: db)
                 }
             }
-            return rows.count == Self.sweepBatch
         }
         // A full batch may have left more behind: the next sweep starts from the same place.
-        if !full {
+        if !found.full {
             lock.lock(); sweptSince = now; lock.unlock()
         }
     }
