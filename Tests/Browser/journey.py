@@ -393,18 +393,24 @@ def forgot_password(driver):
     expect("authenticator app, or one of your recovery codes" in driver.page_source, "the code alone is refused")
     expect("/password_reset" in driver.current_url, "still on the reset form")
     shot(driver, "forgot-password-code-alone-refused")
+def sign_up_fresh(driver, username, password, number, typed):
+    """A walk's own user: logs out whoever is signed in, signs up `username` with the number as
+    typed, and enters the PIN texted to `number`."""
+    driver.get(BASE + "/")
+    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
+        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    driver.get(BASE + "/user/new")
+    fill(driver, username=username, password=password, password_confirmation=password, number=typed)
+    submit(driver)
+    enter_pin(driver, number)
+
+
 def lost_phone(driver):
     """Issue 14, a lost phone: lost_phone_user signs up, turns on an authenticator app and saves
     the recovery codes; later, at the second step, "Lost your phone?" leads to a recovery code,
     the landing page points to the number change, and the number is changed (the old one told)."""
     username, password, number, new = "lost_phone_user", "a lost phone password", "+447700900421", "+447700900487"
-    driver.get(BASE + "/")
-    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
-        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
-    driver.get(BASE + "/user/new")
-    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900421")
-    submit(driver)
-    enter_pin(driver, number)
+    sign_up_fresh(driver, username, password, number, typed="+44 7700 900421")
     expect(f"Welcome, {username}" in driver.page_source, "signed up and verified")
     driver.get(BASE + "/user/totp/new")
     key = driver.find_element(By.ID, "secret-key").text.replace(" ", "")
@@ -459,13 +465,7 @@ def leave(driver):
     Delete account (password + a texted code; a wrong password refused first), the goodbye
     page and text, and a new account with the same username and number."""
     number, username, password = "+447700900431", "leaving_user", "a long leaving password"
-    driver.get(BASE + "/")
-    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
-        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
-    driver.get(BASE + "/user/new")
-    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900431")
-    submit(driver)
-    enter_pin(driver, number)
+    sign_up_fresh(driver, username, password, number, typed="+44 7700 900431")
     expect(f"Welcome, {username}" in driver.page_source, "the leaving user is signed in")
 
     driver.get(BASE + "/user/edit")
@@ -554,13 +554,7 @@ def email_codes(driver):
     confirms it), turns on codes by e-mail, and at the next login asks for the code by e-mail
     instead of the text and logs in with it; the activity page lists every step."""
     username, password, number, address = "mailuser", "a long mail user password", "+447700900461", "mailuser@example.com"
-    driver.get(BASE + "/")
-    if driver.find_elements(By.CSS_SELECTOR, "main form button.secondary-button"):
-        click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
-    driver.get(BASE + "/user/new")
-    fill(driver, username=username, password=password, password_confirmation=password, number="+44 7700 900461")
-    submit(driver)
-    enter_pin(driver, number)
+    sign_up_fresh(driver, username, password, number, typed="+44 7700 900461")
     expect(f"Welcome, {username}" in driver.page_source, "signed up and verified")
 
     driver.get(BASE + "/user/edit")
