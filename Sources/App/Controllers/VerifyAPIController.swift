@@ -22,30 +22,28 @@ public struct VerifyAPIController: Controller {
 
     /// /verify/json: starts a request.
     func request(_ call: ApiCall) throws -> HTTPResponse {
-        let client = call.client
-        do {
-            let start = try VerifyStart.parse { params.has($0) ? params[$0] : nil }
-            try Self.admitCustomCode(start, client: client, context: context)
-            let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
-            return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
-        } catch let error as VerifyError {
-            if error.status == .invalidParameter, VerifyStart.brandProblem(params["brand"]) != nil {
-                context.app.metrics.refused("verify_brand")
-            }
-            return error.response(includeRequestID: true)
-        }
+        try start(call, VerifyStart.parse, brandGiven: true)
     }
 
     /// /verify/psd2/json: starts a PSD2 payment's request; its texts name the payee and the
     /// amount, and its code proves that payment only.
     func psd2(_ call: ApiCall) throws -> HTTPResponse {
+        try start(call, VerifyStart.parsePSD2, brandGiven: false)
+    }
+
+    /// Both starts: the parameters read by `parse`, then the engine. `brandGiven`: a refused
+    /// brand is counted (PSD2 requests have none).
+    private func start(_ call: ApiCall, _ parse: ((String) -> String?) throws -> VerifyStart, brandGiven: Bool) throws -> HTTPResponse {
         let client = call.client
         do {
-            let start = try VerifyStart.parsePSD2 { params.has($0) ? params[$0] : nil }
+            let start = try parse { params.has($0) ? params[$0] : nil }
             try Self.admitCustomCode(start, client: client, context: context)
             let id = try context.app.verify.start(start, accountID: client.apiKey, ip: "", now: context.now)
             return JSONValue.object([("request_id", .string(id)), ("status", .string("0"))]).response()
         } catch let error as VerifyError {
+            if brandGiven, error.status == .invalidParameter, VerifyStart.brandProblem(params["brand"]) != nil {
+                context.app.metrics.refused("verify_brand")
+            }
             return error.response(includeRequestID: true)
         }
     }
