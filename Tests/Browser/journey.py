@@ -272,11 +272,7 @@ def authenticator(driver, username, password):
     expect("10" in driver.find_element(By.ID, "recovery-remaining").text, "ten codes left")
     shot(driver, "two-factor-on")
 
-    driver.get(BASE + "/")
-    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
-    fill(driver, username=username, password=password)
-    submit(driver)
-    wait_for_path(driver, "/verification/new", "second-factor step")
+    log_out_and_in(driver, username, password)
     expect("Enter the code from your authenticator app" in driver.page_source, "the app is offered first")
     shot(driver, "login-totp")
     click(driver, driver.find_element(By.LINK_TEXT, "Use a recovery code"))
@@ -393,6 +389,15 @@ def forgot_password(driver):
     expect("authenticator app, or one of your recovery codes" in driver.page_source, "the code alone is refused")
     expect("/password_reset" in driver.current_url, "still on the reset form")
     shot(driver, "forgot-password-code-alone-refused")
+def log_out_and_in(driver, username, password):
+    """Logs out and in again with the password, up to the second step."""
+    driver.get(BASE + "/")
+    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
+    fill(driver, username=username, password=password)
+    submit(driver)
+    wait_for_path(driver, "/verification/new", "second-factor step")
+
+
 def sign_up_fresh(driver, username, password, number, typed):
     """A walk's own user: logs out whoever is signed in, signs up `username` with the number as
     typed, and enters the PIN texted to `number`."""
@@ -421,11 +426,7 @@ def lost_phone(driver):
     shot(driver, "lost-phone-recovery-codes-saved")
 
     # The phone is gone: password, then "Lost your phone?" from the second step.
-    driver.get(BASE + "/")
-    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
-    fill(driver, username=username, password=password)
-    submit(driver)
-    wait_for_path(driver, "/verification/new", "second-factor step")
+    log_out_and_in(driver, username, password)
     shot(driver, "lost-phone-second-step")
     click(driver, driver.find_element(By.LINK_TEXT, "Lost your phone?"))
     wait_for_path(driver, "/verification/lost", "the lost-phone page")
@@ -583,11 +584,7 @@ def email_codes(driver):
     shot(driver, "email-fallback-on")
 
     # Next login: the phone isn't at hand, so the code comes by e-mail.
-    driver.get(BASE + "/")
-    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button.secondary-button"))
-    fill(driver, username=username, password=password)
-    submit(driver)
-    wait_for_path(driver, "/verification/new", "second-factor step")
+    log_out_and_in(driver, username, password)
     shot(driver, "email-second-step")
     click(driver, driver.find_element(By.ID, "email-code"))
     wait_for_path(driver, "/verification/new", "the code page again")
