@@ -82,32 +82,16 @@ public final class OutboundHTTPClient: @unchecked Sendable {
     public func send(_ request: OutboundRequest,
                      transient: (OutboundResponse) -> String? = OutboundHTTPClient.serverError) throws -> OutboundResponse {
         try BlockingGuard.check()
-        let started = DispatchTime.now()
-        var attempt = 0
-        while true {
-            attempt += 1
-            let failure: DeliveryError
-            var retryable = true
+        return try policy.run(request.label) { attempt in
             switch perform(request) {
             case .response(let response):
-                guard let reason = transient(response) else { return response }
-                failure = .unavailable(reason: reason, attempts: attempt)
+                guard let reason = transient(response) else { return .done(response) }
+                return .failed(.unavailable(reason: reason, attempts: attempt), retryable: true)
             case .timedOut:
-                failure = .timedOut(attempts: attempt)
+                return .failed(.timedOut(attempts: attempt), retryable: true)
             case .network(let reason, let permanent):
-                failure = .network(reason: reason, attempts: attempt)
-                retryable = !permanent
+                return .failed(.network(reason: reason, attempts: attempt), retryable: !permanent)
             }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            let pause = policy.backoff(after: attempt) * Double.random(in: 0.8...1.2)
-            guard retryable, attempt < policy.maxAttempts,
-                  elapsed + pause + policy.timeout <= policy.totalBudget else {
-                Log.warning("\(request.label) failed: \(failure)")
-                throw failure
-            }
-            Log.warning("\(request.label): attempt \(attempt) of \(policy.maxAttempts) failed (\(failure)); "
-                + "retrying in \(String(format: "%.2f", pause)) s")
-            Thread.sleep(forTimeInterval: pause)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// How hard outbound delivery tries. Every bound is a number here, so the longest a
 /// send can block is known: at most `maxAttempts` attempts, no attempt started unless it
@@ -28,5 +29,36 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The pause after failed attempt number `attempt` (1-based), before jitter.
     func backoff(after attempt: Int) -> TimeInterval {
         min(maxBackoff, initialBackoff * pow(multiplier, Double(attempt - 1)))
+    }
+
+    /// What one attempt came to.
+    enum Attempt<Value> {
+        case done(Value)
+        case failed(DeliveryError, retryable: Bool)
+    }
+
+    /// Runs `attempt` (given its 1-based number) until it is done, fails for good, or the
+    /// policy has no attempt left that could finish within the budget; then throws the last
+    /// failure. An error `attempt` throws ends the run at once. Every gateway's retries, with the same bounds and log lines (`label` names the send).
+    func run<Value>(_ label: String, _ attempt: (Int) throws -> Attempt<Value>) throws -> Value {
+        let started = DispatchTime.now()
+        var number = 0
+        while true {
+            number += 1
+            let failure: DeliveryError, retryable: Bool
+            switch try attempt(number) {
+            case .done(let value): return value
+            case .failed(let error, let again): (failure, retryable) = (error, again)
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            let pause = backoff(after: number) * Double.random(in: 0.8...1.2)
+            guard retryable, number < maxAttempts, elapsed + pause + timeout <= totalBudget else {
+                Log.warning("\(label) failed: \(failure)")
+                throw failure
+            }
+            Log.warning("\(label): attempt \(number) of \(maxAttempts) failed (\(failure)); "
+                        + "retrying in \(String(format: "%.2f", pause)) s")
+            Thread.sleep(forTimeInterval: pause)
+        }
     }
 }

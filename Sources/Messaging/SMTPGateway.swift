@@ -37,35 +37,19 @@ public final class SMTPGateway: EmailGateway, @unchecked Sendable {
         // Built once: a retry sends the very same message (same Message-ID, receivers may dedupe).
         let mime = MIMEMessage(message, from: settings.from, fromName: settings.fromName, messageID: messageID, date: Date())
         let payload = MIMEMessage.dataPayload(mime.text)
-        let started = DispatchTime.now()
-        var attempt = 0
-        while true {
-            attempt += 1
-            let failure: DeliveryError
-            var retryable = true
+        return try policy.run(label) { attempt in
             do {
                 try deliverOnce(to: message.to, payload: payload, helo: domain)
                 Log.info("\(label): accepted")
-                return DeliveryReceipt(provider: "smtp", messageID: messageID)
+                return .done(DeliveryReceipt(provider: "smtp", messageID: messageID))
             } catch SMTPFailure.reply(let code, let text) {
-                retryable = code < 500
-                failure = retryable ? .unavailable(reason: "SMTP \(code) \(text)", attempts: attempt)
-                                    : .rejected(status: code, reason: "SMTP \(code) \(text)")
+                return code < 500 ? .failed(.unavailable(reason: "SMTP \(code) \(text)", attempts: attempt), retryable: true)
+                                  : .failed(.rejected(status: code, reason: "SMTP \(code) \(text)"), retryable: false)
             } catch SMTPFailure.timedOut {
-                failure = .timedOut(attempts: attempt)
+                return .failed(.timedOut(attempts: attempt), retryable: true)
             } catch SMTPFailure.network(let reason, let permanent) {
-                failure = .network(reason: reason, attempts: attempt)
-                retryable = !permanent
+                return .failed(.network(reason: reason, attempts: attempt), retryable: !permanent)
             }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            let pause = policy.backoff(after: attempt) * Double.random(in: 0.8...1.2)
-            guard retryable, attempt < policy.maxAttempts, elapsed + pause + policy.timeout <= policy.totalBudget else {
-                Log.warning("\(label) failed: \(failure)")
-                throw failure
-            }
-            Log.warning("\(label): attempt \(attempt) of \(policy.maxAttempts) failed (\(failure)); "
-                        + "retrying in \(String(format: "%.2f", pause)) s")
-            Thread.sleep(forTimeInterval: pause)
         }
     }
 
