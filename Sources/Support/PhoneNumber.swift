@@ -40,6 +40,14 @@ public enum PhoneNumber {
         if digits.count > maximumDigits { return .failure(.tooLong) }
         return .success("+" + digits)
     }
+
+    /// A number as an API sends it: E.164 with or without the `+`, nothing else (no spaces or
+    /// punctuation, which only people type). Nil otherwise.
+    public static func fromAPI(_ input: String) -> String? {
+        guard !input.isEmpty, input.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
+              case .success(let number) = normalize(input) else { return nil }
+        return number
+    }
 }
 
 extension String {

@@ -95,8 +95,7 @@ struct TwilioVerify {
             guard EmailAddress.problem(address) == nil else { throw TwilioError.invalid("To") }
             return address
         }
-        guard !to.isEmpty, to.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
-              case .success(let number) = PhoneNumber.normalize(to) else { throw TwilioError.invalid("To") }
+        guard let number = PhoneNumber.fromAPI(to) else { throw TwilioError.invalid("To") }
         return number
     }
 

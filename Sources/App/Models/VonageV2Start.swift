@@ -59,8 +59,7 @@ struct VonageV2Start {
             default:
                 throw Problem.invalid("\(name).channel", "one of sms, voice, email")
             }
-            guard to.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
-                  case .success(let normalized) = PhoneNumber.normalize(to) else {
+            guard let normalized = PhoneNumber.fromAPI(to) else {
                 throw Problem.invalid("\(name).to", "a phone number in E.164 format")
             }
             if let number, number != normalized {
