@@ -14,21 +14,23 @@ import Support
 ///
 /// A checkpoint running beside the writer never quite catches up with it, and SQLite starts
 /// the WAL over only after one has: under steady writes the file would grow without end (and
-/// the kernel's write-back of gigabytes slows everything). So once the WAL passes 4,000 pages,
-/// this thread also asks the writer, between two batches, for a RESTART checkpoint on its own
-/// connection: little is left to copy by then, and the writer's next transaction reuses the
-/// WAL from its start.
+/// the kernel's write-back of gigabytes slows everything). So once the WAL passes `restartPages`
+/// (`SQLiteDatabase.defaultWALRestartPages`, 16,000: 64 MB of 4 KiB pages), this thread also asks the writer, between two
+/// batches, for a RESTART checkpoint on its own connection: little is left to copy by then, and
+/// the writer's next transaction reuses the WAL from its start. Every write waits for that
+/// restart (3–7 ms under load, two syncs and the last pages), hence a threshold high enough that
+/// it comes about once a second under the heaviest load, not four times.
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// SQLite's own automatic checkpoint threshold, in WAL pages.
     static let pages: Int32 = 1000
     /// The WAL size (pages) past which the writer finishes the checkpoint (see above).
-    static let restartPages: Int32 = 4000
+    private let restartPages: Int32
 
     private let writer: SQLiteWriter
     /// The WAL size at which the next restart is tried: one that found a reader still on an old
     /// snapshot (a backup holds one for minutes) is not tried again until the WAL has grown as
     /// much again. Touched only by this thread.
-    private var restartAt = SQLiteCheckpointer.restartPages
+    private var restartAt: Int32
     private let busyTimeoutMilliseconds: Int32
 
     private let connection: SQLiteConnection
@@ -42,8 +44,10 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var nextAt = SQLiteCheckpointer.pages
 
     /// Opens its own connection to `path` and starts the thread; `writer`'s commits wake it.
-    init(path: String, writer: SQLiteWriter, busyTimeoutMilliseconds: Int32) throws {
+    init(path: String, writer: SQLiteWriter, busyTimeoutMilliseconds: Int32, restartPages: Int32) throws {
         self.writer = writer
+        self.restartPages = restartPages
+        restartAt = restartPages
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         connection = try SQLiteConnection(path: path, readOnly: false, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         // A connection that has read nothing yet does not know the file is in WAL mode, and its
@@ -113,9 +117,9 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 if rc != SQLITE_OK && rc != SQLITE_BUSY {
                     Log.warning("SQLite checkpoint failed: \(connection.error(rc, sql: "wal_checkpoint"))")
                 }
-                if walPages < restartAt - Self.restartPages { restartAt = Self.restartPages }   // the WAL started over
+                if walPages < restartAt - restartPages { restartAt = restartPages }   // the WAL started over
                 if rc == SQLITE_OK && walPages >= restartAt {
-                    restartAt = restartOnWriter() ? Self.restartPages : walPages + Self.restartPages
+                    restartAt = restartOnWriter() ? restartPages : walPages + restartPages
                 }
             }
         } catch {

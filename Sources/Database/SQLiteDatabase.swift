@@ -14,6 +14,8 @@ import Support
 /// (and with `readers: 0` it is a nested write, caught by the same precondition).
 public final class SQLiteDatabase: Database, @unchecked Sendable {
     public let path: String
+    /// See `SQLiteCheckpointer`: 64 MB of 4 KiB pages.
+    public static let defaultWALRestartPages: Int32 = 16_000
 
     private let writer: SQLiteWriter?               // nil when opened for reading only
     private var checkpointer: SQLiteCheckpointer?   // set in init (nil with no reader pool); guarded by readerPool after
@@ -27,7 +29,10 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     /// Opens (creating if needed) the database at `path`, creating its parent directory.
     /// With `readers: 0` reads share the writer connection (and its lock); that is also
     /// the only way to use ":memory:", since each in-memory connection is its own database.
-    public init(path: String, readers: Int = 4, busyTimeoutMilliseconds: Int32 = 5000) throws {
+    /// `writerNiceness`: the nice value a thread runs at while it leads a batch of writes (see
+    /// `SQLiteWriter`; 0 leaves it alone). `walRestartPages`: see `SQLiteCheckpointer`.
+    public init(path: String, readers: Int = 4, busyTimeoutMilliseconds: Int32 = 5000, writerNiceness: Int32 = 0,
+                walRestartPages: Int32 = SQLiteDatabase.defaultWALRestartPages) throws {
         precondition(readers >= 0, "readers must not be negative")
         if readers > 0 && (path == ":memory:" || path.isEmpty || path.hasPrefix("file:")) {
             throw DatabaseError.open(path: path, message:
@@ -73,11 +78,12 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
             writer.close()
             throw error
         }
-        let sqliteWriter = SQLiteWriter(writer)
+        let sqliteWriter = SQLiteWriter(writer, leaderNiceness: writerNiceness)
         self.writer = sqliteWriter
         // A file shared by a reader pool is busy enough to want its checkpoints off the writer.
         if readers > 0 {
-            checkpointer = try SQLiteCheckpointer(path: path, writer: sqliteWriter, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            checkpointer = try SQLiteCheckpointer(path: path, writer: sqliteWriter, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
+                                                  restartPages: walRestartPages)
         }
     }
 

@@ -22,6 +22,11 @@ import Synchronization
 /// two wake-ups. So a body must not wait for anything its own caller holds (no lock the caller
 /// took before `write`); thread-local state it reads is the leader's. A batch is as large as the
 /// number of writes waiting, so nothing waits for a timer: an idle server commits at once.
+///
+/// While it leads, a thread runs at `leaderNiceness` (when lower than its own nice value and
+/// the process may: root or CAP_SYS_NICE). Every other writer waits for the leader, so a leader
+/// preempted by the threads queued behind it stalls them all; on two busy cores that cost more
+/// than the syscalls (BENCHMARKS.md, "The writer's leader at a raised priority").
 final class SQLiteWriter: @unchecked Sendable {
     /// One write waiting for, or done by, a batch.
     private final class Job {
@@ -74,8 +79,14 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Transactions ended (a batch counts once): how tests see that writes shared commits.
     let transactions = Atomic<UInt64>(0)
 
-    init(_ connection: SQLiteConnection) {
+    /// Nice value of a thread while it leads (0: leaders keep their own).
+    private let leaderNiceness: Int32
+    /// Cleared after the first refusal (no privilege), so leaders stop asking.
+    private let mayRaisePriority = Atomic<Bool>(true)
+
+    init(_ connection: SQLiteConnection, leaderNiceness: Int32 = 0) {
         self.connection = connection
+        self.leaderNiceness = leaderNiceness
         pthread_mutex_init(mutex, nil)
     }
 
@@ -193,6 +204,8 @@ final class SQLiteWriter: @unchecked Sendable {
         owner.store(me, ordering: .relaxed)
         // Only if it is still ours: the next leader may already have stored its own.
         defer { _ = owner.compareExchange(expected: me, desired: 0, ordering: .relaxed) }
+        let ownNiceness = raisePriority()
+        defer { if let ownNiceness { Self.setNiceness(ownNiceness) } }
         var mineDone = false
         while true {
             pthread_mutex_lock(mutex)
@@ -235,6 +248,28 @@ final class SQLiteWriter: @unchecked Sendable {
             }
             pthread_mutex_unlock(mutex)
         }
+    }
+
+    /// Sets this thread's nice value to `leaderNiceness` if that raises its priority; returns
+    /// the value to go back to, or nil when nothing changed. On Linux nice is per thread, and
+    /// PRIO_PROCESS with id 0 means the calling thread.
+    private func raisePriority() -> Int32? {
+        guard leaderNiceness != 0, mayRaisePriority.load(ordering: .relaxed) else { return nil }
+        errno = 0
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        guard errno == 0, own > leaderNiceness else { return nil }
+        guard Self.setNiceness(leaderNiceness) else {
+            if mayRaisePriority.exchange(false, ordering: .relaxed) {
+                Log.info("SQLite write leaders keep their nice value: \(leaderNiceness) needs root or CAP_SYS_NICE (\(String(cString: strerror(errno))))")
+            }
+            return nil
+        }
+        return own
+    }
+
+    @discardableResult
+    private static func setNiceness(_ niceness: Int32) -> Bool {
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) == 0
     }
 
     /// One transaction for the whole batch.

@@ -130,6 +130,16 @@ final class PasswordHasherTests: XCTestCase {
         XCTAssertThrowsError(try AppConfig.load(environment: env))
     }
 
+    func testWriterNiceDefaultsToRaisedAndIsBounded() throws {
+        var env = ["APP_ROOT": Repository.root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),
+                   "DATABASE_URL": NSTemporaryDirectory() + "twofa-config-test/db.sqlite3"]
+        XCTAssertEqual(try AppConfig.load(environment: env).writerNice, -20)
+        env["WRITER_NICE"] = "0"
+        XCTAssertEqual(try AppConfig.load(environment: env).writerNice, 0)
+        env["WRITER_NICE"] = "-21"
+        XCTAssertThrowsError(try AppConfig.load(environment: env))
+    }
+
     func testConfigKeepsWaitingLoginsBelowTheWorkerCount() throws {
         let root = Repository.root
         let base = ["APP_ROOT": root, "APP_ENV": "test", "SECRET_KEY_BASE": String(repeating: "s", count: 64),

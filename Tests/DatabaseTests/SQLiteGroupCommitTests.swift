@@ -225,4 +225,18 @@ final class SQLiteGroupCommitTests: XCTestCase {
         XCTAssertEqual(holder.load(), 1)
         XCTAssertEqual(try names(), ["holder", "behind"])
     }
+
+    /// A thread runs its batch at the writer's raised priority and gets its own back after.
+    func testTheLeaderRunsAtTheRaisedPriorityAndGetsItsOwnBack() throws {
+        let raised = try SQLiteDatabase(path: directory.file("nice.sqlite3"), readers: 1, writerNiceness: -7)
+        defer { raised.close() }
+        let who = __priority_which_t(PRIO_PROCESS.rawValue)
+        let own = getpriority(who, 0)
+        guard setpriority(who, 0, -7) == 0 else { throw XCTSkip("raising a thread's priority needs root or CAP_SYS_NICE") }
+        XCTAssertEqual(setpriority(who, 0, own), 0)
+        let during = try raised.write { _ in getpriority(who, 0) }
+        XCTAssertEqual(during, -7, "the leader's body runs at the writer's priority")
+        XCTAssertEqual(getpriority(who, 0), own, "and the thread gets its own back")
+        XCTAssertEqual(try db.write { _ in getpriority(who, 0) }, own, "a writer without a niceness leaves it alone")
+    }
 }

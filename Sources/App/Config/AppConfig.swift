@@ -78,6 +78,10 @@ public struct AppConfig: Sendable {
     /// hashing during a login storm while page views use the other cores. Not applied when
     /// the pool has as many threads as there are cores (nothing would be left for pages).
     public var bcryptNice = -15
+    /// Nice value of a thread while it leads a batch of SQLite writes (WRITER_NICE, −20…19;
+    /// 0 leaves it alone). Every write waits for that thread, so it should not be preempted by
+    /// the requests queued behind it. Needs root or CAP_SYS_NICE, like BCRYPT_NICE.
+    public var writerNice = -20
     public var loginFailureWindow = 600
     public var loginBanDuration = 900
     /// Sign-up attempts (every POST /user) one client address may make within the window
@@ -175,6 +179,7 @@ public struct AppConfig: Sendable {
         config.signupWindow = try values.int("signup_window", env: "SIGNUP_WINDOW", in: 60...86_400 * 7, default: config.signupWindow)
         config.metricsToken = env["METRICS_TOKEN"] ?? ""
         config.bcryptNice = try values.int("bcrypt_nice", env: "BCRYPT_NICE", in: -20...19, default: -15)
+        config.writerNice = try values.int("writer_nice", env: "WRITER_NICE", in: -20...19, default: -20)
         config.maxConnectionsPerIP = try values.int("max_connections_per_ip", env: "MAX_CONNECTIONS_PER_IP", in: 1...1_000_000,
                                                     default: config.maxConnectionsPerIP)
         config.headerTimeout = try values.int("header_timeout", env: "HEADER_TIMEOUT", in: 1...300, default: 10)

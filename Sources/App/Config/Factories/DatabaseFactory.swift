@@ -9,6 +9,6 @@ enum DatabaseFactory {
         if let url = config.postgresURL {
             return try PostgreSQLDatabase(url: url, poolSize: min(config.databasePool, max(1, connections)))
         }
-        return try SQLiteDatabase(path: config.databasePath, readers: connections)
+        return try SQLiteDatabase(path: config.databasePath, readers: connections, writerNiceness: Int32(config.writerNice))
     }
 }
