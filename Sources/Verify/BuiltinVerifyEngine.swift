@@ -46,6 +46,17 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         // What the checks below read is the number's requests and sends, and the address's
         // sends: starts for other numbers from other addresses run beside this one.
         let keys = ["verify-number:\(start.number)"] + (ip.isEmpty ? [] : ["verify-ip:\(ip)"])
+        // The PIN, its digest and the sealed custom code before the write: its body runs on the
+        // thread leading the batch, where every other write waits for it.
+        let first = firing(event: 0, of: start.workflow, requestID: requestID, payment: start.payment,
+                           customCode: start.customCode, codeLength: start.codeLength,
+                           pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
+        guard let first else { throw VerifyError(.internalError, "Internal Error") }
+        let withheld = start.withholdsCode
+            ? VerifyRequest.EventClaim(pinDigest: digest(pin: SecureRandom.token(byteCount: 32), requestID: requestID),
+                                       pinExpiresAt: first.claim.pinExpiresAt, nextEventAt: nil)
+            : nil
+        let sealedCustomCode = start.customCode.map { sealCustomCode($0, requestID: requestID) }
         let claimed: Claimed?
         do {
             claimed = try database.write(lockingOn: keys) { db -> Claimed? in
@@ -65,19 +76,13 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 }
                 // The request is stored with its first event already claimed, and the event's row
                 // sent with it: two statements, asked together, and with them the commit.
-                let first = firing(event: 0, of: start.workflow, requestID: requestID, payment: start.payment,
-                                   customCode: start.customCode, codeLength: start.codeLength,
-                                   pinExpiry: start.pinExpiry, nextEventWait: start.nextEventWait, now: now)
-                guard let first else { throw VerifyError(.internalError, "Internal Error") }
-                if start.withholdsCode {
+                if let withheld {
                     // The digest of 32 random bytes: no code of digits can match it, and no next
                     // event for the scheduler. Its event row is `withheld`: nothing is sent, but the
                     // send limits count it as they would a text, so they can't tell the number apart.
-                    let none = VerifyRequest.EventClaim(pinDigest: digest(pin: SecureRandom.token(byteCount: 32), requestID: requestID),
-                                                        pinExpiresAt: first.claim.pinExpiresAt, nextEventAt: nil)
                     _ = try db.finalQueries([
                         VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                                      claimingFirstEvent: none),
+                                                      claimingFirstEvent: withheld),
                         VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now,
                                                    status: .withheld),
                     ])
@@ -86,7 +91,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 let written = try db.finalQueries([
                     VerifyRequest.insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
                                                   claimingFirstEvent: first.claim,
-                                                  sealedCustomCode: start.customCode.map { sealCustomCode($0, requestID: requestID) }),
+                                                  sealedCustomCode: sealedCustomCode),
                     VerifyEvent.claimStatement(requestID: requestID, kind: first.kind, number: start.number, ip: ip, now: now),
                 ])
                 guard let requestRow = written[0].first, let eventRow = written[1].first else {
@@ -126,6 +131,9 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         }
         // Told to the observer only once the transaction has committed.
         var compared: (kind: VerifyEvent.Kind, request: VerifyRequest, valid: Bool)?
+        // The code's digest before the write (its body runs where every other write waits);
+        // a PSD2 request's binds the payment too, known only inside.
+        let plainDigest = digest(pin: code, requestID: requestID)
         let outcome: Result<String, VerifyError> = try database.write { db in
             guard let r = try VerifyRequest.find(requestID: requestID, in: db), r.accountID == accountID else {
                 return .failure(.notFound(requestID))
@@ -149,7 +157,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
             let lastEvent = try VerifyEvent.all(requestPK: r.pk, in: db).last
             let eventID = lastEvent?.eventID ?? ""
             let kind = lastEvent?.kind ?? .sms
-            if ConstantTime.equals(self.digest(pin: code, requestID: r.requestID, payment: r.payment), digest) {
+            let given = r.payment == nil ? plainDigest : self.digest(pin: code, requestID: r.requestID, payment: r.payment)
+            if ConstantTime.equals(given, digest) {
                 try VerifyCheck.record(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now, in: db)
                 try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
                 compared = (kind, r, true)
