@@ -20,6 +20,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     /// E-mail events (`Workflow.email`); nil when no e-mail is configured, and then such a start is refused.
     let email: EmailGateway?
     let key: [UInt8]
+    /// `key` as a keyed HMAC context: PIN digests without keying OpenSSL afresh each time.
+    private let pinMAC: HMACKey
     let maxWrongChecks: Int
     let throttle: SendThrottle
     /// Metrics and audit (PinActivity in the app); nil in engine-only uses.
@@ -28,6 +30,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     public init(database: Database, sms: SMSGateway, voice: VoiceGateway, email: EmailGateway? = nil, pinKey: [UInt8],
                 maxWrongChecks: Int, throttle: SendThrottle, observer: VerifyObserver? = nil) {
         self.database = database; self.sms = sms; self.voice = voice; self.email = email; self.key = pinKey
+        pinMAC = HMACKey(pinKey)
         self.maxWrongChecks = maxWrongChecks; self.throttle = throttle; self.observer = observer
     }
 
@@ -393,8 +396,8 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     /// The PIN's HMAC, bound to its request and, for PSD2, to the payment: a code proves that
     /// payee and amount (dynamic linking), and a row altered to name others makes it fail.
     func digest(pin: String, requestID: String, payment: VerifyStart.Payment? = nil) -> [UInt8] {
-        guard let payment else { return Digest.hmacSHA256(key: key, message: "\(requestID):\(pin)") }
-        return Digest.hmacSHA256(key: key, message: "\(requestID):\(pin):\(payment.amount):\(payment.payee)")
+        guard let payment else { return pinMAC.mac("\(requestID):\(pin)") }
+        return pinMAC.mac("\(requestID):\(pin):\(payment.amount):\(payment.payee)")
     }
 
     /// A custom code at rest: AES-256-GCM under a key derived from the PIN key, the request id as

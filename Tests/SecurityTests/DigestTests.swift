@@ -1,3 +1,4 @@
+import Dispatch
 import XCTest
 @testable import Security
 
@@ -24,6 +25,27 @@ final class DigestTests: XCTestCase {
                        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe")
         XCTAssertEqual(hex(Digest.hmacSHA256(key: [UInt8](repeating: 0xaa, count: 131), message: longKeyMessage)),
                        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    /// The keyed context gives what the one-shot gives: RFC 4231's vectors, the empty key and
+    /// message, a long key (hashed first) and many threads sharing one key.
+    func testHMACKeyMatchesTheOneShot() {
+        let keys: [[UInt8]] = [[UInt8](repeating: 0x0b, count: 20), Array("Jefe".utf8), [], [UInt8](repeating: 0xaa, count: 131),
+                               (0..<32).map { UInt8($0) }]
+        let messages: [[UInt8]] = [Array("Hi There".utf8), [], Array(longKeyMessage.utf8), [UInt8](repeating: 0xdd, count: 1000)]
+        for key in keys {
+            let keyed = HMACKey(key)
+            for message in messages {
+                XCTAssertEqual(keyed.mac(message), Digest.hmacSHA256(key: key, message: message), "key \(key.count), message \(message.count)")
+            }
+        }
+        XCTAssertEqual(hex(HMACKey(Array("Jefe".utf8)).mac("what do ya want for nothing?")),
+                       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let shared = HMACKey(Array("shared".utf8))
+        let expected = (0..<64).map { Digest.hmacSHA256(key: Array("shared".utf8), message: "message \($0)") }
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            for _ in 0..<50 { XCTAssertEqual(shared.mac("message \(i)"), expected[i]) }
+        }
     }
 
     func testHMACWithEmptyKeyAndMessage() {
