@@ -26,7 +26,7 @@ import Synchronization
 /// While it leads, a thread runs at `leaderNiceness` (when lower than its own nice value and
 /// the process may: root or CAP_SYS_NICE). Every other writer waits for the leader, so a leader
 /// preempted by the threads queued behind it stalls them all; on two busy cores that cost more
-/// than the syscalls (BENCHMARKS.md, "The writer's leader at a raised priority").
+/// than the syscalls (BENCHMARKS.md, "The write path, third pass").
 final class SQLiteWriter: @unchecked Sendable {
     /// One write waiting for, or done by, a batch.
     private final class Job {
@@ -205,7 +205,7 @@ final class SQLiteWriter: @unchecked Sendable {
         // Only if it is still ours: the next leader may already have stored its own.
         defer { _ = owner.compareExchange(expected: me, desired: 0, ordering: .relaxed) }
         let ownNiceness = raisePriority()
-        defer { if let ownNiceness { Self.setNiceness(ownNiceness) } }
+        defer { if let ownNiceness { ThreadPriority.set(ownNiceness) } }
         var mineDone = false
         while true {
             pthread_mutex_lock(mutex)
@@ -251,25 +251,17 @@ final class SQLiteWriter: @unchecked Sendable {
     }
 
     /// Sets this thread's nice value to `leaderNiceness` if that raises its priority; returns
-    /// the value to go back to, or nil when nothing changed. On Linux nice is per thread, and
-    /// PRIO_PROCESS with id 0 means the calling thread.
+    /// the value to go back to, or nil when nothing changed.
     private func raisePriority() -> Int32? {
-        guard leaderNiceness != 0, mayRaisePriority.load(ordering: .relaxed) else { return nil }
-        errno = 0
-        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        guard errno == 0, own > leaderNiceness else { return nil }
-        guard Self.setNiceness(leaderNiceness) else {
+        guard leaderNiceness != 0, mayRaisePriority.load(ordering: .relaxed),
+              let own = ThreadPriority.niceness(), own > leaderNiceness else { return nil }
+        guard ThreadPriority.set(leaderNiceness) else {
             if mayRaisePriority.exchange(false, ordering: .relaxed) {
                 Log.info("SQLite write leaders keep their nice value: \(leaderNiceness) needs root or CAP_SYS_NICE (\(String(cString: strerror(errno))))")
             }
             return nil
         }
         return own
-    }
-
-    @discardableResult
-    private static func setNiceness(_ niceness: Int32) -> Bool {
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) == 0
     }
 
     /// One transaction for the whole batch.

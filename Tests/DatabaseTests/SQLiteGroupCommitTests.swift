@@ -238,5 +238,26 @@ final class SQLiteGroupCommitTests: XCTestCase {
         XCTAssertEqual(during, -7, "the leader's body runs at the writer's priority")
         XCTAssertEqual(getpriority(who, 0), own, "and the thread gets its own back")
         XCTAssertEqual(try db.write { _ in getpriority(who, 0) }, own, "a writer without a niceness leaves it alone")
+
+        // A thread that queued behind a leader is raised by it when handed the lead, and gets its
+        // own priority back after.
+        let leading = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let first = Thread { _ = try? raised.write { _ in leading.signal(); release.wait() } }
+        first.start()
+        leading.wait()
+        let seen = Shared(), after = Shared(), done = DispatchSemaphore(value: 0)
+        let second = Thread {
+            let mine = getpriority(who, 0)
+            seen.store(Int((try? raised.write { _ in getpriority(who, 0) }) ?? 99))
+            after.store(Int(getpriority(who, 0) - mine))
+            done.signal()
+        }
+        second.start()
+        let deadline = Date().addingTimeInterval(10)
+        while raised.writersWaiting < 1 && Date() < deadline { usleep(200) }
+        release.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(seen.load(), -7, "the next leader runs raised")
+        XCTAssertEqual(after.load(), 0, "and gets its own priority back")
     }
 }

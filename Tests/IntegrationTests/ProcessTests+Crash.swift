@@ -74,5 +74,17 @@ extension ProcessTests {
         }
         let orphans = numbers.filter { !storedNumbers.contains($0) && !storedNumbers.contains("+" + $0) }
         XCTAssertEqual(orphans, [], "texts sent for requests the database does not hold")
+
+        // The API rate limit claims a busy key's calls in blocks, each counted before any of it
+        // is used: whatever the kill left unused, each minute's count covers the starts it let in.
+        let windows = try db.read { try $0.query("SELECT window_start, calls FROM api_rate_windows WHERE api_key = ?", [.text(key)]) }
+        XCTAssertFalse(windows.isEmpty)
+        for window in windows {
+            let start = try XCTUnwrap(window.int64("window_start"))
+            let admitted = try db.read { try $0.queryOne(
+                "SELECT count(*) AS n FROM verify_requests WHERE account_id = ? AND created_at >= ? AND created_at < ?",
+                [.text(key), .integer(start), .integer(start + 60)])?.int("n") } ?? 0
+            XCTAssertGreaterThanOrEqual(window.int("calls") ?? 0, admitted, "the minute at \(start) counted fewer calls than it admitted")
+        }
     }
 }

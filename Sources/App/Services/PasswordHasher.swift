@@ -111,10 +111,9 @@ public final class PasswordHasher: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Applies `niceness` to the calling thread: on Linux nice is per thread, and
-    /// PRIO_PROCESS with id 0 means the calling thread.
+    /// Applies `niceness` to the calling thread (saying once, from the first thread, if refused).
     private static func setNiceness(_ niceness: Int32, first: Bool) {
-        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) != 0, first {
+        if !ThreadPriority.set(niceness), first {
             Log.info("bcrypt threads keep nice 0: setting \(niceness) needs root or CAP_SYS_NICE (\(String(cString: strerror(errno))))")
         }
     }
