@@ -33,17 +33,16 @@ public final class APIRateLimiter: Sendable {
     /// Counts one call; false when the key is over its limit for the current minute.
     public func allow(key: String, now: Int64, in database: Database) throws -> Bool {
         let minute = now - now % 60
-        let lastCount: Int? = leases.withLock { leases in
-            guard var lease = leases[key], lease.minute == minute else { return nil }
-            guard lease.unused == 0 else {
-                lease.unused -= 1
-                leases[key] = lease
-                return -1   // admitted from the block in hand
-            }
-            return lease.lastCount
+        // A call from the block in hand, or the window's count this instance last saw (0: none this minute).
+        let inHand: (admitted: Bool, lastCount: Int) = leases.withLock { leases in
+            guard var lease = leases[key], lease.minute == minute else { return (false, 0) }
+            guard lease.unused > 0 else { return (false, lease.lastCount) }
+            lease.unused -= 1
+            leases[key] = lease
+            return (true, lease.lastCount)
         }
-        if lastCount == -1 { return true }
-        let block = blockSize(after: lastCount ?? 0)
+        if inHand.admitted { return true }
+        let block = blockSize(after: inHand.lastCount)
         // Statements each safe alone (an upsert and a delete by key): no cluster-wide lock.
         let count = try database.writeStatement("""
             INSERT INTO api_rate_windows (api_key, window_start, calls) VALUES (?, ?, ?)
