@@ -205,10 +205,7 @@ int main(int argc, char **argv) {
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
   snprintf(outbox_path, sizeof outbox_path, "%s.outbox.jsonl", path);
   writer = open_db(path, 0);
-  /* The writer's page cache as SQLiteDatabase sets it (64 MiB, writerCacheKiB): until 2026-11-30
-   * 19:05 the baseline kept SQLite's 2 MB, which slowed it on the large tables of later rounds. */
-  if (sqlite3_exec(writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
-                   NULL, NULL, NULL) != SQLITE_OK) die(writer, "pragmas");
+  if (sqlite3_exec(writer, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL, NULL, NULL) != SQLITE_OK) die(writer, "pragmas");
   /* The API client the key belongs to (twofa api-keys create makes one): once per database. */
   if (sqlite3_exec(writer,
         "INSERT OR IGNORE INTO api_clients (name, api_key, created_at, secret_digest) "

@@ -66,10 +66,11 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
                 Log.warning("SQLite at \(path) is in journal mode \(mode ?? "unknown"), not WAL; reads will block writes")
             }
             // NORMAL is safe in WAL mode (no corruption on power loss; the last commits may roll back).
-            // The writer's page cache is never emptied by another connection's writes (there are
-            // none), so it can keep the index pages every write touches: at SQLite's default 2 MB,
-            // a table of 100,000 Verify requests already sent each write to the kernel for pages.
-            try writer.executeScript("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(Self.writerCacheKiB);")
+            // The writer keeps SQLite's default page cache (2 MB): a 64 MiB one, tried for the index
+            // pages every write touches, made writes on large tables slower, not faster (Verify
+            // checks on an 88 MB file −22 %, starts −13 %, and the raw-SQLite baseline the same;
+            // BENCHMARKS.md, "The write path, third pass"). The kernel's page cache holds the file.
+            try writer.executeScript("PRAGMA synchronous = NORMAL;")
             // Read-only: a stray INSERT in a `read` closure fails instead of racing the writer.
             for _ in 0..<readers {
                 idleReaders.append(try SQLiteConnection(path: path, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
@@ -176,9 +177,6 @@ public final class SQLiteDatabase: Database, @unchecked Sendable {
     }
 
     public var changeCount: UInt64? { writer?.changes.load(ordering: .sequentiallyConsistent) ?? 0 }
-
-    /// The writer's page cache, in KiB (64 MiB; allocated only as pages are read).
-    static let writerCacheKiB = 65_536
 
     /// Threads waiting for the writer now (tests line writes up into one group with it).
     var writersWaiting: Int { writer?.waitingWriters ?? 0 }
