@@ -39,7 +39,8 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Runs `attempt` (given its 1-based number) until it is done, fails for good, or the
     /// policy has no attempt left that could finish within the budget; then throws the last
-    /// failure. An error `attempt` throws ends the run at once. Every gateway's retries, with the same bounds and log lines (`label` names the send).
+    /// failure. An error `attempt` throws ends the run at once. Every gateway retries through
+    /// this, with the same bounds and log lines (`label` names the send).
     func run<Value>(_ label: String, _ attempt: (Int) throws -> Attempt<Value>) throws -> Value {
         let started = DispatchTime.now()
         var number = 0

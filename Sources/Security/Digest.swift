@@ -47,7 +47,7 @@ public enum Digest {
 
     /// An empty Swift array may have no storage; OpenSSL treats a NULL key specially
     /// (as "reuse the previous key"), so always pass a real pointer, with length 0 if empty.
-    private static func withNonNullPointer<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
+    static func withNonNullPointer<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
         if bytes.isEmpty {
             var zero: UInt8 = 0
             return withUnsafePointer(to: &zero) { body($0, 0) }

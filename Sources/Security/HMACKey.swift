@@ -17,11 +17,7 @@ public final class HMACKey: @unchecked Sendable {
             "SHA256".withCString { value in
                 var parameters = [OSSL_PARAM_construct_utf8_string(name, UnsafeMutablePointer(mutating: value), 0),
                                   OSSL_PARAM_construct_end()]
-                // A real pointer even for an empty key: NULL would mean "keep the previous key".
-                var zero: UInt8 = 0
-                return key.isEmpty
-                    ? EVP_MAC_init(context, &zero, 0, &parameters)
-                    : key.withUnsafeBufferPointer { EVP_MAC_init(context, $0.baseAddress, $0.count, &parameters) }
+                return Digest.withNonNullPointer(key) { EVP_MAC_init(context, $0, $1, &parameters) }
             }
         }
         guard ok == 1 else { fatalError("EVP_MAC_init(HMAC-SHA256) failed") }
@@ -36,9 +32,8 @@ public final class HMACKey: @unchecked Sendable {
         defer { EVP_MAC_CTX_free(context) }
         var output = [UInt8](repeating: 0, count: 32)
         var length = 0
-        var updated: Int32 = 1
-        if !message.isEmpty { updated = message.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress, $0.count) } }
-        guard updated == 1, EVP_MAC_final(context, &output, &length, output.count) == 1, length == 32 else {
+        guard Digest.withNonNullPointer(message, { EVP_MAC_update(context, $0, $1) }) == 1,
+              EVP_MAC_final(context, &output, &length, output.count) == 1, length == 32 else {
             fatalError("HMAC-SHA256 failed")
         }
         return output

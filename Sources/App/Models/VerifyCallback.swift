@@ -38,13 +38,8 @@ struct VerifyCallback {
         let steps = Workflow(id: row.int("workflow_id") ?? 1)?.events ?? [.sms]
         let started = try db.query("SELECT created_at FROM verify_events WHERE request_pk = ? ORDER BY id", [.integer(pk)])
             .compactMap { $0.int64("created_at") }
-        func channel(_ kind: VerifyEvent.Kind) -> JSONValue {
-            switch kind {
-            case .sms: return .string("sms")
-            case .tts: return .string("voice")
-            case .email: return .string("email")
-            }
-        }
+        // Vonage v2's channel names are the ones our metrics use.
+        func channel(_ kind: VerifyEvent.Kind) -> JSONValue { .string(kind.channel) }
         let lastStep = max(0, min(started.count, steps.count) - 1)
 
         var event: [(String, JSONValue)] = [
