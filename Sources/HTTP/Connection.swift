@@ -9,8 +9,9 @@ import Support
 ///        └──bad request / timeout──▶ writing (error response) ──▶ lingering
 ///
 /// One request at a time: quick ones are answered on the loop thread itself; while a
-/// worker has one, the socket isn't read (TCP holds back the client), and pipelined bytes
-/// already read wait in the parser — so responses go out in request order.
+/// worker has one, the socket isn't read (TCP holds back the client; the socket leaves the
+/// epoll set only if something arrives meanwhile), and pipelined bytes already read wait in
+/// the parser — so responses go out in request order.
 final class Connection {
     enum State {
         case reading, processing, writing, lingering, closed
@@ -68,7 +69,13 @@ final class Connection {
         case .reading: receive()
         case .writing: if events & LinuxCalls.EPOLLOUT != 0 { flush() }
         case .lingering: discardInput()
-        case .processing, .closed: break
+        case .processing:
+            // More bytes (pipelining) or a half-close while a worker has the request: stop
+            // watching until the answer is back, or level-triggered epoll would report them
+            // again on every turn. Done only now, not at dispatch: most clients send nothing
+            // meanwhile, and that saves every dispatched request two epoll_ctl calls.
+            loop.setInterest(self, 0)
+        case .closed: break
         }
     }
 
@@ -158,7 +165,6 @@ final class Connection {
                     guard writePending() else { return }
                 } else {
                     state = .processing
-                    loop.setInterest(self, 0)
                     loop.dispatch(self, request, keepAlive: keepAlive)
                     return
                 }

@@ -126,6 +126,46 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(try c.readResponse()?.text, "GET /c ")
     }
 
+    /// A dispatched request's socket stays in the epoll set until something arrives. When the
+    /// next request arrives while a worker still has this one, the loop must stop watching the
+    /// socket (level-triggered epoll would report it on every turn: a loop spinning at 100 %)
+    /// and answer both in order once the first is done.
+    func testRequestArrivingWhileAWorkerHasOneIsAnsweredAfterItWithoutSpinning() throws {
+        try startServer()
+        let c = try client()
+        try c.send(get("/gated"))
+        waitUntilGatedRequestEntered()
+        try c.send(get("/second"))
+        usleep(50_000)   // the loop has seen the bytes by now
+        let before = Self.processCPUSeconds()
+        usleep(400_000)
+        let spent = Self.processCPUSeconds() - before
+        XCTAssertLessThan(spent, 0.2, "the process burnt \(spent) s of CPU in 0.4 s while a request was held: a loop is spinning")
+        responder.release()
+        XCTAssertEqual(try c.readResponse()?.text, "gated done")
+        XCTAssertEqual(try c.readResponse()?.text, "GET /second ")
+    }
+
+    /// A client that half-closes (shutdown SHUT_WR) after its request still gets the answer,
+    /// then the server closes too.
+    func testHalfClosedClientGetsItsAnswer() throws {
+        try startServer()
+        let c = try client()
+        try c.send(get("/gated"))
+        waitUntilGatedRequestEntered()
+        shutdown(c.fd, Int32(SHUT_WR))
+        usleep(50_000)   // the loop has seen the half-close
+        responder.release()
+        XCTAssertEqual(try c.readResponse()?.text, "gated done")
+        XCTAssertTrue(c.isClosedByServer())
+    }
+
+    private static func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
     func testHeadHasContentLengthButNoBody() throws {
         try startServer()
         let c = try client()
