@@ -24,6 +24,7 @@ public enum PhoneNumber {
         let text = input.trimmingWhitespace()
         if text.isEmpty { return .failure(.empty) }
         var digits = ""
+        digits.reserveCapacity(16)
         var sawPlus = false
         for ch in text.unicodeScalars {
             switch ch {
@@ -35,18 +36,24 @@ public enum PhoneNumber {
             default: return .failure(.invalidCharacters)
             }
         }
-        if digits.first == "0" { return .failure(.leadingZero) }
-        if digits.count < minimumDigits { return .failure(.tooShort) }
-        if digits.count > maximumDigits { return .failure(.tooLong) }
+        // ASCII digits only: counting bytes counts them (Character counting walks grapheme rules).
+        if digits.utf8.first == UInt8(ascii: "0") { return .failure(.leadingZero) }
+        if digits.utf8.count < minimumDigits { return .failure(.tooShort) }
+        if digits.utf8.count > maximumDigits { return .failure(.tooLong) }
         return .success("+" + digits)
     }
 
     /// A number as an API sends it: E.164 with or without the `+`, nothing else (no spaces or
     /// punctuation, which only people type). Nil otherwise.
     public static func fromAPI(_ input: String) -> String? {
-        guard !input.isEmpty, input.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }),
-              case .success(let number) = normalize(input) else { return nil }
+        guard isAPIForm(input), case .success(let number) = normalize(input) else { return nil }
         return number
+    }
+
+    /// Whether `input` is non-empty and only ASCII digits and `+`: the characters an API may
+    /// send in a number. Byte by byte (it is on every Verify start).
+    public static func isAPIForm(_ input: String) -> Bool {
+        !input.isEmpty && input.utf8.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "+") }
     }
 }
 

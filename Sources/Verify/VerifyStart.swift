@@ -101,6 +101,8 @@ public struct VerifyStart: Sendable, Equatable {
             return "\(length.lowerBound) to \(length.upperBound) characters"
         }
         for scalar in brand.unicodeScalars {
+            // Printable ASCII is none of the categories below (and asking costs a table lookup).
+            if scalar.value >= 0x20 && scalar.value < 0x7F { continue }
             switch scalar.properties.generalCategory {
             case .control, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
                 return "printable characters only"
@@ -122,7 +124,7 @@ public struct VerifyStart: Sendable, Equatable {
         guard let brand = value("brand"), !brand.isEmpty else { throw VerifyError.missing("brand") }
         // Vonage takes the number in international format, with or without the +; or national,
         // with `country` (ISO 3166-1 alpha-2) saying where.
-        guard rawNumber.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+") }) else { throw VerifyError.invalid("number") }
+        guard PhoneNumber.isAPIForm(rawNumber) else { throw VerifyError.invalid("number") }
         var international = rawNumber
         if let country = value("country"), !country.isEmpty {
             guard let formatted = nationalNumber(rawNumber, country: country) else { throw VerifyError.invalid("country") }

@@ -25,6 +25,18 @@ final class PhoneNumberTests: XCTestCase {
         XCTAssertEqual(problem("+४४ 7700 900000"), .invalidCharacters, "only ASCII digits")
     }
 
+    /// What an API may send as a number: ASCII digits and `+`, nothing else.
+    func testAPIForm() {
+        XCTAssertEqual(PhoneNumber.fromAPI("447700900000"), "+447700900000")
+        XCTAssertEqual(PhoneNumber.fromAPI("+447700900000"), "+447700900000")
+        for refused in ["", "+44 7700 900000", "44-7700-900000", "+४४7700900000", "４４7700900000", "447700900000\n",
+                        "4477009\u{0301}00000", "+44+7700900000", "0447700900"] {
+            XCTAssertNil(PhoneNumber.fromAPI(refused), refused)
+        }
+        XCTAssertTrue(PhoneNumber.isAPIForm("+0123"))
+        XCTAssertFalse(PhoneNumber.isAPIForm("１"), "a fullwidth digit is a number, not an ASCII digit")
+    }
+
     func testEveryProblemHasAMessage() {
         for p in [PhoneNumber.Problem.empty, .invalidCharacters, .misplacedPlus, .tooShort, .tooLong, .leadingZero] {
             XCTAssertFalse(p.description.isEmpty)

@@ -27,6 +27,7 @@ final class VerifyBrandTests: IntegrationTestCase {
             ("Acme\u{2028}Bank", "line separator"),
             ("Acme\tBank", "tab"),
             ("Acme\u{7}", "bell"),
+            ("Acme\u{7F}", "delete"),
             ("Bank\u{202E}evil", "right-to-left override"),
             ("\u{2066}Acme\u{2069}", "isolate"),
             ("Acme\u{200F}", "right-to-left mark"),
