@@ -157,7 +157,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.wrongCode, "The code provided has expired; a new one comes with the next event",
                                             requestID: requestID))
             }
-            let lastEvent = try VerifyEvent.all(requestPK: r.pk, in: db).last
+            let lastEvent = try VerifyEvent.latest(requestPK: r.pk, in: db)
             let eventID = lastEvent?.eventID ?? ""
             let kind = lastEvent?.kind ?? .sms
             let given = r.payment == nil ? plainDigest : self.digest(pin: code, requestID: r.requestID, payment: r.payment)

@@ -70,6 +70,14 @@ public struct VerifyEvent: Sendable, Equatable {
             .map(VerifyEvent.init)
     }
 
+    /// The request's newest event (what a check names in its answer): one row by the
+    /// (request_pk, id) index, where `all` reads and decodes every event.
+    static func latest(requestPK: Int64, in db: DatabaseConnection) throws -> VerifyEvent? {
+        try db.queryOne(latestSQL, [.integer(requestPK)]).map(VerifyEvent.init)
+    }
+
+    private static let latestSQL = "SELECT \(columns) FROM verify_events WHERE request_pk = ? ORDER BY id DESC LIMIT 1"
+
     init(id: Int64, eventID: String, requestPK: Int64, kind: Kind, status: Status, createdAt: Int64) {
         self.id = id; self.eventID = eventID; self.requestPK = requestPK; self.kind = kind
         self.status = status; self.createdAt = createdAt

@@ -54,6 +54,21 @@ final class VerifyAPITests: IntegrationTestCase {
         XCTAssertEqual(events.first?["id"] as? String, ok["event_id"] as? String)
     }
 
+    /// A check names the request's newest event: after trigger_next_event, the call, not the text.
+    func testCheckAnswersWithTheNewestEvent() throws {
+        let api = try VerifyAPIClient.create(on: server)
+        let started = try api.request(number, [("workflow_id", "1")])
+        let id = try XCTUnwrap(started["request_id"] as? String)
+        XCTAssertEqual(status(try api.control(id, "trigger_next_event")), "0")
+        let pin = try XCTUnwrap(server.lastPIN(to: "+" + number))
+        let ok = try api.check(id, pin)
+        XCTAssertEqual(status(ok), "0", "\(ok)")
+        let events = try XCTUnwrap(try api.search(id)["events"] as? [[String: Any]])
+        XCTAssertEqual(events.count, 2, "\(events)")
+        XCTAssertEqual(ok["event_id"] as? String, events.last?["id"] as? String)
+        XCTAssertNotEqual(ok["event_id"] as? String, events.first?["id"] as? String)
+    }
+
     func testMissingAndInvalidParameters() throws {
         let api = try VerifyAPIClient.create(on: server)
         XCTAssertEqual(status(try api.call("/verify/json", [("brand", "Acme")])), "2")
