@@ -61,8 +61,11 @@ end
 function response(status, headers, body)
   if status == 200 and string.find(body, '"status":"16"', 1, true) then
     wrongs = wrongs + 1
-    ready_last = ready_last + 1
-    ready[ready_last] = string.match(body, '"request_id":"([0-9a-f]+)"')
+    local rid = string.match(body, '"request_id":"([0-9a-f]+)"')
+    if rid and codes[rid] then
+      ready_last = ready_last + 1
+      ready[ready_last] = rid
+    end
   elseif status == 200 and string.find(body, '"status":"0"', 1, true) then rights = rights + 1
   else other = other + 1 end
 end
