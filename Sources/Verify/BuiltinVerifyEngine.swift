@@ -138,7 +138,11 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         // a PSD2 request's binds the payment too, known only inside.
         let plainDigest = digest(pin: code, requestID: requestID)
         let outcome: Result<String, VerifyError> = try database.write { db in
-            guard let r = try VerifyRequest.find(requestID: requestID, in: db), r.accountID == accountID else {
+            // The request and its newest event asked together, and a check's rows written with
+            // the commit: on PostgreSQL two round trips for a check instead of six.
+            let read = try db.queries([VerifyRequest.findStatement(requestID: requestID),
+                                       VerifyEvent.latestStatement(requestID: requestID)])
+            guard let r = read[0].first.map(VerifyRequest.init), r.accountID == accountID else {
                 return .failure(.notFound(requestID))
             }
             if r.status == .failed && r.wrongChecks >= maxWrongChecks {
@@ -157,21 +161,25 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
                 return .failure(VerifyError(.wrongCode, "The code provided has expired; a new one comes with the next event",
                                             requestID: requestID))
             }
-            let lastEvent = try VerifyEvent.latest(requestPK: r.pk, in: db)
+            let lastEvent = read[1].first.map(VerifyEvent.init)
             let eventID = lastEvent?.eventID ?? ""
             let kind = lastEvent?.kind ?? .sms
             let given = r.payment == nil ? plainDigest : self.digest(pin: code, requestID: r.requestID, payment: r.payment)
             if ConstantTime.equals(given, digest) {
-                try VerifyCheck.record(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now, in: db)
-                try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
+                _ = try db.finalQueries([
+                    VerifyCheck.recordStatement(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now),
+                    VerifyRequest.finalizeStatement(pk: r.pk, .success, now: now),
+                ])
                 compared = (kind, r, true)
                 return .success(eventID)
             }
             compared = (kind, r, false)
-            try VerifyCheck.record(requestPK: r.pk, code: code, status: .invalid, ip: ip, now: now, in: db)
-            try VerifyRequest.recordWrongCheck(pk: r.pk, in: db)
-            if r.wrongChecks + 1 >= maxWrongChecks {
-                try VerifyRequest.finalize(pk: r.pk, .failed, now: now, in: db)
+            let lastTry = r.wrongChecks + 1 >= maxWrongChecks
+            _ = try db.finalQueries([
+                VerifyCheck.recordStatement(requestPK: r.pk, code: code, status: .invalid, ip: ip, now: now),
+                VerifyRequest.wrongCheckStatement(pk: r.pk),
+            ] + (lastTry ? [VerifyRequest.finalizeStatement(pk: r.pk, .failed, now: now)] : []))
+            if lastTry {
                 return .failure(VerifyError(.tooManyWrongCodes, "The wrong code was provided too many times. Request terminated",
                                             requestID: requestID))
             }

@@ -19,7 +19,13 @@ public struct VerifyCheck: Sendable, Equatable {
 
     static func record(requestPK: Int64, code: String?, status: Status, ip: String, now: Int64,
                        in db: DatabaseConnection) throws {
-        try db.execute("""
+        let statement = recordStatement(requestPK: requestPK, code: code, status: status, ip: ip, now: now)
+        try db.execute(statement.sql, statement.parameters)
+    }
+
+    /// `record` as a statement, to send together with others.
+    static func recordStatement(requestPK: Int64, code: String?, status: Status, ip: String, now: Int64) -> SQLStatement {
+        ("""
             INSERT INTO verify_checks (request_pk, code, status, ip_address, date_received) VALUES (?, ?, ?, ?, ?)
             """, [.integer(requestPK), code.map(SQLValue.text) ?? .null, .text(status.rawValue), .text(ip), .integer(now)])
     }

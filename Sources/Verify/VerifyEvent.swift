@@ -78,6 +78,17 @@ public struct VerifyEvent: Sendable, Equatable {
 
     private static let latestSQL = "SELECT \(columns) FROM verify_events WHERE request_pk = ? ORDER BY id DESC LIMIT 1"
 
+    /// `latest` for the request named `requestID`, as a statement: it needs no primary key, so
+    /// it travels with the request's own `VerifyRequest.findStatement`.
+    static func latestStatement(requestID: String) -> SQLStatement {
+        (latestByRequestIDSQL, [.text(requestID)])
+    }
+
+    private static let latestByRequestIDSQL = """
+        SELECT \(columns) FROM verify_events
+        WHERE request_pk = (SELECT id FROM verify_requests WHERE request_id = ?) ORDER BY id DESC LIMIT 1
+        """
+
     init(id: Int64, eventID: String, requestPK: Int64, kind: Kind, status: Status, createdAt: Int64) {
         self.id = id; self.eventID = eventID; self.requestPK = requestPK; self.kind = kind
         self.status = status; self.createdAt = createdAt

@@ -90,9 +90,16 @@ public struct VerifyRequest: Sendable, Equatable {
     static func newRequestID() -> String { Hex.encode(SecureRandom.bytes(16)) }
 
     static func find(requestID: String, in db: DatabaseConnection) throws -> VerifyRequest? {
-        try db.queryOne("SELECT \(columns) FROM verify_requests WHERE request_id = ?", [.text(requestID)])
-            .map(VerifyRequest.init)
+        let statement = findStatement(requestID: requestID)
+        return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
     }
+
+    /// `find` as a statement, to send together with others; its row (if any) is the request.
+    static func findStatement(requestID: String) -> SQLStatement {
+        (findSQL, [.text(requestID)])
+    }
+
+    private static let findSQL = "SELECT \(columns) FROM verify_requests WHERE request_id = ?"
 
     public static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
         let statement = liveStatement(accountID: accountID, number: number, purpose: purpose)
@@ -150,7 +157,13 @@ public struct VerifyRequest: Sendable, Equatable {
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first
     /// writer wins when two transitions race.
     static func finalize(pk: Int64, _ status: Status, now: Int64, in db: DatabaseConnection) throws {
-        try db.execute("""
+        let statement = finalizeStatement(pk: pk, status, now: now)
+        try db.execute(statement.sql, statement.parameters)
+    }
+
+    /// `finalize` as a statement, to send together with others.
+    static func finalizeStatement(pk: Int64, _ status: Status, now: Int64) -> SQLStatement {
+        ("""
             UPDATE verify_requests SET status = ?, finalized_at = ?, next_event_at = NULL, pin_digest = NULL, custom_code = NULL
             WHERE id = ? AND status = ?
             """, [.text(status.rawValue), .integer(now), .integer(pk), .text(Status.inProgress.rawValue)])
@@ -178,7 +191,13 @@ public struct VerifyRequest: Sendable, Equatable {
     }
 
     static func recordWrongCheck(pk: Int64, in db: DatabaseConnection) throws {
-        try db.execute("UPDATE verify_requests SET wrong_checks = wrong_checks + 1 WHERE id = ?", [.integer(pk)])
+        let statement = wrongCheckStatement(pk: pk)
+        try db.execute(statement.sql, statement.parameters)
+    }
+
+    /// `recordWrongCheck` as a statement, to send together with others.
+    static func wrongCheckStatement(pk: Int64) -> SQLStatement {
+        ("UPDATE verify_requests SET wrong_checks = wrong_checks + 1 WHERE id = ?", [.integer(pk)])
     }
 
     /// Requests whose next event is due, oldest first.
