@@ -139,7 +139,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
         let plainDigest = digest(pin: code, requestID: requestID)
         let outcome: Result<String, VerifyError> = try database.write { db in
             // The request and its newest event asked together, and a check's rows written with
-            // the commit: on PostgreSQL two round trips for a check instead of six.
+            // the commit: on PostgreSQL two round trips for a check instead of five or six.
             let read = try db.queries([VerifyRequest.findStatement(requestID: requestID),
                                        VerifyEvent.latestStatement(requestID: requestID)])
             guard let r = read[0].first.map(VerifyRequest.init), r.accountID == accountID else {
