@@ -18,9 +18,9 @@ import Support
 /// (by default `SQLiteDatabase.defaultWALRestartPages`, 16,000: 64 MB of 4 KiB pages), this
 /// thread also asks the writer, between two batches, for a RESTART checkpoint on its own
 /// connection: little is left to copy by then, and the writer's next transaction reuses the WAL
-/// from its start. Every write waits for that restart (3–7 ms under load: two syncs and the last
-/// pages), hence a threshold high enough that it comes about once a second under the heaviest
-/// load, not four times.
+/// from its start. Every write waits for that restart (3–7 ms under starts, 8–20 ms under checks:
+/// the last pages and two `fdatasync`s, slow while the disk is busy), hence a threshold high
+/// enough that it comes about once a second under the heaviest load, not four times.
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// SQLite's own automatic checkpoint threshold, in WAL pages.
     static let pages: Int32 = 1000

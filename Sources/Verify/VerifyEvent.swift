@@ -70,21 +70,20 @@ public struct VerifyEvent: Sendable, Equatable {
             .map(VerifyEvent.init)
     }
 
-    /// The request's newest event (what a check names in its answer): one row by the
-    /// (request_pk, id) index, where `all` reads and decodes every event.
-    static func latest(requestPK: Int64, in db: DatabaseConnection) throws -> VerifyEvent? {
-        try db.queryOne(latestSQL, [.integer(requestPK)]).map(VerifyEvent.init)
+    /// The newest event of the request named `requestID` (what a check names in its answer):
+    /// one row by the (request_pk, id) index, where `all` reads and decodes every event.
+    static func latest(requestID: String, in db: DatabaseConnection) throws -> VerifyEvent? {
+        let statement = latestStatement(requestID: requestID)
+        return try db.queryOne(statement.sql, statement.parameters).map(VerifyEvent.init)
     }
 
-    private static let latestSQL = "SELECT \(columns) FROM verify_events WHERE request_pk = ? ORDER BY id DESC LIMIT 1"
-
-    /// `latest` for the request named `requestID`, as a statement: it needs no primary key, so
-    /// it travels with the request's own `VerifyRequest.findStatement`.
+    /// `latest` as a statement: it names the request by `request_id`, so it needs no primary
+    /// key first and travels with the request's own `VerifyRequest.findStatement`.
     static func latestStatement(requestID: String) -> SQLStatement {
-        (latestByRequestIDSQL, [.text(requestID)])
+        (latestSQL, [.text(requestID)])
     }
 
-    private static let latestByRequestIDSQL = """
+    private static let latestSQL = """
         SELECT \(columns) FROM verify_events
         WHERE request_pk = (SELECT id FROM verify_requests WHERE request_id = ?) ORDER BY id DESC LIMIT 1
         """

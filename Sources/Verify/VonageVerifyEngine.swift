@@ -179,7 +179,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
             let eventID: String = try database.write { db in
                 try VerifyCheck.record(requestPK: r.pk, code: nil, status: .valid, ip: ip, now: now, in: db)
                 try VerifyRequest.finalize(pk: r.pk, .success, now: now, in: db)
-                return try VerifyEvent.latest(requestPK: r.pk, in: db)?.eventID ?? ""
+                return try VerifyEvent.latest(requestID: r.requestID, in: db)?.eventID ?? ""
             }
             observer?.pinChecked(kind, request: r, valid: true, now: now)
             return answer.eventID.isEmpty ? eventID : answer.eventID
