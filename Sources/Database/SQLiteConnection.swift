@@ -125,6 +125,27 @@ final class SQLiteConnection: DatabaseConnection {
             if let address { remember(cached, at: address) }
             return cached
         }
+        // A one-row INSERT … RETURNING runs as the INSERT and a read-back of its row (see
+        // SQLiteInsertReadBack); every other statement as written.
+        let statement: SQLiteStatement
+        if let split = SQLiteInsertReadBack(sql) {
+            let readBack = SQLiteStatement(handle: try prepare(split.select), sql: split.select, connection: self)
+            do {
+                statement = SQLiteStatement(handle: try prepare(split.insert), sql: sql, connection: self, readBack: readBack)
+            } catch {
+                readBack.finalize()
+                throw error
+            }
+        } else {
+            statement = SQLiteStatement(handle: try prepare(sql), sql: sql, connection: self)
+        }
+        statements[sql] = statement
+        if let address { remember(statement, at: address) }
+        return statement
+    }
+
+    /// One statement compiled; errors name `sql`.
+    private func prepare(_ sql: String) throws -> OpaquePointer {
         let db = try open()
         var stmt: OpaquePointer?
         // `tail` points into the C string SQLite was given, so the prepare and the look at
@@ -145,10 +166,7 @@ final class SQLiteConnection: DatabaseConnection {
             throw DatabaseError.sqlite(code: SQLITE_MISUSE,
                                        message: "more than one statement; use executeScript", sql: sql)
         }
-        let statement = SQLiteStatement(handle: stmt, sql: sql, connection: self)
-        statements[sql] = statement
-        if let address { remember(statement, at: address) }
-        return statement
+        return stmt
     }
 
     private func remember(_ statement: SQLiteStatement, at address: TextAddress) {

@@ -8,18 +8,25 @@ final class SQLiteStatement {
     let handle: OpaquePointer
     let sql: String
     private unowned let connection: SQLiteConnection
+    /// For a one-row INSERT … RETURNING (`SQLiteInsertReadBack`): `handle` is the INSERT alone,
+    /// and this SELECT reads the new row back by its rowid.
+    private let readBack: SQLiteStatement?
 
     /// Cached column names, read once: they do not change between executions
     /// unless the schema does, in which case SQLite re-prepares and we re-read.
     private var columnNames: [String]?
 
-    init(handle: OpaquePointer, sql: String, connection: SQLiteConnection) {
+    init(handle: OpaquePointer, sql: String, connection: SQLiteConnection, readBack: SQLiteStatement? = nil) {
         self.handle = handle
         self.sql = sql
         self.connection = connection
+        self.readBack = readBack
     }
 
-    func finalize() { sqlite3_finalize(handle) }
+    func finalize() {
+        sqlite3_finalize(handle)
+        readBack?.finalize()
+    }
 
     /// Whether `text` is this statement's SQL, byte for byte (a memcmp, not a hash).
     func hasText(_ text: String) -> Bool {
@@ -40,10 +47,13 @@ final class SQLiteStatement {
         var rows: [Row] = []
         while true {
             let rc = sqlite3_step(handle)
-            if rc == SQLITE_DONE { return rows }
+            if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw connection.error(rc, sql: sql) }
             if collectRows { rows.append(currentRow()) }
         }
+        // The INSERT inserted its one row (it would have thrown otherwise): read it back.
+        guard let readBack, collectRows, connection.changes == 1 else { return rows }
+        return try readBack.run([.integer(connection.lastInsertRowID)], collectRows: true)
     }
 
     private func bind(_ parameters: [SQLValue]) throws {
