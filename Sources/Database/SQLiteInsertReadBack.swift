@@ -4,17 +4,17 @@ import Foundation
 /// row by its rowid.
 ///
 /// SQLite builds a RETURNING clause's rows in a temporary B-tree that it opens and frees on
-/// every execution (two zeroed 4 KiB pages and their allocations: ~10 µs, more than the
-/// INSERT's own row). The app writes RETURNING because PostgreSQL needs it and answers it for
-/// free; a Verify start runs two, on the writer thread every other write waits for. For one
-/// inserted row the read-back is the same row: nothing else runs on the connection in
-/// between, and the schema has no triggers to change it after the insert.
+/// every execution (two zeroed 4 KiB pages and their allocations: ≈ 10 µs). The app writes
+/// RETURNING because PostgreSQL needs it and answers it for free; a Verify start runs two, on
+/// the writer thread every other write waits for. For one inserted row the read-back is the
+/// same row: nothing else runs on the connection in between, and the schema has no trigger to
+/// change it after the insert (a test keeps it so).
 ///
 /// Only a statement of exactly this shape is split, anything else runs as written:
 /// `INSERT INTO name (columns) VALUES (one row) RETURNING expressions`, with no `OR …`
 /// conflict clause, no upsert (`ON CONFLICT`), no `SELECT` or `DEFAULT VALUES` source and no
 /// `WITH`. Subqueries inside the row's values are fine (they are inside its parentheses).
-struct SQLiteInsertReadBack: Equatable {
+struct SQLiteInsertReadBack {
     /// The statement without its RETURNING clause.
     let insert: String
     /// `SELECT <the RETURNING expressions> FROM <table> WHERE rowid = ?`.

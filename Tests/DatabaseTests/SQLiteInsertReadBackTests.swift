@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Database
+import TestSupport
 
 /// A one-row INSERT … RETURNING runs on SQLite as the INSERT and a read-back by rowid: which
 /// statements are split, and that what they answer is what RETURNING answers.
@@ -115,6 +116,15 @@ final class SQLiteInsertReadBackTests: XCTestCase {
         XCTAssertEqual(upserted.first?.int("amount"), 9)
         let two = try db.write { try $0.query("INSERT INTO items (name) VALUES (?), (?) RETURNING name", ["b", "c"]) }
         XCTAssertEqual(two.compactMap { $0.string("name") }, ["b", "c"])
+    }
+
+    /// A trigger could change a row after its INSERT, and RETURNING would then answer the row
+    /// as inserted while the read-back answers it as stored: the split relies on there being none.
+    func testTheSchemaHasNoTriggerThatCouldChangeARowAfterItsInsert() throws {
+        _ = try Migrator(directory: Repository.path("Migrations")).migrate(db)
+        let triggers = try db.read { try $0.query("SELECT name FROM sqlite_schema WHERE type = 'trigger'") }
+        XCTAssertEqual(triggers.compactMap { $0.string("name") }, [], "SQLiteInsertReadBack reads rows back after their insert")
+        XCTAssertGreaterThan(try db.read { try $0.queryOne("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'")?.int("n") } ?? 0, 10)
     }
 
     func testExecuteInsertsWithoutReadingBack() throws {
