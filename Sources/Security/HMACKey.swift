@@ -1,45 +1,65 @@
 import COpenSSL
 
 /// HMAC-SHA256 under one key that is used again and again (the Verify engine's PIN key).
-/// OpenSSL's one-shot `HMAC()` fetches the algorithm, builds a context and digests the padded
-/// key on every call (12 k instructions of every Verify check); here that happens once, and
-/// each MAC starts from a copy of the keyed context.
+///
+/// HMAC (RFC 2104) hashes the padded key XOR ipad, then the message; then the padded key XOR
+/// opad, then that inner hash. The two key blocks never change, so SHA-256's state after each
+/// is kept here, computed once, and every MAC starts from copies of them: two SHA-256 blocks
+/// for a short message and no allocation but the result. (OpenSSL's one-shot `HMAC()` fetched
+/// the algorithm and keyed a context on every call, 12 k instructions of every Verify check;
+/// a copy of a keyed `EVP_MAC_CTX` still allocated five objects and cost 10.5 k.)
 public final class HMACKey: @unchecked Sendable {
-    /// Keyed once in `init`, never changed after: `EVP_MAC_CTX_dup` only reads it (its source
-    /// is `const`), so threads may copy it at the same time.
-    private let keyed: OpaquePointer
+    /// The states after the ipad and opad blocks. Written in `init` only (and wiped in `deinit`):
+    /// a MAC copies them, so threads may MAC at the same time.
+    private var inner = SHA256_CTX()
+    private var outer = SHA256_CTX()
+
+    private static let blockSize = 64
 
     public init(_ key: [UInt8]) {
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { fatalError("EVP_MAC_fetch(HMAC) failed") }
-        defer { EVP_MAC_free(mac) }   // the context keeps its own reference
-        guard let context = EVP_MAC_CTX_new(mac) else { fatalError("EVP_MAC_CTX_new failed") }
-        let ok = "digest".withCString { name in
-            "SHA256".withCString { value in
-                var parameters = [OSSL_PARAM_construct_utf8_string(name, UnsafeMutablePointer(mutating: value), 0),
-                                  OSSL_PARAM_construct_end()]
-                return Digest.withNonNullPointer(key) { EVP_MAC_init(context, $0, $1, &parameters) }
-            }
-        }
-        guard ok == 1 else { fatalError("EVP_MAC_init(HMAC-SHA256) failed") }
-        keyed = context
+        // A key longer than a block is hashed first; a shorter one is padded with zeros.
+        var block = key.count > Self.blockSize ? Digest.sha256(key) : key
+        block += [UInt8](repeating: 0, count: Self.blockSize - block.count)
+        var pad = block.map { $0 ^ 0x36 }
+        let innerOK = SHA256_Init(&inner) == 1 && SHA256_Update(&inner, pad, pad.count) == 1
+        for i in pad.indices { pad[i] = block[i] ^ 0x5c }
+        let outerOK = SHA256_Init(&outer) == 1 && SHA256_Update(&outer, pad, pad.count) == 1
+        Self.wipe(&block)
+        Self.wipe(&pad)
+        guard innerOK, outerOK else { fatalError("SHA-256 failed") }
     }
 
-    deinit { EVP_MAC_CTX_free(keyed) }
+    deinit {
+        Self.wipe(&inner)
+        Self.wipe(&outer)
+    }
 
     /// The 32-byte HMAC-SHA256 of `message`; the same as `Digest.hmacSHA256(key:message:)`.
     public func mac(_ message: [UInt8]) -> [UInt8] {
-        guard let context = EVP_MAC_CTX_dup(keyed) else { fatalError("EVP_MAC_CTX_dup failed") }
-        defer { EVP_MAC_CTX_free(context) }
-        var output = [UInt8](repeating: 0, count: 32)
-        var length = 0
-        guard Digest.withNonNullPointer(message, { EVP_MAC_update(context, $0, $1) }) == 1,
-              EVP_MAC_final(context, &output, &length, output.count) == 1, length == 32 else {
-            fatalError("HMAC-SHA256 failed")
-        }
+        var context = inner
+        var innerHash = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var ok = message.withUnsafeBufferPointer { SHA256_Update(&context, $0.baseAddress, $0.count) } == 1
+            && SHA256_Final(&innerHash, &context) == 1
+        context = outer
+        ok = ok && SHA256_Update(&context, innerHash, innerHash.count) == 1 && SHA256_Final(&output, &context) == 1
+        Self.wipe(&context)
+        Self.wipe(&innerHash)
+        guard ok else { fatalError("HMAC-SHA256 failed") }
         return output
     }
 
     public func mac(_ message: String) -> [UInt8] {
         mac(Array(message.utf8))
+    }
+
+    /// Zeroes key-derived bytes before their memory is given back (OPENSSL_cleanse: not
+    /// optimised away).
+    private static func wipe<T>(_ value: inout T) {
+        withUnsafeMutableBytes(of: &value) { OPENSSL_cleanse($0.baseAddress, $0.count) }
+    }
+
+    private static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
     }
 }

@@ -27,11 +27,11 @@ final class DigestTests: XCTestCase {
                        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
-    /// The keyed context gives what the one-shot gives: RFC 4231's vectors, the empty key and
-    /// message, a long key (hashed first) and many threads sharing one key.
+    /// The keyed states give what the one-shot gives: RFC 4231's vectors, the empty key and
+    /// message, keys of one block and one byte more (hashed first), and many threads sharing one key.
     func testHMACKeyMatchesTheOneShot() {
         let keys: [[UInt8]] = [[UInt8](repeating: 0x0b, count: 20), Array("Jefe".utf8), [], [UInt8](repeating: 0xaa, count: 131),
-                               (0..<32).map { UInt8($0) }]
+                               (0..<32).map { UInt8($0) }, (0..<64).map { UInt8($0) }, (0..<65).map { UInt8($0) }]
         let messages: [[UInt8]] = [Array("Hi There".utf8), [], Array(longKeyMessage.utf8), [UInt8](repeating: 0xdd, count: 1000)]
         for key in keys {
             let keyed = HMACKey(key)
