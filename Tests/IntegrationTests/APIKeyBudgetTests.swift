@@ -9,6 +9,8 @@ import TestSupport
 /// beyond N texts and calls in a UTC day the API answers status 9 and the key's scheduled
 /// events are skipped; `api-keys list` shows the use today.
 final class APIKeyBudgetTests: IntegrationTestCase {
+    override var staysWithinOneUTCDay: Int64? { 122 }
+
     func twofa(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         try TwofaCommand(server: server).run(arguments)
     }

@@ -11,7 +11,17 @@ class IntegrationTestCase: XCTestCase {
     /// Settings a subclass wants different from config/test.json.
     var environment: [String: String] { [:] }
 
+    /// For tests of daily budgets, which count per UTC day: how far (seconds) the test moves the
+    /// server's clock on. The budget is set on the real clock (the CLI, `APIKeyCommands`), so
+    /// both clocks must stay within one day: a test that would start closer than that to UTC
+    /// midnight starts just after it instead (CI once ran one at 23:59:30, and it failed).
+    var staysWithinOneUTCDay: Int64? { nil }
+
     override func setUpWithError() throws {
+        if let span = staysWithinOneUTCDay {
+            let untilMidnight = 86_400 - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
+            if untilMidnight < Double(span + 10) { Thread.sleep(forTimeInterval: untilMidnight + 1) }
+        }
         server = try TestServer(environment: environment)
     }
 
