@@ -7,7 +7,8 @@ import COpenSSL
 /// is kept here, computed once, and every MAC starts from copies of them: two SHA-256 blocks
 /// for a short message and no allocation but the result. (OpenSSL's one-shot `HMAC()` fetched
 /// the algorithm and keyed a context on every call, 12 k instructions of every Verify check;
-/// a copy of a keyed `EVP_MAC_CTX` still allocated five objects and cost 10.5 k.)
+/// a copy of a keyed `EVP_MAC_CTX` still made and freed its contexts, three digest contexts
+/// among them, and cost 10.5 k.)
 public final class HMACKey: @unchecked Sendable {
     /// The states after the ipad and opad blocks. Written in `init` only (and wiped in `deinit`):
     /// a MAC copies them, so threads may MAC at the same time.
