@@ -17,7 +17,7 @@ import Foundation
 struct SQLiteInsertReadBack {
     /// The statement without its RETURNING clause.
     let insert: String
-    /// `SELECT <the RETURNING expressions> FROM <table> WHERE rowid = ?`.
+    /// `SELECT <the RETURNING expressions> FROM <table> WHERE rowid = ?` (FROM on a new line).
     let select: String
 
     /// The split, or nil when `sql` is not of that shape.
@@ -37,7 +37,8 @@ struct SQLiteInsertReadBack {
         let expressions = sql[returning.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
         guard !expressions.isEmpty else { return nil }
         insert = String(sql[..<returning.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
-        select = "SELECT \(expressions) FROM \(table) WHERE rowid = ?"
+        // FROM on a line of its own: a line comment after the expressions ends before it.
+        select = "SELECT \(expressions)\nFROM \(table) WHERE rowid = ?"
     }
 
     // MARK: Top-level tokens
@@ -79,7 +80,8 @@ struct SQLiteInsertReadBack {
                 continue
             }
             if c == "/", next < sql.endIndex, sql[next] == "*" {
-                i = sql[next...].range(of: "*/")?.upperBound ?? sql.endIndex
+                let body = sql.index(after: next)   // "/*/" does not close: the "*/" must follow the "/*"
+                i = sql[body...].range(of: "*/")?.upperBound ?? sql.endIndex
                 continue
             }
             if c == "(" {

@@ -11,7 +11,7 @@ final class SQLiteInsertReadBackTests: XCTestCase {
     func testAOneRowInsertIsSplitIntoTheInsertAndASelectByRowid() throws {
         let split = try XCTUnwrap(SQLiteInsertReadBack("INSERT INTO items (name, amount) VALUES (?, ?) RETURNING id, name"))
         XCTAssertEqual(split.insert, "INSERT INTO items (name, amount) VALUES (?, ?)")
-        XCTAssertEqual(split.select, "SELECT id, name FROM items WHERE rowid = ?")
+        XCTAssertEqual(split.select, "SELECT id, name\nFROM items WHERE rowid = ?")
     }
 
     func testLayoutCaseSubqueriesQuotesAndCommentsDoNotHideTheShape() throws {
@@ -21,7 +21,7 @@ final class SQLiteInsertReadBackTests: XCTestCase {
             /* ) FROM */ returning "id", request_pk AS pk
             """
         let split = try XCTUnwrap(SQLiteInsertReadBack(sql))
-        XCTAssertEqual(split.select, #"SELECT "id", request_pk AS pk FROM verify_events WHERE rowid = ?"#)
+        XCTAssertEqual(split.select, "SELECT \"id\", request_pk AS pk\nFROM verify_events WHERE rowid = ?")
         XCTAssertTrue(split.insert.hasSuffix("'a ) RETURNING x; ON CONFLICT') -- VALUES (\n/* ) FROM */"), split.insert)
     }
 
@@ -125,6 +125,18 @@ final class SQLiteInsertReadBackTests: XCTestCase {
         let triggers = try db.read { try $0.query("SELECT name FROM sqlite_schema WHERE type = 'trigger'") }
         XCTAssertEqual(triggers.compactMap { $0.string("name") }, [], "SQLiteInsertReadBack reads rows back after their insert")
         XCTAssertGreaterThan(try db.read { try $0.queryOne("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'")?.int("n") } ?? 0, 10)
+    }
+
+    func testCommentsAroundTheReturnedColumnsChangeNothing() throws {
+        XCTAssertNotNil(SQLiteInsertReadBack("INSERT INTO items (name) VALUES (?) RETURNING id, name -- the new row"))
+        XCTAssertNotNil(SQLiteInsertReadBack("INSERT INTO items (name) VALUES (?) /*/ ) RETURNING no */ RETURNING id, name"))
+        let rows = try db.write { db in
+            try ["INSERT INTO items (name) VALUES (?) RETURNING id, name -- the new row",
+                 "INSERT INTO items (name) VALUES (?) /*/ ) RETURNING no */ RETURNING id, name"]
+                .enumerated().map { try db.queryOne($0.element, [.text("c\($0.offset)")]) }
+        }
+        XCTAssertEqual(rows.map { $0?.string("name") }, ["c0", "c1"])
+        XCTAssertEqual(rows.compactMap { $0?.int64("id") }.count, 2)
     }
 
     func testExecuteInsertsWithoutReadingBack() throws {
