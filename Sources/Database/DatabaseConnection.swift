@@ -27,6 +27,10 @@ extension DatabaseConnection {
     public func query(_ sql: String) throws -> [Row] { try query(sql, []) }
     public func queryOne(_ sql: String) throws -> Row? { try queryOne(sql, []) }
 
+    // A statement value (a model's `…Statement(…)`, written for `queries`) run on its own.
+    public func execute(_ statement: SQLStatement) throws { try execute(statement.sql, statement.parameters) }
+    public func queryOne(_ statement: SQLStatement) throws -> Row? { try queryOne(statement.sql, statement.parameters) }
+
     /// Runs an INSERT and returns the new row's `id`: `RETURNING` works on both engines,
     /// where a last-insert-row-id exists in SQLite only.
     public func insert(_ sql: String, _ parameters: [SQLValue]) throws -> Int64 {

@@ -19,8 +19,7 @@ public struct VerifyCheck: Sendable, Equatable {
 
     static func record(requestPK: Int64, code: String?, status: Status, ip: String, now: Int64,
                        in db: DatabaseConnection) throws {
-        let statement = recordStatement(requestPK: requestPK, code: code, status: status, ip: ip, now: now)
-        try db.execute(statement.sql, statement.parameters)
+        try db.execute(recordStatement(requestPK: requestPK, code: code, status: status, ip: ip, now: now))
     }
 
     /// `record` as a statement, to send together with others.

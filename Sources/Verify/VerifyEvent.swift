@@ -37,8 +37,8 @@ public struct VerifyEvent: Sendable, Equatable {
     /// `.sent` for one sent elsewhere (Vonage).
     static func claim(requestID: String, kind: Kind, number: String, ip: String, now: Int64,
                       status: Status = .claimed, in db: DatabaseConnection) throws -> VerifyEvent {
-        let statement = claimStatement(requestID: requestID, kind: kind, number: number, ip: ip, now: now, status: status)
-        guard let row = try db.queryOne(statement.sql, statement.parameters) else {
+        guard let row = try db.queryOne(claimStatement(requestID: requestID, kind: kind, number: number, ip: ip, now: now,
+                                                       status: status)) else {
             throw DatabaseError.constraint(message: "INSERT returned no row")
         }
         return VerifyEvent(row: row)
@@ -73,8 +73,7 @@ public struct VerifyEvent: Sendable, Equatable {
     /// The newest event of the request named `requestID` (what a check names in its answer):
     /// one row by the (request_pk, id) index, where `all` reads and decodes every event.
     static func latest(requestID: String, in db: DatabaseConnection) throws -> VerifyEvent? {
-        let statement = latestStatement(requestID: requestID)
-        return try db.queryOne(statement.sql, statement.parameters).map(VerifyEvent.init)
+        try db.queryOne(latestStatement(requestID: requestID)).map(VerifyEvent.init)
     }
 
     /// `latest` as a statement: it names the request by `request_id`, so it needs no primary

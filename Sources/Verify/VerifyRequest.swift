@@ -90,8 +90,7 @@ public struct VerifyRequest: Sendable, Equatable {
     static func newRequestID() -> String { Hex.encode(SecureRandom.bytes(16)) }
 
     static func find(requestID: String, in db: DatabaseConnection) throws -> VerifyRequest? {
-        let statement = findStatement(requestID: requestID)
-        return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
+        try db.queryOne(findStatement(requestID: requestID)).map(VerifyRequest.init)
     }
 
     /// `find` as a statement, to send together with others; its row (if any) is the request.
@@ -102,8 +101,7 @@ public struct VerifyRequest: Sendable, Equatable {
     private static let findSQL = "SELECT \(columns) FROM verify_requests WHERE request_id = ?"
 
     public static func live(accountID: String, number: String, purpose: String, in db: DatabaseConnection) throws -> VerifyRequest? {
-        let statement = liveStatement(accountID: accountID, number: number, purpose: purpose)
-        return try db.queryOne(statement.sql, statement.parameters).map(VerifyRequest.init)
+        try db.queryOne(liveStatement(accountID: accountID, number: number, purpose: purpose)).map(VerifyRequest.init)
     }
 
     /// `live` as a statement, to send together with other reads; its row is the request.
@@ -124,9 +122,8 @@ public struct VerifyRequest: Sendable, Equatable {
     /// A new request; with `firstEvent`, its first event claimed in the same statement.
     static func insert(_ start: VerifyStart, requestID: String, accountID: String, ip: String, now: Int64,
                        claimingFirstEvent firstEvent: EventClaim? = nil, in db: DatabaseConnection) throws -> VerifyRequest {
-        let statement = insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
-                                        claimingFirstEvent: firstEvent, sealedCustomCode: nil)
-        guard let row = try db.queryOne(statement.sql, statement.parameters) else {
+        guard let row = try db.queryOne(insertStatement(start, requestID: requestID, accountID: accountID, ip: ip, now: now,
+                                                        claimingFirstEvent: firstEvent, sealedCustomCode: nil)) else {
             throw DatabaseError.constraint(message: "INSERT returned no row")
         }
         return VerifyRequest(row: row)
@@ -157,8 +154,7 @@ public struct VerifyRequest: Sendable, Equatable {
     /// Ends the request in a final state. Only an IN PROGRESS row moves, so the first
     /// writer wins when two transitions race.
     static func finalize(pk: Int64, _ status: Status, now: Int64, in db: DatabaseConnection) throws {
-        let statement = finalizeStatement(pk: pk, status, now: now)
-        try db.execute(statement.sql, statement.parameters)
+        try db.execute(finalizeStatement(pk: pk, status, now: now))
     }
 
     /// `finalize` as a statement, to send together with others.
@@ -191,8 +187,7 @@ public struct VerifyRequest: Sendable, Equatable {
     }
 
     static func recordWrongCheck(pk: Int64, in db: DatabaseConnection) throws {
-        let statement = wrongCheckStatement(pk: pk)
-        try db.execute(statement.sql, statement.parameters)
+        try db.execute(wrongCheckStatement(pk: pk))
     }
 
     /// `recordWrongCheck` as a statement, to send together with others.
