@@ -1,3 +1,4 @@
+import Foundation
 import Database
 import Security
 
@@ -86,8 +87,20 @@ public struct VerifyRequest: Sendable, Equatable {
         sealedCustomCode = row.blob("custom_code")
     }
 
-    /// 32 lowercase hex characters from the CSPRNG, like Vonage's.
-    static func newRequestID() -> String { Hex.encode(SecureRandom.bytes(16)) }
+    /// 32 lowercase hex characters, like Vonage's: the first 12 are the time in milliseconds, the
+    /// other 20 are 80 bits from the CSPRNG, so an id can't be guessed. Requests started together
+    /// then sit side by side in the unique index on `request_id`: a batch of starts dirties one of its
+    /// leaf pages, where fully random ids dirtied one each, and every dirty page is a WAL frame
+    /// written and checkpointed (BENCHMARKS.md, "The write path, sixth pass").
+    static func newRequestID(at time: Double = Date().timeIntervalSince1970) -> String {
+        var milliseconds = UInt64(max(0, time * 1000))
+        var bytes = [UInt8](repeating: 0, count: 6)
+        for i in (0..<6).reversed() {
+            bytes[i] = UInt8(truncatingIfNeeded: milliseconds)
+            milliseconds >>= 8
+        }
+        return Hex.encode(bytes + SecureRandom.bytes(10))
+    }
 
     static func find(requestID: String, in db: DatabaseConnection) throws -> VerifyRequest? {
         try db.queryOne(findStatement(requestID: requestID)).map(VerifyRequest.init)
