@@ -93,13 +93,9 @@ public struct VerifyRequest: Sendable, Equatable {
     /// leaf pages, where fully random ids dirtied one each, and every dirty page is a WAL frame
     /// written and checkpointed (BENCHMARKS.md, "The write path, sixth pass").
     static func newRequestID(at time: Double = Date().timeIntervalSince1970) -> String {
-        var milliseconds = UInt64(max(0, time * 1000))
-        var bytes = [UInt8](repeating: 0, count: 6)
-        for i in (0..<6).reversed() {
-            bytes[i] = UInt8(truncatingIfNeeded: milliseconds)
-            milliseconds >>= 8
-        }
-        return Hex.encode(bytes + SecureRandom.bytes(10))
+        let milliseconds = UInt64(max(0, time * 1000))
+        let prefix = (0..<6).map { UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64($0))) }   // big-endian
+        return Hex.encode(prefix + SecureRandom.bytes(10))
     }
 
     static func find(requestID: String, in db: DatabaseConnection) throws -> VerifyRequest? {
