@@ -17,10 +17,13 @@ import Support
 /// the kernel's write-back of gigabytes slows everything). So once the WAL passes `restartPages`
 /// (by default `SQLiteDatabase.defaultWALRestartPages`, 16,000: 64 MB of 4 KiB pages), this
 /// thread also asks the writer, between two batches, for a RESTART checkpoint on its own
-/// connection: little is left to copy by then, and the writer's next transaction reuses the WAL
-/// from its start. Every write waits for that restart (3–7 ms under starts, 8–20 ms under checks:
-/// the last pages and two `fdatasync`s, slow while the disk is busy), hence a threshold high
-/// enough that it comes about once a second under the heaviest load, not four times.
+/// connection, and the writer's next transaction reuses the WAL from its start. Every write
+/// waits for that restart, so this thread first does beside the writer what made it slow: it
+/// syncs the database file (a PASSIVE checkpoint writes the pages it copies but syncs the file
+/// only when it catches up, so the restart's sync flushed everything copied since the last one:
+/// 8–12 ms under Verify checks) and runs PASSIVE passes until one copies only a few frames. The
+/// restart is then left the last frames and two short syncs (≈ 1 ms; BENCHMARKS.md, "seventh
+/// pass"). It comes about once a second under the heaviest load.
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// SQLite's own automatic checkpoint threshold, in WAL pages.
     static let pages: Int32 = 1000
@@ -112,20 +115,62 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private func checkpoint() {
         do {
             try connection.withHandle { handle in
-                var walPages: Int32 = 0, copied: Int32 = 0
-                let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied)
-                // BUSY: another checkpoint (another process's) is running; the next commit asks again.
-                if rc != SQLITE_OK && rc != SQLITE_BUSY {
-                    Log.warning("SQLite checkpoint failed: \(connection.error(rc, sql: "wal_checkpoint"))")
+                guard let pass = passive(handle) else { return }
+                if pass.walPages < restartAt - restartPages { restartAt = restartPages }   // the WAL started over
+                guard pass.walPages >= restartAt else { return }
+                // Everything slow is done here, beside the writer, before it is stopped: the file's
+                // sync, then passes that each copy what was committed during the one before.
+                let started = MonotonicClock.now()
+                let synced = syncDatabaseFile(handle)
+                let syncMilliseconds = (MonotonicClock.now() - started) * 1000
+                var backfilled = pass.backfilled, passes = 0
+                while passes < Self.catchUpPasses {
+                    guard let next = passive(handle) else { return }
+                    passes += 1
+                    let copied = next.backfilled - backfilled
+                    backfilled = next.backfilled
+                    if copied <= Self.caughtUpFrames { break }
                 }
-                if walPages < restartAt - restartPages { restartAt = restartPages }   // the WAL started over
-                if rc == SQLITE_OK && walPages >= restartAt {
-                    restartAt = restartOnWriter() ? restartPages : walPages + restartPages
-                }
+                let stopped = MonotonicClock.now()
+                let restarted = restartOnWriter()
+                restartAt = restarted ? restartPages : pass.walPages + restartPages
+                Log.debug("SQLite WAL restart: \(restarted ? "done" : "not done"), writes held "
+                          + "\(String(format: "%.1f", (MonotonicClock.now() - stopped) * 1000)) ms; before it, "
+                          + (synced ? "the database file synced in \(String(format: "%.1f", syncMilliseconds)) ms" : "the database file's sync failed")
+                          + " and \(passes) catch-up pass(es)")
             }
         } catch {
             Log.warning("SQLite checkpoint failed: \(error)")
         }
+    }
+
+    /// At most this many PASSIVE passes before a restart; a pass that copied no more than
+    /// `caughtUpFrames` frames (a fraction of a millisecond's writes) ends them early.
+    private static let catchUpPasses = 4
+    private static let caughtUpFrames: Int32 = 64
+
+    /// Syncs the database file. SQLite syncs it only at a checkpoint that catches up with the
+    /// writer, the RESTART: until then it only writes the pages it copies, so the restart's sync
+    /// had every page copied since the last one to flush (8–12 ms under Verify checks, every write
+    /// waiting). Whether it synced (a failure is logged; the restart syncs again anyway).
+    private func syncDatabaseFile(_ handle: OpaquePointer) -> Bool {
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
+              let file, let sync = file.pointee.pMethods?.pointee.xSync else { return false }
+        let rc = sync(file, SQLITE_SYNC_NORMAL)
+        if rc != SQLITE_OK { Log.warning("SQLite checkpoint: syncing the database file failed: \(connection.error(rc, sql: "xSync"))") }
+        return rc == SQLITE_OK
+    }
+
+    /// A PASSIVE checkpoint on this thread's connection: the WAL's size and how much of it is now in
+    /// the database file, in frames; nil if it did not run (SQLITE_BUSY: another process's
+    /// checkpoint is running, and the next commit asks again).
+    private func passive(_ handle: OpaquePointer) -> (walPages: Int32, backfilled: Int32)? {
+        var walPages: Int32 = 0, backfilled: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &walPages, &backfilled)
+        if rc == SQLITE_OK { return (walPages, backfilled) }
+        if rc != SQLITE_BUSY { Log.warning("SQLite checkpoint failed: \(connection.error(rc, sql: "wal_checkpoint"))") }
+        return nil
     }
 
     /// A RESTART checkpoint on the writer's connection between two batches: it copies what is
