@@ -122,7 +122,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 // sync, then passes that each copy what was committed during the one before.
                 let started = MonotonicClock.now()
                 let synced = syncDatabaseFile(handle)
-                let syncMilliseconds = (MonotonicClock.now() - started) * 1000
+                let syncSeconds = MonotonicClock.now() - started
                 var backfilled = pass.backfilled, passes = 0
                 while passes < Self.catchUpPasses {
                     guard let next = passive(handle) else { return }
@@ -133,10 +133,10 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 }
                 let stopped = MonotonicClock.now()
                 let restarted = restartOnWriter()
+                let heldSeconds = MonotonicClock.now() - stopped
                 restartAt = restarted ? restartPages : pass.walPages + restartPages
-                Log.debug("SQLite WAL restart: \(restarted ? "done" : "not done"), writes held "
-                          + "\(String(format: "%.1f", (MonotonicClock.now() - stopped) * 1000)) ms; before it, "
-                          + (synced ? "the database file synced in \(String(format: "%.1f", syncMilliseconds)) ms" : "the database file's sync failed")
+                Log.debug("SQLite WAL restart: \(restarted ? "done" : "not done"), writes held \(LogLine.oneDecimal(heldSeconds * 1000)) ms; "
+                          + "before it, " + (synced ? "the database file synced in \(LogLine.oneDecimal(syncSeconds * 1000)) ms" : "the database file's sync failed")
                           + " and \(passes) catch-up pass(es)")
             }
         } catch {
