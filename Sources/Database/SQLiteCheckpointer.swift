@@ -123,13 +123,16 @@ final class SQLiteCheckpointer: @unchecked Sendable {
                 let started = MonotonicClock.now()
                 let synced = syncDatabaseFile(handle)
                 let syncSeconds = MonotonicClock.now() - started
+                // The writer goes on meanwhile: once the WAL has grown by an eighth of the restart mark,
+                // the passes stop, or a writer faster than the copying would take it far past the mark.
+                let growthLimit = pass.walPages + restartPages / 8
                 var backfilled = pass.backfilled, passes = 0
                 while passes < Self.catchUpPasses {
                     guard let next = passive(handle) else { return }
                     passes += 1
                     let copied = next.backfilled - backfilled
                     backfilled = next.backfilled
-                    if copied <= Self.caughtUpFrames { break }
+                    if copied <= Self.caughtUpFrames || next.walPages >= growthLimit { break }
                 }
                 let stopped = MonotonicClock.now()
                 let restarted = restartOnWriter()
