@@ -20,6 +20,7 @@ final class SQLiteConnection: DatabaseConnection {
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
         if !readOnly { try Self.createPrivately(path) }
+        _ = Self.libraryConfigured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -38,6 +39,15 @@ final class SQLiteConnection: DatabaseConnection {
             throw DatabaseError.open(path: path, message: "\(error)")
         }
     }
+
+    /// Library-wide settings, made once before the first connection opens (SQLite accepts
+    /// them only before it initialises). Memory statistics off: nothing here reads them, and
+    /// they cost a global mutex on every SQLite allocation, across all connections' threads.
+    /// Should another part of the process have initialised SQLite first, the call is refused
+    /// (SQLITE_MISUSE) and the default stays: slower, never wrong.
+    private static let libraryConfigured: Void = {
+        _ = twofa_sqlite3_disable_memory_statistics()
+    }()
 
     deinit { close() }
 

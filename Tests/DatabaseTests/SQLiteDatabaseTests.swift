@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import XCTest
 @testable import Database
@@ -24,6 +25,16 @@ final class SQLiteDatabaseTests: XCTestCase {
         XCTAssertEqual(mode, "wal")
         let foreignKeys = try db.write { try $0.queryOne("PRAGMA foreign_keys")?.int("foreign_keys") }
         XCTAssertEqual(foreignKeys, 1)
+    }
+
+    /// SQLite's memory statistics are off for the whole process (SQLiteConnection sets it before
+    /// the first connection opens): with them on, every SQLite allocation takes a global mutex.
+    /// Off, SQLite counts nothing, so with connections open and rows written it reports 0 bytes.
+    func testSQLiteKeepsNoMemoryStatistics() throws {
+        try db.write { try $0.execute("INSERT INTO items (name) VALUES (?)", [.text("counted?")]) }
+        XCTAssertEqual(try db.read { try $0.query("SELECT name FROM items") }.count, 1)
+        XCTAssertEqual(sqlite3_memory_used(), 0)
+        XCTAssertEqual(sqlite3_memory_highwater(0), 0)
     }
 
     func testEveryValueTypeRoundTrips() throws {
