@@ -6,27 +6,46 @@ enum HTMLEscape {
     static func append(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { bytes in
-            // Most values (names, tokens, numbers) need no entity: find the first byte that
-            // does with a table lookup per byte, and copy everything before it in one go.
+            guard let base = bytes.baseAddress else { return }
+            // Most values (names, tokens, numbers) need no entity: skip eight bytes at a time
+            // while a word holds none of the special bytes, then look byte by byte, and copy
+            // everything between two specials in one go.
             var runStart = 0
             var i = 0
             let count = bytes.count
             while i < count {
-                guard isSpecial(bytes[i]) else {
+                if i + 8 <= count, !mayHoldSpecial(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
+                guard isSpecial(base[i]) else {
                     i += 1
                     continue
                 }
                 if runStart < i {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                    out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart))
                 }
-                entity(for: bytes[i]).withUTF8Buffer { out.append(contentsOf: $0) }
+                entity(for: base[i]).withUTF8Buffer { out.append(contentsOf: $0) }
                 i += 1
                 runStart = i
             }
             if runStart < count {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count]))
+                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
             }
         }
+    }
+
+    /// Whether any of the eight bytes in `word` may be special (never false when one is).
+    /// `zero(x)` is non-zero exactly when some byte of `x` is zero (the classic bit trick);
+    /// & and ' differ only in bit 0, < and > only in bit 1, so four tests cover all six.
+    @inline(__always)
+    static func mayHoldSpecial(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & (ones << 7) }
+        return zero((word | ones) ^ (0x27 &* ones))             // & (0x26), ' (0x27)
+            | zero((word | (ones << 1)) ^ (0x3E &* ones))       // < (0x3C), > (0x3E)
+            | zero(word ^ (0x22 &* ones))                       // "
+            | zero(word ^ (0x60 &* ones)) != 0                  // `
     }
 
     /// Which bytes get an entity: & < > " ' `, as one bit per byte in two constants (a

@@ -28,6 +28,45 @@ final class EscapingTests: XCTestCase {
         }
     }
 
+    /// Values are scanned eight bytes at a time: every special byte, at every position of a
+    /// value longer than one word, with neighbours that differ from it by one bit (% ( = ? a b)
+    /// and multi-byte text around it, escapes exactly as a byte-by-byte reference does.
+    func testEverySpecialAtEveryPositionOfALongValue() {
+        func reference(_ s: String) -> String {
+            var out = ""
+            for c in s {
+                switch c {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&#39;"
+                case "`": out += "&#96;"
+                default: out.append(c)
+                }
+            }
+            return out
+        }
+        let fillers: [Character] = ["a", "%", "(", "=", "?", "b", "$", "!", "#", "\u{7F}", "é", "🔐"]
+        for special in "&<>\"'`" {
+            for filler in fillers {
+                for length in [8, 9, 15, 16, 17, 23] {
+                    for position in 0..<length {
+                        var characters = Array(repeating: filler, count: length)
+                        characters[position] = special
+                        let value = String(characters)
+                        XCTAssertEqual(TemplateLibrary.escape(value), reference(value), "\(special) at \(position) of \(length) among \(filler)")
+                    }
+                }
+            }
+        }
+        // Every byte value next to every special, across a word boundary.
+        for b in UInt8(0)...0x7F {
+            let s = String(decoding: Array(repeating: b, count: 7) + Array("&'<>\"`x".utf8) + Array(repeating: b, count: 9), as: UTF8.self)
+            XCTAssertEqual(TemplateLibrary.escape(s), reference(s), "byte \(b)")
+        }
+    }
+
     func testMixedAndMultibyteText() {
         XCTAssertEqual(TemplateLibrary.escape("Zoë & “Ann” <3 🍕'"), "Zoë &amp; “Ann” &lt;3 🍕&#39;")
         XCTAssertEqual(TemplateLibrary.escape("&&"), "&amp;&amp;")
