@@ -97,6 +97,25 @@ final class HTTPTypesTests: XCTestCase {
         XCTAssertEqual(getBody, Array("hello".utf8))
     }
 
+    /// Field values are checked eight bytes at a time: every byte value, at every position of
+    /// values of one word and more, is refused exactly when it is a control byte other than tab.
+    func testEveryControlByteAtEveryPositionOfAValueIsRefused() {
+        for byte in UInt8(0)...0xFF {
+            let allowed = byte >= 0x20 && byte != 0x7F || byte == 0x09
+            for filler: UInt8 in [UInt8(ascii: "a"), 0x20, 0x7E, 0x80, 0x09] {
+                for length in [1, 7, 8, 9, 16, 17, 24] {
+                    for position in 0..<length {
+                        var value = [UInt8](repeating: filler, count: length)
+                        value[position] = byte
+                        let accepted = value.withUnsafeBufferPointer { ResponseSerializer.isFieldValue($0) }
+                        XCTAssertEqual(accepted, allowed, "byte \(byte) at \(position) of \(length) among \(filler)")
+                    }
+                }
+            }
+        }
+        XCTAssertTrue([UInt8]().withUnsafeBufferPointer { ResponseSerializer.isFieldValue($0) })
+    }
+
     func testDateFormatAndMilliseconds() {
         XCTAssertEqual(HTTPDate.format(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT")
         XCTAssertEqual(HTTPDate.format(0), "Thu, 01 Jan 1970 00:00:00 GMT")
