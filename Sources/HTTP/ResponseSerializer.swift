@@ -75,13 +75,9 @@ enum ResponseSerializer {
     static func isFieldValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         if let base = value.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs = ones << 7
             while i + 8 <= value.count {
-                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                let delete = word ^ (0x7F &* ones)
-                // Non-zero exactly when some byte is below 0x20, or is 0x7F (a zero in `delete`).
-                let suspect = ((word &- 0x20 &* ones) & ~word | (delete &- ones) & ~delete) & highs
-                if suspect != 0 { break }
+                let word = ByteWord.load(base + i)
+                if ByteWord.bytes(of: word, below: 0x20) | ByteWord.bytes(of: word, equalTo: 0x7F) != 0 { break }
                 i += 8
             }
         }

@@ -1,3 +1,5 @@
+import Support
+
 /// Byte-level HTML escaping. Works on UTF-8 bytes because every special
 /// character is ASCII, so multi-byte sequences pass through untouched.
 enum HTMLEscape {
@@ -14,7 +16,7 @@ enum HTMLEscape {
             var i = 0
             let count = bytes.count
             while i < count {
-                if i + 8 <= count, !mayHoldSpecial(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                if i + 8 <= count, !mayHoldSpecial(ByteWord.load(base + i)) {
                     i += 8
                     continue
                 }
@@ -35,17 +37,14 @@ enum HTMLEscape {
         }
     }
 
-    /// Whether any of the eight bytes in `word` may be special (never false when one is).
-    /// `zero(x)` is non-zero exactly when some byte of `x` is zero (the classic bit trick);
+    /// Whether any of the eight bytes in `word` may be special (never false when one is):
     /// & and ' differ only in bit 0, < and > only in bit 1, so four tests cover all six.
     @inline(__always)
     static func mayHoldSpecial(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & (ones << 7) }
-        return zero((word | ones) ^ (0x27 &* ones))             // & (0x26), ' (0x27)
-            | zero((word | (ones << 1)) ^ (0x3E &* ones))       // < (0x3C), > (0x3E)
-            | zero(word ^ (0x22 &* ones))                       // "
-            | zero(word ^ (0x60 &* ones)) != 0                  // `
+        ByteWord.bytes(of: word | ByteWord.repeating(0x01), equalTo: 0x27)     // & (0x26), ' (0x27)
+            | ByteWord.bytes(of: word | ByteWord.repeating(0x02), equalTo: 0x3E)  // < (0x3C), > (0x3E)
+            | ByteWord.bytes(of: word, equalTo: 0x22)                            // "
+            | ByteWord.bytes(of: word, equalTo: 0x60) != 0                       // `
     }
 
     /// Which bytes get an entity: & < > " ' `, as one bit per byte in two constants (a
