@@ -58,12 +58,12 @@ public final class TemplateLibrary: Sendable {
     /// Renders `name` with `context`. With `layout`, renders the layout instead and
     /// puts the page where the layout says `{{ yield }}`.
     /// Throws only for an unknown template name (a programming error in the caller).
-    public func render(_ name: String, context: [String: TemplateValue], layout: String? = nil) throws -> String {
+    public func render(_ name: String, context: TemplateContext, layout: String? = nil) throws -> String {
         String(decoding: try renderBytes(name, context: context, layout: layout), as: UTF8.self)
     }
 
     /// Same as `render`, as UTF-8 bytes, for writing straight into a response body.
-    public func renderBytes(_ name: String, context: [String: TemplateValue], layout: String? = nil) throws -> [UInt8] {
+    public func renderBytes(_ name: String, context: TemplateContext, layout: String? = nil) throws -> [UInt8] {
         let page = try template(name)
         let outer = try layout.map { try template($0) }
         let capacity = page.staticSize + (outer?.staticSize ?? 0) + 1024

@@ -2,11 +2,11 @@
 /// never looks at tag text again.
 enum TemplatePath: Sendable, Equatable {
     /// `this`, `.`, or `this.a.b`: the innermost scope, then the keys in `rest`.
-    case this(rest: [String])
+    case this(rest: [TemplateContext.Name])
     /// `@index`: the 0-based position in the innermost `{{#each}}`.
     case index
     /// `a.b.c`: `a` is searched from the innermost scope outwards, then `.b.c` followed from there.
-    case name(first: String, rest: [String])
+    case name(first: TemplateContext.Name, rest: [TemplateContext.Name])
 }
 
 /// One node of a parsed template. Partials are spliced in at load time, so a

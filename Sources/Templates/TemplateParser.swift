@@ -187,8 +187,10 @@ struct TemplateParser {
         guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(Self.isIdentifierChar) }) else {
             throw error("invalid expression '\(text)' (only names and dotted paths like user.name are allowed)", line: line)
         }
-        if parts[0] == "this" { return .this(rest: Array(parts.dropFirst())) }
-        return .name(first: parts[0], rest: Array(parts.dropFirst()))
+        // Each name's fingerprint now, once, rather than at every render.
+        let names = parts.map(TemplateContext.Name.init)
+        if parts[0] == "this" { return .this(rest: Array(names.dropFirst())) }
+        return .name(first: names[0], rest: Array(names.dropFirst()))
     }
 
     // MARK: Helpers

@@ -3,13 +3,13 @@
 struct TemplateRenderer {
     private(set) var out: [UInt8] = []
     /// The root context: most lookups end here, so it is kept unwrapped.
-    private let root: [String: TemplateValue]
+    private let root: TemplateContext
     /// The enclosing `{{#each}}` loops, innermost last; each one's current item is a scope.
     private var loops: [(items: [TemplateValue], index: Int)] = []
     /// The page rendered at `{{ yield }}` when rendering a layout.
     private var page: TemplateProgram?
 
-    init(context: [String: TemplateValue], page: TemplateProgram?, capacity: Int) {
+    init(context: TemplateContext, page: TemplateProgram?, capacity: Int) {
         root = context
         self.page = page
         out.reserveCapacity(capacity)
@@ -102,7 +102,7 @@ struct TemplateRenderer {
         }
     }
 
-    private static func follow(_ start: TemplateValue, _ keys: [String]) -> TemplateValue {
+    private static func follow(_ start: TemplateValue, _ keys: [TemplateContext.Name]) -> TemplateValue {
         var value = start
         for key in keys {
             guard case .dict(let dict) = value, let next = dict[key] else { return .null }

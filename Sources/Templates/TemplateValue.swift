@@ -10,7 +10,7 @@ public enum TemplateValue: Sendable, Equatable,
     case int(Int)
     case string(String)
     case array([TemplateValue])
-    case dict([String: TemplateValue])
+    case dict(TemplateContext)
 
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
@@ -19,7 +19,7 @@ public enum TemplateValue: Sendable, Equatable,
     public init(nilLiteral: ()) { self = .null }
     public init(dictionaryLiteral elements: (String, TemplateValue)...) {
         // Last one wins on a duplicate key rather than trapping at run time.
-        self = .dict(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .dict(TemplateContext(elements))
     }
 
     /// Template truthiness: missing/null, false, "", 0, [] and [:] are false.

@@ -2,7 +2,7 @@ import XCTest
 @testable import Templates
 
 /// Renders one template given inline (plus optional partials/layouts).
-func render(_ source: String, _ context: [String: TemplateValue] = [:],
+func render(_ source: String, _ context: TemplateContext = [:],
             others: [String: String] = [:], layout: String? = nil) throws -> String {
     var sources = others
     sources["page"] = source
@@ -101,12 +101,12 @@ final class EscapingTests: XCTestCase {
 
 final class ValueTests: XCTestCase {
     func testDottedLookup() throws {
-        let ctx: [String: TemplateValue] = ["user": ["name": "Ann", "address": ["city": "Oslo"]]]
+        let ctx: TemplateContext = ["user": ["name": "Ann", "address": ["city": "Oslo"]]]
         XCTAssertEqual(try render("{{ user.name }} in {{user.address.city}}", ctx), "Ann in Oslo")
     }
 
     func testMissingNamesRenderEmpty() throws {
-        let ctx: [String: TemplateValue] = ["user": ["name": "Ann"], "n": nil]
+        let ctx: TemplateContext = ["user": ["name": "Ann"], "n": nil]
         XCTAssertEqual(try render("[{{ nope }}][{{ user.nope }}][{{ user.name.deeper }}][{{ nope.x }}][{{n}}]", ctx),
                        "[][][][][]")
     }
@@ -159,7 +159,7 @@ final class ConditionalTests: XCTestCase {
             ("dict", ["k": nil], true),
         ]
         for (label, value, truthy) in cases {
-            var ctx: [String: TemplateValue] = [:]
+            var ctx: TemplateContext = [:]
             if let value { ctx["v"] = value }
             XCTAssertEqual(try render("{{#if v}}T{{else}}F{{/if}}", ctx), truthy ? "T" : "F", "if: \(label)")
             XCTAssertEqual(try render("{{#if v}}T{{/if}}", ctx), truthy ? "T" : "", "if without else: \(label)")
@@ -205,7 +205,7 @@ final class EachTests: XCTestCase {
     }
 
     func testItemFieldsThenOuterScope() throws {
-        let ctx: [String: TemplateValue] = [
+        let ctx: TemplateContext = [
             "title": "T",
             "name": "outer",
             "users": [["name": "Ann"], ["name": "Bob", "title": "Dr"], ["other": 1]],
@@ -226,7 +226,7 @@ final class EachTests: XCTestCase {
     }
 
     func testNestedEachIndexAndScopes() throws {
-        let ctx: [String: TemplateValue] = [
+        let ctx: TemplateContext = [
             "sep": ",",
             "rows": [["label": "r0", "cells": ["a", "b"]], ["label": "r1", "cells": ["c"]]],
         ]
@@ -239,7 +239,7 @@ final class EachTests: XCTestCase {
     }
 
     func testIfInsideEach() throws {
-        let ctx: [String: TemplateValue] = ["items": [["done": true, "t": "a"], ["done": false, "t": "b"]]]
+        let ctx: TemplateContext = ["items": [["done": true, "t": "a"], ["done": false, "t": "b"]]]
         XCTAssertEqual(try render("{{#each items}}{{#if done}}✓{{else}}✗{{/if}}{{t}} {{/each}}", ctx), "✓a ✗b ")
     }
 }
@@ -294,7 +294,7 @@ final class PartialAndLayoutTests: XCTestCase {
     func testConcurrentRendering() throws {
         let lib = try TemplateLibrary(sources: ["p": "{{#each xs}}{{this}}{{/each}}"])
         let expected = (0..<50).map(String.init).joined()
-        let ctx: [String: TemplateValue] = ["xs": .array((0..<50).map { .int($0) })]
+        let ctx: TemplateContext = ["xs": .array((0..<50).map { .int($0) })]
         DispatchQueue.concurrentPerform(iterations: 200) { _ in
             XCTAssertEqual(try? lib.render("p", context: ctx), expected)
         }

@@ -32,7 +32,7 @@ struct ReadOnlyContext {
     }
 
     func render(_ template: String, title: String, status: Int = 200,
-                _ locals: [String: TemplateValue] = [:]) throws -> HTTPResponse {
+                _ locals: TemplateContext = [:]) throws -> HTTPResponse {
         try context.render(template, title: title, status: status, locals)
     }
 

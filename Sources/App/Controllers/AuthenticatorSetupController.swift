@@ -106,7 +106,7 @@ public struct AuthenticatorSetupController: Controller {
             let start = base32.index(base32.startIndex, offsetBy: i)
             return String(base32[start..<(base32.index(start, offsetBy: 4, limitedBy: base32.endIndex) ?? base32.endIndex)])
         }.joined(separator: " ")
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "qr_svg": .string(svg),
             "secret": .string(grouped),
             "otpauth_uri": .string(uri),

@@ -115,7 +115,7 @@ public struct EmailAddressesController: Controller {
         let (current, pending) = try app.database.read { db in
             (try UserEmail.find(userID: user.id, in: db), try EmailChange.find(sessionID: signedIn.session.id, in: db))
         }
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "email": .string(address),
             "errors": errors.templateValue,
             "available": .bool(EmailCode.isAvailable(app)),

@@ -96,7 +96,7 @@ public struct NewNumberStepController: Controller {
     }
 
     private func form(_ pending: PendingSecondFactor, number: String, errors: ValidationErrors, status: Int) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "old_number": .string(Redact.phone(pending.user.number)),
             "number": .string(number),
             "errors": errors.templateValue,

@@ -113,7 +113,7 @@ public struct NumberChangesController: Controller {
     private static func form(_ signedIn: SignedIn.ReadOnly, number: String, errors: ValidationErrors,
                              status: Int = 200) throws -> HTTPResponse {
         let user = signedIn.user, context = signedIn.context
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "masked_number": .string(Redact.phone(user.number)),
             "number": .string(number),
             "errors": errors.templateValue,

@@ -40,7 +40,7 @@ public struct PasskeyStepController: Controller {
         }
         guard !passkeys.isEmpty, app.config.passkeys.enabled else { return context.redirect(to: "/verification/new?via=sms") }
         let challenge = try PasskeyCeremony.issue(.secondFactor, context: context)
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "options": .string(PasskeyCeremony.requestOptions(challenge: challenge, allow: passkeys, userVerification: "required",
                                                              context: context)),
             "script": .string(app.assets.path(of: "passkeys.js")),

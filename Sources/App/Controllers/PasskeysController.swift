@@ -87,7 +87,7 @@ public struct PasskeysController: Controller {
             (try Passkey.userHandle(userID: user.id, in: db), try Passkey.all(userID: user.id, in: db))
         }
         let challenge = try PasskeyCeremony.issue(.register, userHandle: handle, context: context)
-        let locals: [String: TemplateValue] = [
+        let locals: TemplateContext = [
             "options": .string(PasskeyCeremony.creationOptions(user: user, userHandle: handle, challenge: challenge,
                                                               exclude: existing, context: context)),
             "default_name": .string(UserAgentSummary.describe(context.request.headers["User-Agent"] ?? "")),

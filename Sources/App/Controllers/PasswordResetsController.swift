@@ -331,7 +331,7 @@ public struct PasswordResetsController: Controller {
     }
 
     private static func askForm(_ context: ReadOnlyContext, login: String, error: String?, status: Int = 200) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = ["login": .string(login)]
+        var locals: TemplateContext = ["login": .string(login)]
         if let error { locals["error"] = .string(error) }
         return try context.render("password_resets/new", title: "Forgot your password?", status: status, locals)
     }

@@ -239,7 +239,7 @@ public struct PasswordlessController: Controller {
     }
 
     private static func numberForm(_ context: ReadOnlyContext, number: String, error: String?, status: Int = 200) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = ["number": .string(number)]
+        var locals: TemplateContext = ["number": .string(number)]
         if let error { locals["error"] = .string(error) }
         return try context.render("passwordless/new", title: "Log in with a code", status: status, locals)
     }

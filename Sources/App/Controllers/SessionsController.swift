@@ -84,7 +84,7 @@ public struct SessionsController: Controller {
     }
 
     static func form(_ context: ReadOnlyContext, username: String, error: String?, status: Int = 200) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = ["username": .string(username),
+        var locals: TemplateContext = ["username": .string(username),
                                                "passwordless": .bool(context.config.passwordlessLogin)]
         // Issue 17: "Sign in with a passkey" and autofill, run by the page script.
         if context.config.passkeys.login {

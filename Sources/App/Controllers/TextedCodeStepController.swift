@@ -178,7 +178,7 @@ public struct TextedCodeStepController: Controller {
     private func page(_ pending: PendingSecondFactor, status: Int, error: String?) throws -> HTTPResponse {
         let session = pending.session, user = pending.user
         let request = try currentRequest(session)
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "masked_number": .string(Redact.phone(user.number)),
             "digits": .int(request?.codeLength ?? TextedCode.length),
         ]

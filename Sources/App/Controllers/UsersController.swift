@@ -120,7 +120,7 @@ public struct UsersController: Controller {
 
     private static func signUpForm(_ context: ReadOnlyContext, username: String, number: String, errors: ValidationErrors,
                                    status: Int = 200, error: String? = nil) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "username": .string(username),
             "number": .string(number),
             "errors": errors.templateValue,
@@ -131,7 +131,7 @@ public struct UsersController: Controller {
 
     private static func editForm(_ context: ReadOnlyContext, _ user: User, errors: ValidationErrors,
                                  status: Int = 200) throws -> HTTPResponse {
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "username": .string(user.username),
             "masked_number": .string(Redact.phone(user.number)),
             "errors": errors.templateValue,
@@ -147,6 +147,8 @@ public struct UsersController: Controller {
 extension ValidationErrors {
     /// `errors.username` etc. for the templates, next to each field.
     var templateValue: TemplateValue {
-        .dict(Dictionary(messages.map { ($0.field, TemplateValue.string($0.message)) }, uniquingKeysWith: { a, _ in a }))
+        var byField = TemplateContext()
+        for message in messages where byField[message.field] == nil { byField[message.field] = .string(message.message) }   // the first per field
+        return .dict(byField)
     }
 }

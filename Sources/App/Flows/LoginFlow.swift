@@ -115,7 +115,7 @@ enum LoginFlow {
 
     static func appPage(_ pending: PendingSecondFactor, recovery: Bool, status: Int, error: String?) throws -> HTTPResponse {
         let phoneFirst = pending.session.firstFactor == .phone
-        var locals: [String: TemplateValue] = ["recovery": .bool(recovery), "phone_first": .bool(phoneFirst),
+        var locals: TemplateContext = ["recovery": .bool(recovery), "phone_first": .bool(phoneFirst),
                                                "has_passkey": .bool(try PasskeyCeremony.offered(pending))]
         if let error { locals["error"] = .string(error) }
         return try pending.context.render("second_factor/new", title: recovery ? "Use a recovery code" : "Enter your code",

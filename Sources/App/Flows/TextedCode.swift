@@ -32,8 +32,8 @@ enum TextedCode {
     /// The code page's locals for a code sent to a number the visitor named in their own
     /// session (a number change, the number step after a reset): `digits`, then either
     /// `can_enter_code` with `by_call` and `expires_in`, or the `problem` that ended the code.
-    static func pageLocals(_ request: VerifyRequest?, error: String?, context: RequestContext) -> [String: TemplateValue] {
-        var locals: [String: TemplateValue] = ["digits": .int(request?.codeLength ?? length)]
+    static func pageLocals(_ request: VerifyRequest?, error: String?, context: RequestContext) -> TemplateContext {
+        var locals: TemplateContext = ["digits": .int(request?.codeLength ?? length)]
         if let r = request, isLive(r, now: context.now), let expires = r.pinExpiresAt {
             locals["can_enter_code"] = true
             locals["by_call"] = .bool(r.lastEventKind == .tts)

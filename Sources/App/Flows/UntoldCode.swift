@@ -54,10 +54,10 @@ enum UntoldCode {
     /// `problem` that ended it (too many wrong codes, expired), from the pending row alone
     /// (`wrongChecks`: its count after a refusal just counted).
     static func pageLocals(_ attempt: some UntoldCodeAttempt, wrongChecks: Int? = nil, error: String?,
-                           context: RequestContext) throws -> [String: TemplateValue] {
+                           context: RequestContext) throws -> TemplateContext {
         let config = context.app.config
         let wrong = wrongChecks ?? attempt.wrongChecks
-        var locals: [String: TemplateValue] = [
+        var locals: TemplateContext = [
             "digits": .int(TextedCode.length),
             "minutes": .int(max(1, config.pinExpiry / 60)),
         ]

@@ -140,7 +140,7 @@ struct AccountData {
 
     // MARK: The page
 
-    var templateValues: [String: TemplateValue] {
+    var templateValues: TemplateContext {
         [
             "username": .string(username),
             "number": .string(number),

@@ -171,10 +171,9 @@ public final class RequestContext {
 
     /// Renders `template` inside the application layout with the values every page needs.
     public func render(_ template: String, title: String, status: Int = 200,
-                       _ locals: [String: TemplateValue] = [:]) throws -> HTTPResponse {
-        // Sized once for the locals and the eight values below (no regrowth while filling).
-        var context = [String: TemplateValue](minimumCapacity: locals.count + 8)
-        for (key, value) in locals { context[key] = value }
+                       _ locals: TemplateContext = [:]) throws -> HTTPResponse {
+        var context = locals
+        context.reserveCapacity(locals.count + 8)   // the values below: no regrowth while setting them
         context["title"] = .string(title)
         context["brand"] = .string(app.config.brandName)
         context["stylesheet"] = .string(app.assets.stylesheetPath)
@@ -189,7 +188,7 @@ public final class RequestContext {
             if let heldResetUntil { context["held_reset_until"] = .string(Formatting.time(heldResetUntil)) }
         }
         if let shown = outgoingFlash ?? incomingFlash {
-            var flash: [String: TemplateValue] = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
+            var flash: TemplateContext = ["kind": .string(shown.kind.rawValue), "message": .string(shown.message)]
             if let link = shown.link { flash["link_path"] = .string(link.path); flash["link_label"] = .string(link.label) }
             context["flash"] = .dict(flash)
             outgoingFlash = nil
