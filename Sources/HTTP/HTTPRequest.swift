@@ -1,3 +1,5 @@
+import Glibc
+
 /// One parsed request, as handed to the responder.
 public struct HTTPRequest: Sendable {
     /// As sent on the request line, e.g. "POST" (method overrides are the app's business).
@@ -57,38 +59,67 @@ public struct HTTPRequest: Sendable {
 
     /// Cookies from every Cookie header (`a=1; b=2`). When a name repeats, the first wins:
     /// browsers send the most specific (longest path) cookie first.
-    /// Parsed on every call (over the UTF-8 bytes: it runs on every request); keep the result.
+    /// Parsed on every call; `cookie(_:)` reads one without building the dictionary.
     public var cookies: [String: String] {
         var result: [String: String] = [:]
+        forEachCookie { name, value in
+            let key = String(decoding: name, as: UTF8.self)
+            if result[key] == nil { result[key] = String(decoding: value, as: UTF8.self) }
+            return false
+        }
+        return result
+    }
+
+    /// The value of the first cookie called `name`, as `cookies[name]` would give it.
+    /// A request reads two or three cookies: scanning the header for each is cheaper than
+    /// hashing every name into a dictionary (BENCHMARKS.md, "The write path, ninth pass").
+    public func cookie(_ name: String) -> String? {
+        var wanted = name, found: String?
+        wanted.withUTF8 { wanted in
+            forEachCookie { name, value in
+                guard name.count == wanted.count, memcmp(name.baseAddress!, wanted.baseAddress!, name.count) == 0 else { return false }
+                found = String(decoding: value, as: UTF8.self)
+                return true
+            }
+        }
+        return found
+    }
+
+    /// Calls `body` with each cookie's name and value (trimmed, a value's quotes removed), in
+    /// the order sent, until it returns true. Cookies without `=` or with an empty name are skipped.
+    private func forEachCookie(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
         for (name, value) in headers where HTTPHeaders.sameName(name, "Cookie") {
             var header = value
-            header.withUTF8 { bytes in
+            let stopped = header.withUTF8 { bytes -> Bool in
                 var start = 0
                 while start < bytes.count {
-                    var end = start, equals = -1
-                    while end < bytes.count && bytes[end] != UInt8(ascii: ";") {
-                        if equals < 0 && bytes[end] == UInt8(ascii: "=") { equals = end }
-                        end += 1
-                    }
-                    if equals >= 0 {
+                    let end = Self.index(of: UInt8(ascii: ";"), in: bytes, from: start, to: bytes.count)
+                    let equals = Self.index(of: UInt8(ascii: "="), in: bytes, from: start, to: end)
+                    if equals < end {
                         let name = Self.trimmed(bytes, start..<equals)
                         var value = Self.trimmed(bytes, (equals + 1)..<end)
                         if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""),
                            bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
                             value = (value.lowerBound + 1)..<(value.upperBound - 1)
                         }
-                        if !name.isEmpty {
-                            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self)
-                            if result[key] == nil {
-                                result[key] = String(decoding: UnsafeBufferPointer(rebasing: bytes[value]), as: UTF8.self)
-                            }
+                        if !name.isEmpty,
+                           body(UnsafeBufferPointer(rebasing: bytes[name]), UnsafeBufferPointer(rebasing: bytes[value])) {
+                            return true
                         }
                     }
                     start = end + 1
                 }
+                return false
             }
+            if stopped { return }
         }
-        return result
+    }
+
+    /// The index of the first `byte` in `bytes[from..<to]`, or `to`. libc's `memchr` compares
+    /// a vector at a time; a session cookie's value alone is 43 bytes.
+    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
+        guard from < to, let base = bytes.baseAddress, let hit = memchr(base + from, Int32(byte), to - from) else { return to }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
     }
 
     /// `range` without the spaces and tabs at either end.

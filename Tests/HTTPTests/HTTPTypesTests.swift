@@ -30,6 +30,21 @@ final class HTTPTypesTests: XCTestCase {
         XCTAssertEqual(r.cookies, ["a": "1", "q": "\"", "eq": "x=y", "u": "caf\u{E9}", "last": ""])
     }
 
+    /// `cookie(_:)` scans instead of building the dictionary: it must give what the dictionary
+    /// gives for every name, present or not, the first one winning.
+    func testCookieReadsAsTheDictionaryDoes() {
+        let r = HTTPRequest(method: "GET", target: "/", headers: HTTPHeaders([
+            ("Cookie", " =nameless;\ta = 1 \t; q=\"; eq=x=y; ; u=caf\u{E9};;last=\"\"; a=2"),
+            ("Accept", "session=no"), ("cookie", "session=abc; theme=\"dark\""), ("Cookie", "session=other"),
+        ]))
+        let all = r.cookies
+        XCTAssertEqual(all.count, 7)
+        for name in all.keys { XCTAssertEqual(r.cookie(name), all[name], name) }
+        XCTAssertEqual(r.cookie("a"), "1")
+        XCTAssertEqual(r.cookie("session"), "abc")
+        for absent in ["", "A", "sessio", "session2", "nameless", "novalue", "Cookie"] { XCTAssertNil(r.cookie(absent), absent) }
+    }
+
     func testConvenienceInitDerivesPathAndQuery() {
         let r = HTTPRequest(method: "GET", target: "/a%2Fb?x=%20")
         XCTAssertEqual(r.path, "/a/b")

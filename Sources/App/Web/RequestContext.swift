@@ -27,8 +27,6 @@ public final class RequestContext {
     private var outgoingFlash: Flash?
     private var anonymousCSRFSecret: [UInt8]?
     private var cookies: [Cookie] = []
-    /// The request's cookies, parsed once.
-    private let incomingCookies: [String: String]
 
     static let sessionCookie = "twofa_session"
     static let anonymousCSRFCookie = "twofa_csrf"
@@ -43,7 +41,6 @@ public final class RequestContext {
         self.params = params
         self.app = app
         self.now = app.clock()
-        incomingCookies = request.cookies
         incomingFlash = cookie(Flash.cookieName).flatMap { Flash(cookieValue: $0, key: app.flashKey) }
         anonymousCSRFSecret = cookie(Self.anonymousCSRFCookie).flatMap(Base64URL.decode).flatMap { $0.count == 32 ? $0 : nil }
     }
@@ -56,7 +53,7 @@ public final class RequestContext {
 
     /// The request's cookie `name`, read under this request's form of the name only: when
     /// secure, a plain `name` cookie is ignored, since anyone on a sibling domain could have set it.
-    func cookie(_ name: String) -> String? { incomingCookies[cookieName(name)] }
+    func cookie(_ name: String) -> String? { request.cookie(cookieName(name)) }
 
     // MARK: Session
 
