@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Security
 
@@ -33,6 +34,26 @@ final class EncodingTests: XCTestCase {
         for count in 0..<40 {
             let bytes = SecureRandom.bytes(count)
             XCTAssertEqual(Base64URL.decode(Base64URL.encode(bytes)), bytes)
+        }
+    }
+
+    /// Foundation's Base64 as the oracle, with the URL-safe letters and the padding taken off:
+    /// every length from 0 to 70 bytes (each of the three endings after whole groups), then every
+    /// byte value in each of a group's three places.
+    func testBase64URLEncodesAsFoundationDoes() {
+        func foundation(_ bytes: [UInt8]) -> String {
+            Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        for count in 0...70 {
+            let bytes = SecureRandom.bytes(count)
+            XCTAssertEqual(Base64URL.encode(bytes), foundation(bytes), "\(count) bytes")
+        }
+        let every = (0...255).map(UInt8.init)
+        for shift in 0..<3 {
+            let bytes = Array(every[shift...] + every[..<shift])
+            XCTAssertEqual(Base64URL.encode(bytes), foundation(bytes), "rotated by \(shift)")
         }
     }
 
