@@ -8,7 +8,11 @@ enum SecurityHeaders {
 
     static func apply(to response: inout HTTPResponse, secure: Bool) {
         // One pass drops whatever a controller set under these names; then ours go on the end.
-        response.headers.remove(where: { name in names.contains { HTTPHeaders.sameName($0, name) } })
+        // A name of no length of ours is passed over without comparing it with the five.
+        response.headers.remove(where: { name in
+            let length = name.utf8.count
+            return length < 64 && lengths & 1 << length != 0 && names.contains { HTTPHeaders.sameName($0, name) }
+        })
         response.headers.add("Content-Security-Policy", contentSecurityPolicy)
         response.headers.add("X-Content-Type-Options", "nosniff")
         response.headers.add("X-Frame-Options", "DENY")
@@ -18,4 +22,6 @@ enum SecurityHeaders {
 
     private static let names = ["Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
                                 "Referrer-Policy", "Strict-Transport-Security"]
+    /// Bit n set when one of `names` is n bytes long (all are under 64).
+    private static let lengths: UInt64 = names.reduce(0) { $0 | 1 << UInt64($1.utf8.count) }
 }
