@@ -5,8 +5,8 @@ import HTTP
 /// matches, one pattern after the other (`PathPattern`).
 public struct Router: Sendable {
     public private(set) var routes: [Route] = []
-    private var table: [String: [String: Route]] = [:]
-    private var patterns: [(pattern: PathPattern, byMethod: [String: Route])] = []
+    private var table: [String: RoutesAtPath] = [:]
+    private var patterns: [(pattern: PathPattern, routes: RoutesAtPath)] = []
 
     public init() {}
 
@@ -20,18 +20,17 @@ public struct Router: Sendable {
         Self.choose(method, from: routes(at: path))
     }
 
-    /// The routes drawn at `path`, by verb: one dictionary lookup, then `choose` by verb (again
-    /// when `_method` changes it, without looking the path up twice).
-    func routes(at path: String) -> [String: Route]? {
+    /// The routes drawn at `path`: one dictionary lookup, then `choose` by verb (again when
+    /// `_method` changes it, without looking the path up twice).
+    func routes(at path: String) -> RoutesAtPath? {
         if let exact = table[path] { return exact }
-        return patterns.first { $0.pattern.matches(path) }?.byMethod
+        return patterns.first { $0.pattern.matches(path) }?.routes
     }
 
-    static func choose(_ method: String, from byMethod: [String: Route]?) -> Match {
-        guard let byMethod else { return .notFound }
-        let lookup = method == "HEAD" ? "GET" : method
-        if let route = byMethod[lookup] { return .found(route) }
-        var allowed = Set(byMethod.keys)
+    static func choose(_ method: String, from routes: RoutesAtPath?) -> Match {
+        guard let routes else { return .notFound }
+        if let route = routes.route(for: method == "HEAD" ? "GET" : method) { return .found(route) }
+        var allowed = Set(routes.methods)
         if allowed.contains("GET") { allowed.insert("HEAD") }
         return .methodNotAllowed(allowed: allowed.sorted())
     }
@@ -68,20 +67,20 @@ public struct Router: Sendable {
     private mutating func draw<C: Controller, Passed>(_ method: String, _ path: String, _ controller: C.Type, _ action: C.Action,
                                                       gate: Gate<Passed>, quick: Bool, hashesPassword: Bool,
                                                       handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
-        precondition(table[path]?[method] == nil, "route \(method) \(path) drawn twice")
         let route = Route(method: method, path: path, controller: C.name, action: action.rawValue,
                           checks: gate.names, usesBrowserSession: C.usesBrowserSession, readsOwnBody: C.readsOwnBody,
                           quick: quick, hashesPassword: hashesPassword, handler: handler)
         routes.append(route)
         if let pattern = PathPattern(path) {
             if let i = patterns.firstIndex(where: { $0.pattern.text == path }) {
-                precondition(patterns[i].byMethod[method] == nil, "route \(method) \(path) drawn twice")
-                patterns[i].byMethod[method] = route
+                patterns[i].routes.add(route)
             } else {
-                patterns.append((pattern, [method: route]))
+                var routes = RoutesAtPath()
+                routes.add(route)
+                patterns.append((pattern, routes))
             }
         } else {
-            table[path, default: [:]][method] = route
+            table[path, default: RoutesAtPath()].add(route)
         }
     }
 

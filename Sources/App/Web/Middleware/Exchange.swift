@@ -10,7 +10,7 @@ struct Exchange {
     /// `controller#action` for logs and /metrics (`assets`, `not_found`… when there is none).
     var label = "unrouted"
     /// The routes drawn at this path, by verb: looked up once, then chosen from by verb.
-    var routesAtPath: [String: Route]?
+    var routesAtPath: RoutesAtPath?
     var match: Router.Match = .notFound
     var query: [(String, String)] = []
     var form: [(String, String)] = []
