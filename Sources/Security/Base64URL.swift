@@ -14,7 +14,7 @@ public enum Base64URL {
 
     /// Three bytes at a time into four letters, through pointers: a page's CSRF token (64 bytes)
     /// is encoded on every page view, and indexing the array and the buffer byte by byte,
-    /// each index checked, cost about as much as the rest of the token.
+    /// each index checked, was more than a third of the token's cost.
     public static func encode(_ bytes: [UInt8]) -> String {
         let count = bytes.count
         return bytes.withUnsafeBufferPointer { input in
