@@ -138,4 +138,20 @@ final class HTTPTypesTests: XCTestCase {
         XCTAssertEqual(AccessLog.format(1.26), "1.3")
         XCTAssertEqual(AccessLog.format(12.04), "12.0")
     }
+
+    /// A header set makes room for a page's dozen fields at its first one, so adding them
+    /// does not copy the array again and again.
+    func testHeadersHaveRoomForADozenFieldsFromTheFirst() {
+        var headers = HTTPHeaders()
+        headers.add("Host", "example.org")
+        XCTAssertGreaterThanOrEqual(headers.capacity, HTTPHeaders.typicalCount)
+        let one = HTTPHeaders([("Content-Type", "text/html")])
+        XCTAssertGreaterThanOrEqual(one.capacity, HTTPHeaders.typicalCount)
+        var set = HTTPHeaders()
+        set.set("Cache-Control", "no-store")
+        XCTAssertGreaterThanOrEqual(set.capacity, HTTPHeaders.typicalCount)
+        for i in 0..<40 { headers.add("X-\(i)", "\(i)") }
+        XCTAssertEqual(headers.count, 41, "more than the dozen still fit")
+        XCTAssertEqual(headers["x-39"], "39")
+    }
 }
