@@ -8,23 +8,27 @@ enum AccessLog {
     static func record(method: String?, path: String?, status: Int, milliseconds: Double,
                        requestID: String?, client: String) {
         guard Log.isEnabled(.info) else { return }
-        var message = method ?? "-"
-        message.reserveCapacity(64 + (path?.utf8.count ?? 0) + (requestID?.utf8.count ?? 0))
-        message += " "
-        message += path ?? "-"
-        message += " "
-        message += String(status)
-        message += " "
-        message += format(milliseconds)
-        message += "ms"
         guard Log.format == .json else {
-            if let requestID {
-                message += " id="
-                message += requestID
+            // One a request: written as bytes, into the line, with no Strings in between.
+            let capacity = 32 + (method?.utf8.count ?? 1) + (path?.utf8.count ?? 1) + (requestID?.utf8.count ?? 0)
+            Log.info(capacity: capacity) { out in
+                out.append(contentsOf: (method ?? "-").utf8)
+                out.append(UInt8(ascii: " "))
+                out.append(contentsOf: (path ?? "-").utf8)
+                out.append(UInt8(ascii: " "))
+                LogLine.appendDecimal(status, to: &out)
+                out.append(UInt8(ascii: " "))
+                LogLine.appendOneDecimal(milliseconds, to: &out)
+                out.append(UInt8(ascii: "m"))
+                out.append(UInt8(ascii: "s"))
+                if let requestID {
+                    out.append(contentsOf: " id=".utf8)
+                    out.append(contentsOf: requestID.utf8)
+                }
             }
-            Log.info(message)
             return
         }
+        let message = "\(method ?? "-") \(path ?? "-") \(status) \(format(milliseconds))ms"
         Log.info(message, fields: fields(method: method, path: path, status: status, milliseconds: milliseconds,
                                          requestID: requestID, client: client))
     }

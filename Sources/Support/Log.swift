@@ -66,6 +66,26 @@ public enum Log {
         write(.info, message(), fields: lineFormat == .json ? fields() : [])
     }
 
+    /// An info line whose message `append` writes as bytes: the access log's, one a request,
+    /// with no String built for its message, its time or the line (text lines; a JSON line is
+    /// made from the same message, without fields: those take `info(_:fields:)`).
+    public static func info(capacity: Int, _ append: (inout [UInt8]) -> Void) {
+        guard isEnabled(.info) else { return }
+        guard lineFormat == .text else {
+            var message: [UInt8] = []
+            append(&message)
+            return write(.info, String(decoding: message, as: UTF8.self))
+        }
+        let line = LogLine.text(time: Date(), level: .info, capacity: capacity, message: append)
+        guard redirected.load(ordering: .acquiring) else {
+            LogWriter.standardError.write(line)
+            return
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        lock.lock(); defer { lock.unlock() }
+        sink?(text)
+    }
+
     /// Whether lines of `level` are written. Read without the lock (the level is set once at
     /// start-up), so a filtered line costs neither the lock nor building its message.
     public static func isEnabled(_ level: Level) -> Bool { level >= minimum }

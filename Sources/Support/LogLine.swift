@@ -24,6 +24,19 @@ public enum LogLine {
         return out
     }
 
+    /// The same text line as bytes, its message appended by `message`: the access log's line,
+    /// one a request, built without a String for the message, the time or the line.
+    public static func text(time: Date, level: Log.Level, capacity: Int, message: (inout [UInt8]) -> Void) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32 + capacity)
+        Timestamp.append(time, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: level.label.utf8)
+        out.append(UInt8(ascii: " "))
+        message(&out)
+        return out
+    }
+
     public static func json(time: Date, level: Log.Level, instance: String, message: String,
                             fields: [(String, Value)] = []) -> String {
         var out = "{\"time\":\"\(Timestamp.iso8601(time))\",\"level\":\"\(level.name)\",\"instance\":"
@@ -43,9 +56,32 @@ public enum LogLine {
 
     /// `%.1f` without Foundation's String(format:), which is slow on Linux.
     public static func oneDecimal(_ x: Double) -> String {
-        guard x.isFinite else { return "0.0" }
-        let tenths = Int((max(0, x) * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        var out: [UInt8] = []
+        appendOneDecimal(x, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `oneDecimal(x)`'s bytes appended to `out`. Negative and non-finite values read 0.0;
+    /// beyond about 10¹⁷ the tenths would not fit an Int, so such values are capped there.
+    public static func appendOneDecimal(_ x: Double, to out: inout [UInt8]) {
+        let tenths = x.isFinite ? Int((min(max(0, x), 1e17) * 10).rounded()) : 0
+        appendDecimal(tenths / 10, to: &out)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(tenths % 10))
+    }
+
+    /// A non-negative integer's decimal digits appended to `out` (a negative one reads 0).
+    public static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: Int.max has 19 digits
+        var v = UInt64(max(0, n)), count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
     }
 
     /// `INSTANCE_NAME`'s stand-in: `hostname:pid`, which tells apart the processes of one

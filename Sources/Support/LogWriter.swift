@@ -49,6 +49,11 @@ public final class LogWriter: @unchecked Sendable {
         line.withUTF8 { bytes in write(bytes, urgent: urgent) }
     }
 
+    /// The same for a line already in bytes.
+    public func write(_ line: [UInt8], urgent: Bool = false) {
+        line.withUnsafeBufferPointer { bytes in write(bytes, urgent: urgent) }
+    }
+
     private func write(_ bytes: UnsafeBufferPointer<UInt8>, urgent: Bool) {
         condition.lock()
         if !started {

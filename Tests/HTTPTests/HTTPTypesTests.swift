@@ -1,5 +1,6 @@
 import XCTest
 @testable import HTTP
+import Support
 
 final class HTTPTypesTests: XCTestCase {
     func testHeadersSetAddRemove() {
@@ -137,6 +138,33 @@ final class HTTPTypesTests: XCTestCase {
         XCTAssertEqual(AccessLog.format(0), "0.0")
         XCTAssertEqual(AccessLog.format(1.26), "1.3")
         XCTAssertEqual(AccessLog.format(12.04), "12.0")
+    }
+
+    /// The access line's numbers are written as bytes: they must read as the Strings they replaced.
+    func testDecimalBytesReadAsStrings() {
+        var generator = SystemRandomNumberGenerator()
+        var numbers = [0, 1, 9, 10, 99, 100, 200, 404, 503, 999, 1000, Int.max, Int.max - 1]
+        for _ in 0..<5_000 { numbers.append(Int.random(in: 0...Int.max, using: &generator) >> Int.random(in: 0..<63, using: &generator)) }
+        for n in numbers {
+            var out: [UInt8] = [UInt8(ascii: "x")]
+            LogLine.appendDecimal(n, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "x\(n)")
+        }
+        var out: [UInt8] = []
+        LogLine.appendDecimal(-5, to: &out)
+        XCTAssertEqual(out, Array("0".utf8))
+
+        // The String form this replaced: tenths rounded half away from zero, then split.
+        func reference(_ x: Double) -> String {
+            let tenths = Int((max(0, x) * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)"
+        }
+        var values: [Double] = [0, 0.04, 0.05, 0.949, 0.95, 1.25, 9.95, 99.99, 1e6, -3]
+        for _ in 0..<5_000 { values.append(Double.random(in: 0..<100_000, using: &generator)) }
+        for x in values { XCTAssertEqual(LogLine.oneDecimal(x), reference(x), "\(x)") }
+        XCTAssertEqual(LogLine.oneDecimal(.nan), "0.0")
+        XCTAssertEqual(LogLine.oneDecimal(.infinity), "0.0")
+        XCTAssertEqual(LogLine.oneDecimal(1e300), "100000000000000000.0", "capped, not a crash")
     }
 
     /// A header set makes room for a page's dozen fields at its first one, so adding them

@@ -53,6 +53,37 @@ final class LogLineTests: XCTestCase {
                        "2026-11-18T11:06:40.500Z INFO GET / 200 0.1ms")
     }
 
+    func testTextTimestampBytesReadAsTheString() {
+        var generator = SystemRandomNumberGenerator()
+        var seconds: [Double] = [0, 1_795_000_000.5, 253_402_300_799.999, -1, 253_402_300_800]
+        for _ in 0..<2_000 { seconds.append(Double.random(in: 0..<253_402_300_800, using: &generator)) }
+        for s in seconds {
+            let date = Date(timeIntervalSince1970: s)
+            var out: [UInt8] = Array("ab".utf8)
+            Timestamp.append(date, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "ab" + Timestamp.iso8601(date), "\(s)")
+        }
+        let line = LogLine.text(time: time, level: .info, capacity: 8) { $0.append(contentsOf: "GET / 200 0.1ms".utf8) }
+        XCTAssertEqual(String(decoding: line, as: UTF8.self), LogLine.text(time: time, level: .info, message: "GET / 200 0.1ms"))
+    }
+
+    /// The text access line, built as bytes, as a collector reading text lines sees it.
+    func testTextAccessLine() throws {
+        var lines: [String] = []
+        let lock = NSLock()
+        Log.redirect { line in lock.lock(); lines.append(line); lock.unlock() }
+        defer { Log.redirect { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
+        AccessLog.record(method: "POST", path: "/verify/json", status: 200, milliseconds: 12.34, requestID: "r1", client: "::1")
+        AccessLog.record(method: nil, path: nil, status: 408, milliseconds: 0, requestID: nil, client: "::1")
+        AccessLog.record(method: "GET", path: "/caf\u{E9}", status: 404, milliseconds: 1234.96, requestID: nil, client: "::1")
+        lock.lock(); let captured = lines; lock.unlock()
+        XCTAssertEqual(captured.count, 3)
+        let stamp = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO "#
+        for (line, message) in zip(captured, ["POST /verify/json 200 12.3ms id=r1", "- - 408 0.0ms", "GET /caf\u{E9} 404 1235.0ms"]) {
+            XCTAssertNotNil(line.range(of: stamp + NSRegularExpression.escapedPattern(for: message) + "$", options: .regularExpression), line)
+        }
+    }
+
     func testConfiguredJSONLogWritesJSONLines() throws {
         var lines: [String] = []
         let lock = NSLock()
