@@ -84,7 +84,7 @@ public struct VerifyStart: Sendable, Equatable {
 
     /// The destination as logs may show it: a masked number or a masked address.
     public static func redacted(_ destination: String) -> String {
-        destination.utf8.contains(UInt8(ascii: "@")) ? EmailAddress.redact(destination) : Redact.phone(destination)
+        EmailAddress.isDestination(destination) ? EmailAddress.redact(destination) : Redact.phone(destination)
     }
 
     /// Whether this start may supersede the live request `id` of its purpose.

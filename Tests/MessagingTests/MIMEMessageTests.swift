@@ -42,6 +42,13 @@ final class MIMEMessageTests: XCTestCase {
         XCTAssertEqual(EmailAddress.normalize("  Alice@Example.COM "), "Alice@example.com")
     }
 
+    func testADestinationWithAnAtIsAnAddressAndANumberIsNot() {
+        for address in ["alice@example.com", "@", "é@日本.jp", "a@"] { XCTAssertTrue(EmailAddress.isDestination(address), address) }
+        for number in ["+447700900123", "447700900123", "", "alice", "alice＠example.com"] {
+            XCTAssertFalse(EmailAddress.isDestination(number), number)
+        }
+    }
+
     func testSMTPURLs() throws {
         let starttls = try SMTPSettings.parse(url: "smtp://us%40er:p%3Ass@mail.example.com:587", from: "codes@example.com")
         XCTAssertEqual(starttls.security, .starttls)

@@ -141,7 +141,7 @@ struct TwilioVerify {
             guard let requestID = TwilioVerification.requestID(fromSID: sid) else { throw TwilioError.invalid("VerificationSid") }
             note = try app.database.read { try TwilioVerification.find(requestID: requestID, serviceSID: service.sid, in: $0) }
         } else if let to {
-            note = try liveVerification(to: Self.destination(to, channel: to.utf8.contains(UInt8(ascii: "@")) ? .email : .sms), service: service)
+            note = try liveVerification(to: Self.destination(to, channel: EmailAddress.isDestination(to) ? .email : .sms), service: service)
         } else {
             throw TwilioError.invalid("To")
         }
