@@ -15,17 +15,13 @@ public enum LogLine {
     }
 
     public static func text(time: Date, level: Log.Level, message: String) -> String {
-        var out = Timestamp.iso8601(time)
-        out.reserveCapacity(out.utf8.count + 7 + message.utf8.count)   // one allocation for the line
-        out += " "
-        out += level.label
-        out += " "
-        out += message
-        return out
+        let line = text(time: time, level: level, capacity: message.utf8.count) { $0.append(contentsOf: message.utf8) }
+        return String(decoding: line, as: UTF8.self)
     }
 
-    /// The same text line as bytes, its message appended by `message`: the access log's line,
-    /// one a request, built without a String for the message, the time or the line.
+    /// The same text line as bytes, its message appended by `message` (the one place the text
+    /// line's shape is written): the access log's line, one a request, is built this way
+    /// without a String for the message, the time or the line.
     public static func text(time: Date, level: Log.Level, capacity: Int, message: (inout [UInt8]) -> Void) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(32 + capacity)
