@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Heap allocations (valgrind dhat) or instructions (callgrind) of N requests of one kind.
 
-Usage: alloc_count.py BINARY dhat|callgrind page|verify N WORKDIR
+Usage: alloc_count.py BINARY dhat|callgrind page|verify|check N WORKDIR
 Starts `BINARY serve` under valgrind on a fresh SQLite database in WORKDIR, signs a user up
-and enters the PIN (page) or creates an API key (verify), sends N requests on one keep-alive
-connection (GET / with the session cookie, or POST /verify/json, each for a number of its own),
+and enters the PIN (page) or creates an API key (verify, check), sends N requests on one keep-alive
+connection (GET / with the session cookie, or POST /verify/json, each for a number of its own;
+check: starts CHECK_STARTS requests, 1000 unless set, whatever N is, then checks the first N of
+them twice, a wrong code and then the right one, so two runs differ by 2 × ΔN checks alone),
 stops the server with SIGTERM and prints one line (BENCH_LOG_LEVEL=info: with the access log on,
 its lines in WORKDIR/valgrind.log):
     ALLOC blocks=… bytes=…        (dhat: the whole run's heap allocations)
@@ -84,7 +86,7 @@ def token(html):
 
 
 api = None
-if kind == "verify":
+if kind in ("verify", "check"):
     # One client address and one key start them all: lift the per-address and per-key limits.
     env.update(VERIFY_MAX_SENDS_PER_IP="100000", VERIFY_API_RATE_LIMIT="1000000")
     out = subprocess.run([binary, "api-keys", "create", "bench"], env=env, capture_output=True, text=True, check=True)
@@ -138,7 +140,7 @@ if kind == "page":
         if not (status == 200 and "bench" in html):
             server.kill()
         assert status == 200 and "bench" in html, f"GET / answered {status}"
-else:
+elif kind == "verify":
     for i in range(n):
         status, body = c.request("POST", "/verify/json", {
             "api_key": api[0], "api_secret": api[1], "number": f"4477{i:08d}", "brand": "bench",
@@ -146,6 +148,33 @@ else:
         if not (status == 200 and '"status":"0"' in body):
             server.kill()
         assert status == 200 and '"status":"0"' in body, f"Verify start answered {status}: {body}"
+
+else:
+    starts = int(os.environ.get("CHECK_STARTS", "1000"))
+    assert n <= starts, f"N ({n}) must not exceed CHECK_STARTS ({starts})"
+    ids = []
+    for i in range(starts):
+        status, body = c.request("POST", "/verify/json", {
+            "api_key": api[0], "api_secret": api[1], "number": f"4477{i:08d}", "brand": "bench",
+            "next_event_wait": "900", "pin_expiry": "900"})
+        if not (status == 200 and '"status":"0"' in body):
+            server.kill()
+        assert status == 200 and '"status":"0"' in body, f"Verify start answered {status}: {body}"
+        ids.append(json.loads(body)["request_id"])
+    pins = {}
+    for line in open(f"{work}/outbox.jsonl"):
+        if line.strip():
+            message = json.loads(line)
+            pins[message["to"].lstrip("+")] = re.search(r"\b[0-9]{4,10}\b", message["body"]).group(0)
+    for i in range(n):
+        pin = pins[f"4477{i:08d}"]
+        wrong = "0000" if pin != "0000" else "1111"
+        for code, want in ((wrong, '"status":"16"'), (pin, '"status":"0"')):
+            status, body = c.request("POST", "/verify/check/json", {
+                "api_key": api[0], "api_secret": api[1], "request_id": ids[i], "code": code})
+            if not (status == 200 and want in body):
+                server.kill()
+            assert status == 200 and want in body, f"Verify check answered {status}: {body}"
 
 server.send_signal(signal.SIGTERM)
 server.wait(timeout=600)

@@ -316,7 +316,7 @@ final class PostgreSQLConnection: DatabaseConnection {
         guard let result, PQresultStatus(result) == PGRES_TUPLES_OK else { return [] }
         let rowCount = PQntuples(result), columnCount = PQnfields(result)
         guard rowCount > 0 else { return [] }
-        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let columns = ColumnNames((0..<columnCount).map { String(cString: PQfname(result, $0)) })
         let types = (0..<columnCount).map { PQftype(result, $0) }
         var rows: [Row] = []
         rows.reserveCapacity(Int(rowCount))
@@ -326,7 +326,7 @@ final class PostgreSQLConnection: DatabaseConnection {
             for c in 0..<columnCount {
                 values.append(value(result, r, c, type: types[Int(c)]))
             }
-            rows.append(Row(columns: columns, values: values))
+            rows.append(Row(names: columns, values: values))
         }
         return rows
     }

@@ -1,27 +1,28 @@
 /// One result row. Columns are looked up by name (as written in the SELECT, so alias
 /// computed columns: `SELECT count(*) AS n`). A missing column reads as `.null`.
 public struct Row: Sendable {
-    public let columns: [String]
+    /// Shared by every row of one result shape (see `ColumnNames`).
+    public let names: ColumnNames
     public let values: [SQLValue]
 
-    /// Engines build rows; tests and fakes may too. `columns` and `values` must have the same length.
+    public var columns: [String] { names.names }
+
+    /// Tests and fakes build rows from a list of names. `columns` and `values` must have the same length.
     public init(columns: [String], values: [SQLValue]) {
-        precondition(columns.count == values.count, "Row: \(columns.count) columns but \(values.count) values")
-        self.columns = columns
+        self.init(names: ColumnNames(columns), values: values)
+    }
+
+    /// Engines build rows on the names of their result, made once for all of its rows.
+    public init(names: ColumnNames, values: [SQLValue]) {
+        precondition(names.count == values.count, "Row: \(names.count) columns but \(values.count) values")
+        self.names = names
         self.values = values
     }
 
-    /// A linear scan: rows have a handful of columns, and building a dictionary per row
-    /// cost more than it saved. Names of another length are passed over without comparing
-    /// them (a string's UTF-8 count is stored, and `==` on two that differ calls into the
-    /// runtime): a Verify request's 26 columns read in order took 351 such calls. The first
-    /// of two same-named columns wins, as in most drivers.
+    /// The first of two same-named columns wins, as in most drivers.
     public subscript(_ column: String) -> SQLValue {
-        let length = column.utf8.count
-        for i in columns.indices where columns[i].utf8.count == length && columns[i] == column {
-            return values[i]
-        }
-        return .null
+        guard let i = names.index(of: column) else { return .null }
+        return values[i]
     }
 
     public func string(_ c: String) -> String? {

@@ -14,7 +14,7 @@ final class SQLiteStatement {
 
     /// Cached column names, read once: they do not change between executions
     /// unless the schema does, in which case SQLite re-prepares and we re-read.
-    private var columnNames: [String]?
+    private var columnNames: ColumnNames?
 
     init(handle: OpaquePointer, sql: String, connection: SQLiteConnection, readBack: SQLiteStatement? = nil) {
         self.handle = handle
@@ -96,10 +96,10 @@ final class SQLiteStatement {
     private func currentRow() -> Row {
         let count = sqlite3_column_count(handle)
         if columnNames?.count != Int(count) {
-            columnNames = (0..<count).map { String(cString: sqlite3_column_name(handle, $0)) }
+            columnNames = ColumnNames((0..<count).map { String(cString: sqlite3_column_name(handle, $0)) })
         }
         let values = (0..<count).map { column(at: $0) }
-        return Row(columns: columnNames!, values: values)
+        return Row(names: columnNames!, values: values)
     }
 
     private func column(at i: Int32) -> SQLValue {
