@@ -7,17 +7,24 @@ public enum Digest {
     /// per hash of a short string, five times the hashing; a session lookup hashes the cookie on
     /// every page view, and an API call its secret.
     public static func sha256(_ data: [UInt8]) -> [UInt8] {
+        data.withUnsafeBytes(sha256(bytes:))
+    }
+
+    /// Hashes the string's UTF-8 where it lies (a copy into an array cost an allocation per
+    /// session cookie and API secret).
+    public static func sha256(_ string: String) -> [UInt8] {
+        var string = string
+        return string.withUTF8 { sha256(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func sha256(bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var context = SHA256_CTX()
         var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         let ok = SHA256_Init(&context) == 1
-            && data.withUnsafeBufferPointer { SHA256_Update(&context, $0.baseAddress, $0.count) } == 1
+            && SHA256_Update(&context, bytes.baseAddress, bytes.count) == 1
             && SHA256_Final(&output, &context) == 1
         guard ok else { fatalError("SHA-256 failed") }
         return output
-    }
-
-    public static func sha256(_ string: String) -> [UInt8] {
-        sha256(Array(string.utf8))
     }
 
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {

@@ -87,4 +87,28 @@ final class SessionCacheTests: XCTestCase {
         try db.write { try $0.execute("UPDATE users SET number = ? WHERE id = ?", [.text("+447700900999"), .integer(user.id)]) }
         XCTAssertEqual(try cache.lookUp(token: token)?.user.number, "+447700900999")
     }
+
+    /// Keys hash one word of the digest but compare all of it: digests that share their first
+    /// eight bytes are still two keys, and two sessions so alike are both found.
+    func testKeysDifferingPastTheirFirstWordAreDistinct() throws {
+        let digest = (0..<32).map { UInt8($0) }
+        var keys: [SessionCache.Key: Int] = [:]
+        for byte in 8..<32 {
+            var other = digest
+            other[byte] ^= 0x80
+            XCTAssertNotEqual(SessionCache.Key(digest: other), SessionCache.Key(digest: digest), "byte \(byte)")
+            keys[SessionCache.Key(digest: other)] = byte
+        }
+        keys[SessionCache.Key(digest: digest)] = -1
+        XCTAssertEqual(keys.count, 25)
+        XCTAssertEqual(keys[SessionCache.Key(digest: digest)], -1)
+        XCTAssertEqual(SessionCache.Key(digest: digest), SessionCache.Key(digest: Array(digest)))
+
+        // Through the cache: a second session of the same user is its own entry.
+        let cache = SessionCache(database: db, maxAge: 3600)
+        let (second, secondToken) = try db.write { try Session.create(userID: user.id, ip: "127.0.0.1", userAgent: "tests", now: 1_001, in: $0) }
+        XCTAssertEqual(try cache.lookUp(token: token)?.session.id, session.id)
+        XCTAssertEqual(try cache.lookUp(token: secondToken)?.session.id, second.id)
+        XCTAssertEqual(try cache.lookUp(token: token)?.session.id, session.id)
+    }
 }

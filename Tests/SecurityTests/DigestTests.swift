@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import XCTest
 @testable import Security
 
@@ -13,6 +14,17 @@ final class DigestTests: XCTestCase {
         XCTAssertEqual(hex(Digest.sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         XCTAssertEqual(Digest.sha256(Array("abc".utf8)), Digest.sha256("abc"))
+        XCTAssertEqual(hex(Digest.sha256([])), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    /// A string is hashed as its UTF-8 wherever it lies: inline (up to 15 bytes), on the heap,
+    /// or bridged from an NSString (not contiguous UTF-8 until asked).
+    func testSHA256OfAStringIsThatOfItsUTF8() {
+        for text in ["é", "a session token of 43 characters, say, or so", "ünïcödé ✓ " + String(repeating: "x", count: 100)] {
+            XCTAssertEqual(Digest.sha256(text), Digest.sha256(Array(text.utf8)), text)
+            let bridged = String(NSString(string: text))
+            XCTAssertEqual(Digest.sha256(bridged), Digest.sha256(Array(text.utf8)), text)
+        }
     }
 
     // RFC 4231 test cases 1, 2, 3 and 6.
