@@ -129,7 +129,7 @@ public final class BuiltinVerifyEngine: VerifyEngine, @unchecked Sendable {
     // MARK: Check
 
     public func check(requestID: String, code: String, accountID: String, ip: String, now: Int64) throws -> String {
-        guard !code.isEmpty, code.count <= 10, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard VerifyCheck.isCodeForm(code) else {
             throw VerifyError.invalid("code")
         }
         // Told to the observer only once the transaction has committed.

@@ -157,7 +157,7 @@ public final class VonageVerifyEngine: VerifyEngine, @unchecked Sendable {
     // MARK: Check
 
     public func check(requestID: String, code: String, accountID: String, ip: String, now: Int64) throws -> String {
-        guard !code.isEmpty, code.count <= 10, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard VerifyCheck.isCodeForm(code) else {
             throw VerifyError.invalid("code")
         }
         guard let r = try current(requestID, accountID: accountID, now: now) else { throw VerifyError.notFound(requestID) }

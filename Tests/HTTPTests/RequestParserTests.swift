@@ -237,4 +237,46 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(e.method, "POST")
         XCTAssertEqual(e.path, "/upload")
     }
+
+    /// What the parser did before `mergeContentLength`: split on commas, trim blanks, digits only.
+    private func referenceContentLength(_ values: [String]) -> (Int?, String?) {
+        var contentLength: Int?
+        for value in values {
+            for part in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let digits = part.trimmingCharacters(ofASCII: " \t")
+                guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    return (contentLength, "Bad request: invalid Content-Length")
+                }
+                let n = digits.utf8.count > 15 ? Int.max : Int(digits)!
+                if let previous = contentLength, previous != n {
+                    return (contentLength, "Bad request: conflicting Content-Length values")
+                }
+                contentLength = n
+            }
+        }
+        return (contentLength, nil)
+    }
+
+    /// The byte-by-byte reading of Content-Length fields answers as the string one did, on
+    /// random values made of digits, commas, blanks and a few bytes that must be refused.
+    func testContentLengthIsReadAsBeforeByteByByte() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["0", "1", "2", "7", "42", "007", "1234567890123456", "99999999999999999999", ",", ", ", " ", "\t", "-", "x", "+", "٣"]
+        var cases: [[String]] = [["42"], ["42, 42"], ["0"], [" 5 "], ["1", "1"], ["1", "2"], ["3,"], [",3"], [""], ["1 2"], ["1234567890123456", "99999999999999999999"]]
+        for _ in 0..<20_000 {
+            cases.append((0..<Int.random(in: 1...2, using: &generator)).map { _ in
+                (0..<Int.random(in: 0...5, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            })
+        }
+        for values in cases {
+            var length: Int?
+            var reason: String?
+            for value in values where reason == nil {
+                reason = RequestParser.mergeContentLength(value, into: &length)
+            }
+            let (expectedLength, expectedReason) = referenceContentLength(values)
+            XCTAssertEqual(reason, expectedReason, "\(values)")
+            if expectedReason == nil { XCTAssertEqual(length, expectedLength, "\(values)") }
+        }
+    }
 }
