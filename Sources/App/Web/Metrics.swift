@@ -21,16 +21,22 @@ public final class Metrics: @unchecked Sendable {
 
     private struct RequestKey: Hashable { let route: String; let status: Int }
 
-    private final class Histogram {
+    /// One route's requests in one shard: counts by status and the latency histogram, found
+    /// with one lookup by route per request (a second table keyed by route and status hashed
+    /// the route twice a request).
+    private final class RouteStats {
+        /// A route answers with a handful of statuses: a short list, scanned.
+        var statuses: [(status: Int, count: Int)] = []
         var counts = [Int](repeating: 0, count: Metrics.buckets.count)   // per bucket, not cumulative
         var total = 0
         var sum = 0.0
+
+        func count(of status: Int) -> Int { statuses.first { $0.status == status }?.count ?? 0 }
     }
 
     private final class Shard {
         let lock = NSLock()
-        var requests: [RequestKey: Int] = [:]
-        var latency: [String: Histogram] = [:]
+        var routes: [String: RouteStats] = [:]
     }
 
     private let shards = (0..<Metrics.stripeCount).map { _ in Shard() }
@@ -57,15 +63,19 @@ public final class Metrics: @unchecked Sendable {
         let shard = shards[Self.stripe()]
         let bucket = Self.buckets.firstIndex { seconds <= $0 }
         shard.lock.lock()
-        shard.requests[RequestKey(route: route, status: status), default: 0] += 1
-        let histogram: Histogram
-        if let existing = shard.latency[route] { histogram = existing } else {
-            histogram = Histogram()
-            shard.latency[route] = histogram
+        let stats: RouteStats
+        if let existing = shard.routes[route] { stats = existing } else {
+            stats = RouteStats()
+            shard.routes[route] = stats
         }
-        if let bucket { histogram.counts[bucket] += 1 }
-        histogram.total += 1
-        histogram.sum += seconds
+        if let i = stats.statuses.firstIndex(where: { $0.status == status }) {
+            stats.statuses[i].count += 1
+        } else {
+            stats.statuses.append((status, 1))
+        }
+        if let bucket { stats.counts[bucket] += 1 }
+        stats.total += 1
+        stats.sum += seconds
         shard.lock.unlock()
     }
 
@@ -141,7 +151,7 @@ public final class Metrics: @unchecked Sendable {
         var total = 0
         for shard in shards {
             shard.lock.lock()
-            total += shard.requests[RequestKey(route: route, status: status)] ?? 0
+            total += shard.routes[route]?.count(of: status) ?? 0
             shard.lock.unlock()
         }
         return total
@@ -153,8 +163,8 @@ public final class Metrics: @unchecked Sendable {
         var latency: [String: (counts: [Int], total: Int, sum: Double)] = [:]
         for shard in shards {
             shard.lock.lock()
-            requests.merge(shard.requests, uniquingKeysWith: +)
-            for (route, h) in shard.latency {
+            for (route, h) in shard.routes {
+                for (status, n) in h.statuses { requests[RequestKey(route: route, status: status), default: 0] += n }
                 var merged = latency[route] ?? ([Int](repeating: 0, count: Self.buckets.count), 0, 0)
                 for i in h.counts.indices { merged.counts[i] += h.counts[i] }
                 merged.total += h.total
