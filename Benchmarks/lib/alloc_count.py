@@ -121,6 +121,17 @@ while True:
     except (OSError, IndexError, ValueError):   # not listening yet, or no answer
         time.sleep(0.2)
 
+def start(client, i):
+    """Starts a Verify request for the i-th number; returns its id."""
+    status, body = client.request("POST", "/verify/json", {
+        "api_key": api[0], "api_secret": api[1], "number": f"4477{i:08d}", "brand": "bench",
+        "next_event_wait": "900", "pin_expiry": "900"})
+    if not (status == 200 and '"status":"0"' in body):
+        server.kill()
+    assert status == 200 and '"status":"0"' in body, f"Verify start answered {status}: {body}"
+    return json.loads(body)["request_id"]
+
+
 c = Client()
 if kind == "page":
     number = "+447700900000"
@@ -142,25 +153,11 @@ if kind == "page":
         assert status == 200 and "bench" in html, f"GET / answered {status}"
 elif kind == "verify":
     for i in range(n):
-        status, body = c.request("POST", "/verify/json", {
-            "api_key": api[0], "api_secret": api[1], "number": f"4477{i:08d}", "brand": "bench",
-            "next_event_wait": "900", "pin_expiry": "900"})
-        if not (status == 200 and '"status":"0"' in body):
-            server.kill()
-        assert status == 200 and '"status":"0"' in body, f"Verify start answered {status}: {body}"
-
+        start(c, i)
 else:
     starts = int(os.environ.get("CHECK_STARTS", "1000"))
     assert n <= starts, f"N ({n}) must not exceed CHECK_STARTS ({starts})"
-    ids = []
-    for i in range(starts):
-        status, body = c.request("POST", "/verify/json", {
-            "api_key": api[0], "api_secret": api[1], "number": f"4477{i:08d}", "brand": "bench",
-            "next_event_wait": "900", "pin_expiry": "900"})
-        if not (status == 200 and '"status":"0"' in body):
-            server.kill()
-        assert status == 200 and '"status":"0"' in body, f"Verify start answered {status}: {body}"
-        ids.append(json.loads(body)["request_id"])
+    ids = [start(c, i) for i in range(starts)]
     pins = {}
     for line in open(f"{work}/outbox.jsonl"):
         if line.strip():
