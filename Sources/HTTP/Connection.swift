@@ -48,6 +48,8 @@ final class Connection {
     private var outBody: [UInt8] = []
     private var written = 0
     private var afterWrite = AfterWrite.close
+    /// Quick requests of the current burst answered when the last answer was put aside to be sent.
+    private var answeredBeforeSend = 0
     private var discarded = 0
 
     init(fd: Int32, remoteAddress: String, loop: EventLoop) {
@@ -141,8 +143,9 @@ final class Connection {
     /// Takes the steps the buffered bytes allow: requests the loop may answer itself are
     /// answered and written here, one after another while the socket takes each answer
     /// whole (pipelining); anything else goes to a worker and reading pauses.
-    private func advance() {
-        var answeredHere = 0
+    /// `answeredHere`: quick requests of this burst already answered (see `maxAnsweredPerTurn`).
+    private func advance(answered: Int = 0) {
+        var answeredHere = answered
         while true {
             switch parser.next() {
             case .needMore:
@@ -162,7 +165,11 @@ final class Connection {
                 if answeredHere < Self.maxAnsweredPerTurn, let output = loop.answerOnLoop(request, keepAlive: keepAlive) {
                     answeredHere += 1
                     prepareWrite(output.head, output.body, then: output.keepAlive ? .nextRequest : .close)
-                    guard writePending() else { return }
+                    // Sent once the loop has answered every request of this turn (see
+                    // `EventLoop.sendAtEndOfTurn`); a pipelined next request waits for it.
+                    answeredBeforeSend = answeredHere
+                    loop.sendAtEndOfTurn(self)
+                    return
                 } else {
                     state = .processing
                     loop.dispatch(self, request, keepAlive: keepAlive)
@@ -209,6 +216,13 @@ final class Connection {
         afterWrite = next
         state = .writing
         since = loop.now
+    }
+
+    /// The loop's end of turn: sends the answer given on the loop and, once it has all gone,
+    /// carries on with a pipelined request (still counted in the same burst).
+    func sendAnswerGivenThisTurn() {
+        guard state == .writing else { return }   // closed meanwhile
+        if writePending() { advance(answered: answeredBeforeSend) }
     }
 
     /// Writes what is pending and, once it has all gone, carries on reading.

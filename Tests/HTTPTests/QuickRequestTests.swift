@@ -17,6 +17,8 @@ final class QuickTestResponder: HTTPResponder, @unchecked Sendable {
 
     private let lock = NSLock()
     private var recorded: [Call] = []
+    /// `/quick/peek` answers whether this client socket has bytes waiting (set by a test).
+    var peekedSocket: Int32 = -1
     var calls: [Call] { lock.lock(); defer { lock.unlock() }; return recorded }
 
     func answersOnEventLoop(_ request: HTTPRequest) -> Bool { request.path.hasPrefix("/quick") }
@@ -38,6 +40,13 @@ final class QuickTestResponder: HTTPResponder, @unchecked Sendable {
             response = .text(String(repeating: "b", count: Self.bigBodyBytes))
         case "/quick/fixed":
             response = .text("fixed body")
+        case "/quick/sleep":
+            usleep(300_000)   // holds the loop, so that the next requests arrive in one turn
+            response = .text("slept")
+        case "/quick/peek":
+            var byte: UInt8 = 0
+            let waiting = recv(peekedSocket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            response = .text(waiting > 0 ? "answered before me" : "not answered yet")
         case "/slow":
             usleep(200_000)   // the work of a slow request, not a wait for anything
             response = .text("slow done")
@@ -281,5 +290,50 @@ final class QuickRequestTests: XCTestCase {
         XCTAssertEqual(head.header("Content-Length"), String("blocks done".utf8.count))
         XCTAssertTrue(isWorker(head.header("X-Thread")))
         XCTAssertEqual(try c.readResponse()?.text, "GET /quick/a")
+    }
+}
+
+/// Answers given on the loop go out once every ready connection of the turn has been answered
+/// (`EventLoop.sendAtEndOfTurn`), so that a send waking a client cannot cost the rest of the
+/// turn its core. One loop thread, so that every connection is on it.
+final class EndOfTurnSendTests: XCTestCase {
+    private var server: HTTPServer!
+    private var responder: QuickTestResponder!
+
+    override func setUpWithError() throws {
+        var config = HTTPServer.Configuration()
+        config.port = 0
+        config.loopThreads = 1
+        config.workerThreads = 1
+        responder = QuickTestResponder()
+        server = HTTPServer(configuration: config, responder: responder)
+        try server.start()
+    }
+
+    override func tearDown() {
+        server?.shutdown()
+        server = nil
+        super.tearDown()
+    }
+
+    private func get(_ path: String) -> String { "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n" }
+
+    func testAnAnswerGivenOnTheLoopIsSentAfterTheRestOfItsTurn() throws {
+        let holder = try RawClient(port: server.port)
+        let first = try RawClient(port: server.port)
+        let second = try RawClient(port: server.port)
+        responder.peekedSocket = first.fd
+        // Both connections are accepted and idle before the loop is held.
+        for c in [holder, first, second] { try c.send(get("/quick/warm")); XCTAssertNotNil(try c.readResponse()) }
+        try holder.send(get("/quick/sleep"))
+        usleep(100_000)   // the loop is now asleep in /quick/sleep
+        try first.send(get("/quick/a"))
+        usleep(20_000)
+        try second.send(get("/quick/peek"))
+        XCTAssertEqual(try holder.readResponse()?.text, "slept")
+        // The next turn reads both: /quick/peek runs after /quick/a was answered, not sent.
+        XCTAssertEqual(try second.readResponse()?.text, "not answered yet")
+        XCTAssertEqual(try first.readResponse()?.text, "GET /quick/a")
+        XCTAssertEqual(responder.calls.suffix(2).map(\.path), ["/quick/a", "/quick/peek"])
     }
 }
