@@ -140,10 +140,10 @@ final class Connection {
         }
     }
 
-    /// Takes the steps the buffered bytes allow: requests the loop may answer itself are
-    /// answered and written here, one after another while the socket takes each answer
-    /// whole (pipelining); anything else goes to a worker and reading pauses.
-    /// `answeredHere`: quick requests of this burst already answered (see `maxAnsweredPerTurn`).
+    /// Takes the steps the buffered bytes allow: a request the loop may answer itself is
+    /// answered here and its answer sent at the end of the loop's turn, after which the next
+    /// pipelined one is taken; anything else goes to a worker and reading pauses.
+    /// `answered`: quick requests of this burst already answered (see `maxAnsweredPerTurn`).
     private func advance(answered: Int = 0) {
         var answeredHere = answered
         while true {
