@@ -57,6 +57,22 @@ final class QuickTestResponder: HTTPResponder, @unchecked Sendable {
         return response
     }
 
+    /// A server on a free port answering through this responder.
+    func serve(loopThreads: Int, workerThreads: Int) throws -> HTTPServer {
+        var config = HTTPServer.Configuration()
+        config.port = 0
+        config.loopThreads = loopThreads
+        config.workerThreads = workerThreads
+        let server = HTTPServer(configuration: config, responder: self)
+        try server.start()
+        return server
+    }
+
+    /// A GET request's bytes, with `extra` header lines.
+    static func get(_ path: String, extra: String = "") -> String {
+        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n"
+    }
+
     /// The kernel's name for the current thread ("http-loop-0", "http-worker-3").
     static func threadName() -> String {
         let text = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
@@ -75,13 +91,8 @@ final class QuickRequestTests: XCTestCase {
         logs = LogCapture()
         let capture = logs
         Log.redirect { capture.append($0) }
-        var config = HTTPServer.Configuration()
-        config.port = 0
-        config.loopThreads = 2
-        config.workerThreads = 2
         responder = QuickTestResponder()
-        server = HTTPServer(configuration: config, responder: responder)
-        try server.start()
+        server = try responder.serve(loopThreads: 2, workerThreads: 2)
     }
 
     override func tearDown() {
@@ -93,9 +104,7 @@ final class QuickRequestTests: XCTestCase {
 
     private func client() throws -> RawClient { try RawClient(port: server.port) }
 
-    private func get(_ path: String, extra: String = "") -> String {
-        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extra)\r\n"
-    }
+    private func get(_ path: String, extra: String = "") -> String { QuickTestResponder.get(path, extra: extra) }
 
     private func isLoop(_ thread: String?) -> Bool { thread?.hasPrefix("http-loop-") == true }
     private func isWorker(_ thread: String?) -> Bool { thread?.hasPrefix("http-worker-") == true }
@@ -301,13 +310,8 @@ final class EndOfTurnSendTests: XCTestCase {
     private var responder: QuickTestResponder!
 
     override func setUpWithError() throws {
-        var config = HTTPServer.Configuration()
-        config.port = 0
-        config.loopThreads = 1
-        config.workerThreads = 1
         responder = QuickTestResponder()
-        server = HTTPServer(configuration: config, responder: responder)
-        try server.start()
+        server = try responder.serve(loopThreads: 1, workerThreads: 1)
     }
 
     override func tearDown() {
@@ -316,7 +320,7 @@ final class EndOfTurnSendTests: XCTestCase {
         super.tearDown()
     }
 
-    private func get(_ path: String) -> String { "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n" }
+    private func get(_ path: String) -> String { QuickTestResponder.get(path) }
 
     func testAnAnswerGivenOnTheLoopIsSentAfterTheRestOfItsTurn() throws {
         let holder = try RawClient(port: server.port)
