@@ -126,9 +126,10 @@ def start(client, i):
     status, body = client.request("POST", "/verify/json", {
         "api_key": api[0], "api_secret": api[1], "number": f"4477{i:08d}", "brand": "bench",
         "next_event_wait": "900", "pin_expiry": "900"})
-    if not (status == 200 and '"status":"0"' in body):
+    started = status == 200 and '"status":"0"' in body
+    if not started:
         server.kill()
-    assert status == 200 and '"status":"0"' in body, f"Verify start answered {status}: {body}"
+    assert started, f"Verify start answered {status}: {body}"
     return json.loads(body)["request_id"]
 
 
