@@ -48,7 +48,7 @@ extension ApiCall {
         }
         if key.isEmpty { return .failure(VerifyError(.missingParameter, "Missing api_key")) }
         if secret.isEmpty { return .failure(VerifyError(.missingParameter, "Missing api_secret")) }
-        guard let client = try app.database.read({ try ApiClient.authenticate(apiKey: key, secret: secret, in: $0) }) else {
+        guard let client = try app.apiClients.authenticate(apiKey: key, secret: secret) else {
             Log.info("verify api: bad credentials")
             return .failure(.badCredentials)
         }

@@ -21,7 +21,7 @@ extension Gate where Passed == TwilioCall {
             let app = context.app
             guard let (sid, token) = ApiCall.basicCredentials(context.request.headers["Authorization"]),
                   sid.hasPrefix("AC"),
-                  let client = try app.database.read({ try ApiClient.authenticate(apiKey: sid, secret: token, in: $0) }) else {
+                  let client = try app.apiClients.authenticate(apiKey: sid, secret: token) else {
                 Log.info("twilio api: bad credentials")
                 app.metrics.refused(TwilioError.authenticate.metricsReason)
                 return .answered(TwilioError.authenticate.response())

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Support
 import Verify
 
 /// `twofa api-keys create NAME [--daily-limit N] [--twilio] [--callback-url URL] | custom-codes KEY on|off | list | limit KEY|NAME N|none | revoke KEY`: the
@@ -71,11 +72,27 @@ public enum APIKeyCommands {
 
     /// `custom-codes KEY on|off`: whether the key may choose its users' codes. False when no active key.
     public static func customCodes(_ config: AppConfig, apiKey: String, allowed: Bool) throws -> Bool {
-        try withDatabase(config) { db in try db.write { try ApiClient.setCustomCodes(allowed, apiKey: apiKey, in: $0) } }
+        let changed = try withDatabase(config) { db in try db.write { try ApiClient.setCustomCodes(allowed, apiKey: apiKey, in: $0) } }
+        if changed { stampChange(config) }
+        return changed
     }
 
+    /// Refused by every server on the database once this returns (ApiKeyStamp).
     public static func revoke(_ config: AppConfig, apiKey: String) throws -> Bool {
-        try withDatabase(config) { db in try db.write { try ApiClient.revoke(apiKey: apiKey, now: now(), in: $0) } }
+        let revoked = try withDatabase(config) { db in try db.write { try ApiClient.revoke(apiKey: apiKey, now: now(), in: $0) } }
+        if revoked { stampChange(config) }
+        return revoked
+    }
+
+    /// After a committed change to a client's row: servers that cache clients (ApiClientCache)
+    /// read it again on the key's next call. If the stamp can't be written they do within a second.
+    private static func stampChange(_ config: AppConfig) {
+        guard let stamp = ApiKeyStamp.of(config) else { return }
+        do {
+            try stamp.change()
+        } catch {
+            Log.warning("\(error): running servers may use the key's old row for up to \(ApiClientCache.defaultMaxAge) s")
+        }
     }
 
     private static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -55,17 +55,27 @@ public struct ApiClient: Sendable, Equatable {
         return db.changes == 1
     }
 
-    /// The active client with this key and secret, or nil. The digest comparison is in
-    /// constant time; an unknown key costs the same hash so both failures look alike.
-    public static func authenticate(apiKey: String, secret: String, in db: DatabaseConnection) throws -> ApiClient? {
-        let row = try db.queryOne("""
+    /// A client's row with its secret's digest: all that checking a secret needs.
+    struct Credentials: Sendable {
+        let client: ApiClient
+        let secretDigest: [UInt8]
+
+        /// The client if `secret` is its secret and it is not revoked, else nil. The digest
+        /// comparison is in constant time; no credentials (an unknown key) cost the same hash,
+        /// so both failures look alike.
+        static func authenticate(_ stored: Credentials?, secret: String) -> ApiClient? {
+            let matches = ConstantTime.equals(Digest.sha256(secret), stored?.secretDigest ?? [UInt8](repeating: 0, count: 32))
+            guard let stored, matches, !stored.client.isRevoked else { return nil }
+            return stored.client
+        }
+    }
+
+    /// The row of the client with this key, revoked or not; nil when there is none.
+    static func credentials(apiKey: String, in db: DatabaseConnection) throws -> Credentials? {
+        guard let row = try db.queryOne("""
             SELECT id, name, api_key, created_at, revoked_at, custom_codes, secret_digest FROM api_clients WHERE api_key = ?
-            """, [.text(apiKey)])
-        let stored = row?.blob("secret_digest") ?? [UInt8](repeating: 0, count: 32)
-        let matches = ConstantTime.equals(Digest.sha256(secret), stored)
-        guard let row, matches else { return nil }
-        let client = ApiClient(row: row)
-        return client.isRevoked ? nil : client
+            """, [.text(apiKey)]) else { return nil }
+        return Credentials(client: ApiClient(row: row), secretDigest: row.blob("secret_digest") ?? [])
     }
 
     init(id: Int64, name: String, apiKey: String, createdAt: Int64, revokedAt: Int64?) {

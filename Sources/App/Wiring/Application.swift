@@ -31,6 +31,8 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// E-mail (SMTP_URL; the outbox outside production without it); nil: e-mail is off.
     let email: EmailGateway?
     let apiRateLimiter: APIRateLimiter
+    /// API clients read recently, trusted while no `twofa api-keys` change has stamped the database.
+    let apiClients: ApiClientCache
     /// bcrypt on its own bounded pool, so logins can't starve page views.
     public let passwords: PasswordHasher
     /// Sessions read recently, so most page views cost no database read.
@@ -92,6 +94,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                         interval: TimeInterval(config.pruneInterval), clock: clock, metrics: metrics)
         webhooks = WebhookDeliverer(database: database, keys: keys, giveUp: config.webhookGiveUp, clock: clock, metrics: metrics)
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
+        apiClients = ApiClientCache(database: database, stamp: ApiKeyStamp.of(config))
         self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
                                                      cost: config.bcryptCost, niceness: Int32(config.bcryptNice))
         regulation = LoginRegulation(maxFailures: config.loginMaxFailures, window: config.loginFailureWindow,
