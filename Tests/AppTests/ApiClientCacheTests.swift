@@ -31,7 +31,7 @@ final class ApiClientCacheTests: XCTestCase {
     }
 
     private func cache(maxAge: Double = 3600) throws -> ApiClientCache {
-        ApiClientCache(database: db, stamp: try XCTUnwrap(ApiKeyStamp.of(config)), maxAge: maxAge)
+        ApiClientCache(database: db, stamp: try XCTUnwrap(try ApiKeyStamp.of(config)), maxAge: maxAge)
     }
 
     /// A change made without the stamp (an operator's own SQL): the cache can't know of it.
@@ -54,7 +54,7 @@ final class ApiClientCacheTests: XCTestCase {
         try revokeBehindTheStamp()
         // The row really is not read again: the change made behind the stamp goes unnoticed.
         XCTAssertNotNil(try cache.authenticate(apiKey: key, secret: secret), "served from the cache")
-        try XCTUnwrap(ApiKeyStamp.of(config)).change()
+        try XCTUnwrap(try ApiKeyStamp.of(config)).change()
         XCTAssertNil(try cache.authenticate(apiKey: key, secret: secret), "read again once the stamp changed")
     }
 
@@ -88,14 +88,14 @@ final class ApiClientCacheTests: XCTestCase {
     func testAStampThatCannotBeReadIsNeverTrusted() throws {
         let cache = try cache()
         XCTAssertNotNil(try cache.authenticate(apiKey: key, secret: secret))
-        let stamp = try XCTUnwrap(ApiKeyStamp.of(config))
+        let stamp = try XCTUnwrap(try ApiKeyStamp.of(config))
         XCTAssertEqual(truncate(stamp.path, 0), 0)
         try revokeBehindTheStamp()
         XCTAssertNil(try cache.authenticate(apiKey: key, secret: secret), "an empty stamp: the row is read")
     }
 
     func testANewStampFileGetsItsFirstBytesAndSymbolicLinksFindTheSameStamp() throws {
-        let stamp = try XCTUnwrap(ApiKeyStamp.of(config))
+        let stamp = try XCTUnwrap(try ApiKeyStamp.of(config))
         XCTAssertEqual(truncate(stamp.path, 0), 0)
         XCTAssertNil(stamp.read())
         _ = try cache()
@@ -104,18 +104,33 @@ final class ApiClientCacheTests: XCTestCase {
 
         let link = directory + "/link.sqlite3"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: config.databasePath)
-        let throughLink = try XCTUnwrap(ApiKeyStamp(besideDatabase: link))
+        let throughLink = try ApiKeyStamp(besideDatabase: link)
         XCTAssertEqual(throughLink.path, stamp.path)
         try throughLink.change()
         XCTAssertFalse(ApiKeyStamp.same(first, try XCTUnwrap(stamp.read())))
     }
 
+    func testADeletedStampFileIsFollowedToItsNewFileAtTheNextMiss() throws {
+        let cache = try cache(maxAge: 1)
+        XCTAssertNotNil(try cache.authenticate(apiKey: key, secret: secret))
+        let stamp = try XCTUnwrap(try ApiKeyStamp.of(config))
+        XCTAssertEqual(unlink(stamp.path), 0)   // a cleanup removes it while the server runs
+        // Past maxAge the entry is read again, and the cache moves to the file the path names now.
+        usleep(1_100_000)
+        XCTAssertNotNil(try cache.authenticate(apiKey: key, secret: secret))
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: stamp.path)[.size] as? Int, 16,
+                       "the new file, made at the miss, got its first bytes")
+        // From then on the command's stamp is seen at once again, well within the new entry's second.
+        XCTAssertTrue(try APIKeyCommands.revoke(config, apiKey: key))
+        XCTAssertNil(try cache.authenticate(apiKey: key, secret: secret))
+    }
+
     func testPostgreSQLAndMemoryHaveNoStamp() throws {
         var other = config!
         other.postgresURL = "postgres://localhost/twofa"
-        XCTAssertNil(ApiKeyStamp.of(other))
+        XCTAssertNil(try ApiKeyStamp.of(other))
         other = config!
         other.databasePath = ":memory:"
-        XCTAssertNil(ApiKeyStamp.of(other))
+        XCTAssertNil(try ApiKeyStamp.of(other))
     }
 }

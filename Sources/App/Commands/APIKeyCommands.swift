@@ -87,11 +87,10 @@ public enum APIKeyCommands {
     /// After a committed change to a client's row: servers that cache clients (ApiClientCache)
     /// read it again on the key's next call. If the stamp can't be written they do within a second.
     private static func stampChange(_ config: AppConfig) {
-        guard let stamp = ApiKeyStamp.of(config) else { return }
         do {
-            try stamp.change()
+            try ApiKeyStamp.of(config)?.change()
         } catch {
-            Log.warning("\(error): running servers may use the key's old row for up to \(ApiClientCache.defaultMaxAge) s")
+            Log.warning("\(error): servers already running see the change only within \(ApiClientCache.defaultMaxAge) s")
         }
     }
 

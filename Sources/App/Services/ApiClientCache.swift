@@ -6,11 +6,12 @@ import Support
 /// a read transaction of its own (7.5 % of a check's instructions, and its `pread`s: BENCHMARKS.md,
 /// "The write path, thirteenth pass").
 ///
-/// An entry is used only while the key stamp (`ApiKeyStamp`, rewritten by every `twofa
-/// api-keys` change once it has committed) reads as it did before the entry's row was read, and
-/// for at most `maxAge` seconds, which bounds how long a change made some other way (an
-/// operator's own SQL) can go unnoticed. So a key revoked by any process on the database is
-/// refused from the revoking command's return on, as when every call read its row.
+/// An entry is used only while the key stamp (`ApiKeyStamp`, rewritten by `twofa api-keys revoke`
+/// and `custom-codes` once they have committed) reads as it did before the entry's row was read,
+/// and for at most `maxAge` seconds, which bounds how long a change the stamp does not announce
+/// (an operator's own SQL, a stamp the command could not write or a deleted stamp file) can go
+/// unnoticed. So a key revoked with the command is refused by every server on the database from
+/// the command's return on, as when every call read its row.
 /// Without a stamp (PostgreSQL, whose instances share no file; a stamp that can't be opened or
 /// read) every call reads its row, as before.
 ///
@@ -63,6 +64,7 @@ final class ApiClientCache: @unchecked Sendable {
         if let cached, ApiKeyStamp.same(cached.stamp, current), now - cached.readAt < maxAge {
             return ApiClient.Credentials.authenticate(cached.credentials, secret: secret)
         }
+        stamp.reopenIfReplaced()   // a miss reads the database anyway: the place to look
         let found = try database.read { try ApiClient.credentials(apiKey: apiKey, in: $0) }
         lock.lock()
         if let found {

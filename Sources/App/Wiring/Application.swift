@@ -94,7 +94,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
                         interval: TimeInterval(config.pruneInterval), clock: clock, metrics: metrics)
         webhooks = WebhookDeliverer(database: database, keys: keys, giveUp: config.webhookGiveUp, clock: clock, metrics: metrics)
         apiRateLimiter = APIRateLimiter(limit: config.verifyAPIRateLimit)
-        apiClients = ApiClientCache(database: database, stamp: ApiKeyStamp.of(config))
+        apiClients = ApiClientCache(database: database, stamp: ApiKeyStamp.forServer(config))
         self.passwords = passwords ?? PasswordHasher(threads: config.bcryptThreads, queueLimit: config.bcryptQueue,
                                                      cost: config.bcryptCost, niceness: Int32(config.bcryptNice))
         regulation = LoginRegulation(maxFailures: config.loginMaxFailures, window: config.loginFailureWindow,
