@@ -5,7 +5,8 @@ import XCTest
 import TestSupport
 
 /// `ApiClientCache` on a real database file: an entry lasts while the key stamp beside the file
-/// is unchanged (every `twofa api-keys` change rewrites it after its commit), `maxAge` at most.
+/// is unchanged (`twofa api-keys revoke` and `custom-codes` rewrite it after their commit),
+/// `maxAge` at most.
 final class ApiClientCacheTests: XCTestCase {
     private var directory: String!
     private var config: AppConfig!

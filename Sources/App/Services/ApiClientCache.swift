@@ -46,10 +46,7 @@ final class ApiClientCache: @unchecked Sendable {
         self.stamp = stamp
         self.maxAge = maxAge
         self.capacity = capacity
-        // A new stamp file is empty, and an empty stamp is never trusted: give it its first bytes.
-        if let stamp, stamp.read() == nil {
-            do { try stamp.change() } catch { Log.warning("API keys will be read on every call: \(error)") }
-        }
+        do { try stamp?.fillIfEmpty() } catch { Log.warning("API keys will be read on every call: \(error)") }
     }
 
     /// The active client with this key and secret, or nil (`ApiClient.Credentials.authenticate`).

@@ -71,6 +71,11 @@ final class ApiKeyStamp: Sendable {
         }
     }
 
+    /// Gives a new, empty file its first bytes (an empty stamp is never trusted); leaves others alone.
+    func fillIfEmpty() throws {
+        if read() == nil { try change() }
+    }
+
     /// If the file at `path` is no longer the one open (deleted, or replaced by a cleanup), opens
     /// the new one: a command writes to whatever file the path names, and a server reading the old
     /// one would never see it change. For the cache's misses, not every call: until then its
@@ -83,7 +88,7 @@ final class ApiKeyStamp: Sendable {
             if stat(path, &named) == 0, named.st_dev == open.st_dev, named.st_ino == open.st_ino { return }
             guard let fresh = try? Self.open(path) else { return }   // keeps the old file: trusted no more than before
             fd.store(fresh, ordering: .releasing)
-            if read() == nil { try? change() }   // a new, empty file: its first bytes, as at start-up
+            try? fillIfEmpty()   // as at start-up
             // Another thread may be inside `read` with the old descriptor: closing it could hand its
             // number to an unrelated file. So it stays open, one per replacement, until deinit.
             retired.append(current)

@@ -31,7 +31,7 @@ public final class Application: HTTPResponder, @unchecked Sendable {
     /// E-mail (SMTP_URL; the outbox outside production without it); nil: e-mail is off.
     let email: EmailGateway?
     let apiRateLimiter: APIRateLimiter
-    /// API clients read recently, trusted while no `twofa api-keys` change has stamped the database.
+    /// API clients read recently, trusted while no `twofa api-keys revoke` or `custom-codes` has stamped the database.
     let apiClients: ApiClientCache
     /// bcrypt on its own bounded pool, so logins can't starve page views.
     public let passwords: PasswordHasher
